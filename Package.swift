@@ -1,0 +1,74 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// churn: customer churn scoring, from one laptop to a cluster of libuv workers.
+/// One target per layer; see README.md ("Design") for how they stack.
+let package = Package(
+    name: "churn",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "churn", targets: ["churn"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // C system libraries.
+        .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Pure scoring core: schema, model, training, health, drivers, interventions, metrics. No I/O.
+        .target(name: "ChurnCore"),
+        // Readers: byte-level CSV, XLSX, file chunking.
+        .target(name: "ChurnIO", dependencies: [
+            "ChurnCore",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        // Shard scoring, result formatting, the multi-threaded in-process pipeline.
+        .target(name: "ChurnEngine", dependencies: ["ChurnCore", "ChurnIO"]),
+        // Wire protocol codec: bytes in, messages out. No sockets, no crypto library.
+        .target(name: "ChurnWire", dependencies: ["ChurnCore", "CCRC32C"]),
+        // CRC32C (Castagnoli) with SSE4.2 when the CPU has it.
+        .target(name: "CCRC32C"),
+        // The thin libuv layer: loop, TCP, async wake-ups, timers, signals.
+        .target(name: "ChurnTransport", dependencies: ["CLibUV"]),
+        // The scoring worker process logic.
+        .target(name: "ChurnWorker", dependencies: [
+            "ChurnCore", "ChurnEngine", "ChurnWire", "ChurnTransport",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // SQLite history of runs and predictions.
+        .target(name: "ChurnStore", dependencies: ["CSQLite", "ChurnCore"]),
+        // Self-contained HTML report.
+        .target(name: "ChurnReport", dependencies: ["ChurnCore"]),
+        // Coordinator: shards an upload, dispatches to workers, merges.
+        .target(name: "ChurnCoordinator", dependencies: [
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWire", "ChurnTransport", "ChurnStore", "ChurnReport",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+        // The CLI: a thin shell over the libraries.
+        .executableTarget(name: "churn", dependencies: [
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator", "ChurnStore", "ChurnReport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // libFuzzer entry points; built only by scripts/fuzz with -sanitize=fuzzer,address.
+        .executableTarget(name: "FuzzFrameDecoder", dependencies: ["ChurnWire", "ChurnCore"]),
+        .executableTarget(name: "FuzzHandshake", dependencies: ["ChurnWire", "ChurnCore"]),
+
+        .testTarget(name: "ChurnCoreTests", dependencies: ["ChurnCore"]),
+        .testTarget(name: "ChurnIOTests", dependencies: ["ChurnIO", "ChurnCore", "ChurnEngine"]),
+        .testTarget(name: "ChurnWireTests", dependencies: ["ChurnWire", "ChurnCore"]),
+        .testTarget(name: "ChurnTransportTests", dependencies: ["ChurnTransport"]),
+        .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnReport", "ChurnCore"]),
+        .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnCore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

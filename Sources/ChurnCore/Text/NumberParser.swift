@@ -1,0 +1,89 @@
+import Foundation
+
+/// Parses decimal numbers from UTF-8 bytes without allocating.
+///
+/// Accepts optional spaces, a sign, digits with an optional fraction and exponent. Numbers with at
+/// most 19 significant digits and a small exponent are computed exactly (one correctly rounded
+/// division or multiplication, as strtod); the rest fall back to `strtod`. Training and scoring both
+/// parse through here, so a value means the same number in both.
+public enum NumberParser {
+    static let powersOfTen: [Double] = (0...22).map { Double("1e\($0)")! }
+
+    /// The value of `text`, or nil if it is not a finite number.
+    public static func parse(_ text: String) -> Double? {
+        var t = text
+        return t.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The value of the bytes, or nil if they are not a finite number.
+    @inline(__always)
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        var i = 0, end = bytes.count
+        while i < end && (bytes[i] == 0x20 || bytes[i] == 0x09) { i += 1 }
+        while end > i && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
+        guard i < end else { return nil }
+        var negative = false
+        if bytes[i] == 0x2D { negative = true; i += 1 } else if bytes[i] == 0x2B { i += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0, significant = 0, exponent = 0
+        var sawDigit = false
+        while i < end, case let d = bytes[i] &- 0x30, d < 10 {
+            sawDigit = true
+            if significant < 19 {
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                if mantissa != 0 { significant += 1 }
+            } else {
+                exponent += 1
+            }
+            digits += 1
+            i += 1
+        }
+        if i < end && bytes[i] == 0x2E {
+            i += 1
+            while i < end, case let d = bytes[i] &- 0x30, d < 10 {
+                sawDigit = true
+                if significant < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(d)
+                    if mantissa != 0 { significant += 1 }
+                    exponent -= 1
+                }
+                i += 1
+            }
+        }
+        guard sawDigit else { return nil }
+        if i < end && (bytes[i] | 0x20) == 0x65 {
+            i += 1
+            var expNegative = false
+            if i < end && bytes[i] == 0x2D { expNegative = true; i += 1 } else if i < end && bytes[i] == 0x2B { i += 1 }
+            var e = 0
+            var sawExp = false
+            while i < end, case let d = bytes[i] &- 0x30, d < 10 {
+                sawExp = true
+                if e < 100_000 { e = e * 10 + Int(d) }
+                i += 1
+            }
+            guard sawExp else { return nil }
+            exponent += expNegative ? -e : e
+        }
+        guard i == end else { return nil }
+        var value: Double
+        if mantissa == 0 {
+            value = 0
+        } else if mantissa < (1 << 53) && exponent >= -22 && exponent <= 22 && significant <= 19 {
+            value = Double(mantissa)
+            value = exponent < 0 ? value / powersOfTen[-exponent] : value * powersOfTen[exponent]
+        } else {
+            return slowParse(bytes)
+        }
+        return negative ? -value : value
+    }
+
+    static func slowParse(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        var buffer = [CChar](repeating: 0, count: bytes.count + 1)
+        for k in 0..<bytes.count { buffer[k] = CChar(bitPattern: bytes[k]) }
+        var endPointer: UnsafeMutablePointer<CChar>?
+        let v = buffer.withUnsafeMutableBufferPointer { b -> Double in strtod(b.baseAddress!, &endPointer) }
+        guard v.isFinite else { return nil }
+        return v
+    }
+}
