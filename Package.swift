@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "ChurnIO", dependencies: [
             "ChurnCore",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Shard scoring, result formatting, the multi-threaded in-process pipeline.
         .target(name: "ChurnEngine", dependencies: ["ChurnCore", "ChurnIO"]),

@@ -1,0 +1,184 @@
+import ChurnCore
+import ChurnIO
+import Foundation
+
+/// What a scoring run reports as it goes.
+public struct ScoreProgress: Sendable {
+    public var bytesRead: Int
+    public var totalBytes: Int
+    public var rowsScored: UInt64
+    public var rowsRejected: UInt64
+    public var elapsed: Double
+    public var workersAlive: Int
+}
+
+/// One chunk's scored output, in input order.
+public struct ScoredChunk {
+    public var index: Int
+    public var firstLine: UInt64
+    public var csv: [UInt8]
+    public var aggregate: ScoreAggregate
+    /// Per-row records for history, when recording is on.
+    public var records: RowRecords?
+}
+
+/// Scores a file in this process on all cores: the calling thread reads chunks of whole records,
+/// `threads` threads parse, score and format them, and results are written in input order.
+public final class LocalScorer {
+    public let model: CompiledModel
+    public let rankBy: RankBy
+    public let topLimit: Int
+    public let threads: Int
+    /// Keep per-row records for the history store.
+    public var recordRows = false
+
+    public init(model: CompiledModel, rankBy: RankBy, topLimit: Int, threads: Int) {
+        self.model = model
+        self.rankBy = rankBy
+        self.topLimit = topLimit
+        self.threads = max(1, threads)
+    }
+
+    /// Scores everything `reader` yields; `consume` gets each chunk's results in input order (on a
+    /// writer thread) and must write them. Returns the merged aggregate.
+    public func run(reader: ChunkReader, consume: @escaping (ScoredChunk) throws -> Void,
+                    progress: ((ScoreProgress) -> Void)? = nil) throws -> ScoreAggregate {
+        let binding = try ColumnBinding(header: reader.header, model: model.model, file: reader.displayName)
+        let work = WorkQueue<CSVChunk>(capacity: threads)
+        // Chunks finish out of order; nil at index N marks the end after N chunks.
+        let done = OrderedQueue<ScoredChunk?>()
+        let inFlight = Credits(threads * 2 + 2)
+        let start = Date()
+        let scorers = DispatchGroup()
+        for _ in 0..<threads {
+            scorers.enter()
+            let thread = Thread { [model, rankBy, topLimit, recordRows] in
+                defer { scorers.leave() }
+                let scorer = ShardScorer(model: model, binding: binding, rankBy: rankBy, topLimit: topLimit)
+                while let chunk = work.pop() {
+                    done.put(chunk.index, Self.score(chunk, scorer: scorer, recordRows: recordRows))
+                }
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+
+        // Writer: takes chunks in input order, hands them to `consume`, merges their aggregates.
+        let state = WriterState(topLimit: topLimit)
+        let writer = Thread { [threads] in
+            defer { state.finished.signal() }
+            do {
+                while let chunk = try done.take() {
+                    try consume(chunk)
+                    state.total.merge(chunk.aggregate)
+                    inFlight.release()
+                    progress?(ScoreProgress(bytesRead: reader.bytesRead, totalBytes: reader.fileSize,
+                                            rowsScored: state.total.rowsScored, rowsRejected: state.total.rowsRejected,
+                                            elapsed: Date().timeIntervalSince(start), workersAlive: threads))
+                }
+            } catch {
+                state.fail(error)
+                work.close()
+                inFlight.release()
+            }
+        }
+        writer.start()
+
+        var produced = 0
+        var readError: Error?
+        do {
+            while state.error == nil, let chunk = try reader.nextChunk() {
+                inFlight.acquire()
+                if state.error != nil || !work.push(chunk) { break }
+                produced += 1
+            }
+        } catch {
+            readError = error
+            done.fail(error)
+        }
+        work.close()
+        scorers.wait()
+        done.put(produced, nil)
+        state.finished.wait()
+        if let error = readError ?? state.error { throw error }
+        return state.total
+    }
+
+    private static func score(_ chunk: CSVChunk, scorer: ShardScorer, recordRows: Bool) -> ScoredChunk {
+        var formatter = ResultCSVFormatter(model: scorer.model)
+        var aggregate = scorer.makeAggregate()
+        var records: RowRecords? = nil
+        chunk.bytes.withUnsafeBytes { raw in
+            if recordRows {
+                var tee = TeeSink(first: formatter, second: RowRecords())
+                scorer.score(raw, firstLine: chunk.firstLine, sink: &tee, aggregate: &aggregate)
+                formatter = tee.first
+                records = tee.second
+            } else {
+                scorer.score(raw, firstLine: chunk.firstLine, sink: &formatter, aggregate: &aggregate)
+            }
+        }
+        return ScoredChunk(index: chunk.index, firstLine: chunk.firstLine, csv: formatter.buffer, aggregate: aggregate, records: records)
+    }
+}
+
+/// The writer thread's running total and first error, read by the reading thread.
+private final class WriterState: @unchecked Sendable {
+    var total: ScoreAggregate
+    let finished = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var firstError: Error?
+
+    init(topLimit: Int) { total = ScoreAggregate(topLimit: topLimit) }
+
+    var error: Error? {
+        lock.lock()
+        defer { lock.unlock() }
+        return firstError
+    }
+
+    func fail(_ error: Error) {
+        lock.lock()
+        if firstError == nil { firstError = error }
+        lock.unlock()
+    }
+}
+
+/// Passes each row to two sinks.
+public struct TeeSink<A: ScoredRowSink, B: ScoredRowSink>: ScoredRowSink {
+    public var first: A
+    public var second: B
+    public init(first: A, second: B) {
+        self.first = first
+        self.second = second
+    }
+    @inline(__always)
+    public mutating func append(lineOffset: UInt32, id: UnsafeRawBufferPointer, score: RowScore) {
+        first.append(lineOffset: lineOffset, id: id, score: score)
+        second.append(lineOffset: lineOffset, id: id, score: score)
+    }
+}
+
+/// Scored rows kept compactly (ids in one byte array) for recording in the history store.
+public struct RowRecords: ScoredRowSink {
+    public var lineOffsets: [UInt32] = []
+    public var idEnds: [Int] = []
+    public var idBytes: [UInt8] = []
+    public var scores: [RowScore] = []
+    public init() {}
+
+    public mutating func append(lineOffset: UInt32, id: UnsafeRawBufferPointer, score: RowScore) {
+        lineOffsets.append(lineOffset)
+        idBytes.append(contentsOf: id)
+        idEnds.append(idBytes.count)
+        scores.append(score)
+    }
+
+    public var count: Int { scores.count }
+
+    /// The id of row `i` as bytes.
+    public func withID<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let start = i == 0 ? 0 : idEnds[i - 1]
+        return idBytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<idEnds[i]])) }
+    }
+}

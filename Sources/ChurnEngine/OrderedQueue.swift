@@ -1,0 +1,108 @@
+import Foundation
+
+/// Results that finish out of order, taken in order: producers `put(index, value)`, one consumer
+/// `take()`s index 0, 1, 2, … blocking until the next one is there.
+public final class OrderedQueue<Value>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: [Int: Value] = [:]
+    private var next = 0
+    private var failure: Error?
+
+    public init() {}
+
+    public func put(_ index: Int, _ value: Value) {
+        condition.lock()
+        pending[index] = value
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Makes every waiting and later `take` throw.
+    public func fail(_ error: Error) {
+        condition.lock()
+        if failure == nil { failure = error }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The value for the next index.
+    public func take() throws -> Value {
+        condition.lock()
+        defer { condition.unlock() }
+        while pending[next] == nil {
+            if let failure { throw failure }
+            condition.wait()
+        }
+        let value = pending.removeValue(forKey: next)!
+        next += 1
+        return value
+    }
+}
+
+/// A bounded blocking FIFO for handing work to threads; `close()` ends it.
+public final class WorkQueue<Value>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Value] = []
+    private var head = 0
+    private var closed = false
+    private let capacity: Int
+
+    public init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Blocks while full; returns false if the queue was closed.
+    @discardableResult
+    public func push(_ value: Value) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count - head >= capacity && !closed { condition.wait() }
+        guard !closed else { return false }
+        items.append(value)
+        condition.broadcast()
+        return true
+    }
+
+    /// The next item, or nil once closed and drained.
+    public func pop() -> Value? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == items.count && !closed { condition.wait() }
+        guard head < items.count else { return nil }
+        let value = items[head]
+        head += 1
+        if head > 64 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        condition.broadcast()
+        return value
+    }
+
+    public func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// A counting semaphore bounding how much work is in flight.
+public final class Credits: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var available: Int
+
+    public init(_ count: Int) { available = count }
+
+    public func acquire() {
+        condition.lock()
+        while available == 0 { condition.wait() }
+        available -= 1
+        condition.unlock()
+    }
+
+    public func release() {
+        condition.lock()
+        available += 1
+        condition.signal()
+        condition.unlock()
+    }
+}

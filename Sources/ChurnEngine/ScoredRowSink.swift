@@ -1,0 +1,10 @@
+import ChurnCore
+
+/// Receives each scored row, in input order: the in-process path formats CSV directly, a worker
+/// appends the wire's binary row layout.
+public protocol ScoredRowSink {
+    /// - Parameters:
+    ///   - lineOffset: the row's line minus the shard's first line.
+    ///   - id: the id field's bytes (quotes removed, escapes undone), or the line number as text.
+    mutating func append(lineOffset: UInt32, id: UnsafeRawBufferPointer, score: RowScore)
+}

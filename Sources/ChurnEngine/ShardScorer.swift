@@ -1,0 +1,147 @@
+import ChurnCore
+import ChurnIO
+import Foundation
+
+/// Parses and scores whole CSV records straight from bytes: no String per field, no allocation per
+/// row. One instance per thread (it owns scratch buffers).
+public final class ShardScorer {
+    public let model: CompiledModel
+    public let binding: ColumnBinding
+    public let rankBy: RankBy
+    public let topLimit: Int
+
+    private var numeric: [Double]
+    private var categories: [Int32]
+    private var scratch: [UInt8] = []
+    private var idText: [UInt8] = []
+    private let fieldCount: Int
+
+    public init(model: CompiledModel, binding: ColumnBinding, rankBy: RankBy, topLimit: Int) {
+        self.model = model
+        self.binding = binding
+        self.rankBy = rankBy
+        self.topLimit = topLimit
+        numeric = [Double](repeating: 0, count: model.numericCount)
+        categories = [Int32](repeating: -1, count: model.categoricalCount)
+        fieldCount = binding.header.count
+        scratch.reserveCapacity(256)
+        idText.reserveCapacity(32)
+    }
+
+    /// A fresh aggregate with this scorer's top-list size.
+    public func makeAggregate() -> ScoreAggregate { ScoreAggregate(topLimit: topLimit) }
+
+    /// Scores every record in `rows` (whole records; the first starts on `firstLine`), passing each
+    /// scored row to `sink` and counting it, and every rejected row, into `aggregate`.
+    public func score<Sink: ScoredRowSink>(_ rows: UnsafeRawBufferPointer, firstLine: UInt64, sink: inout Sink,
+                                           aggregate: inout ScoreAggregate) {
+        var scanner = CSVRecordScanner(rows, firstLine: firstLine)
+        let roles = binding.roles
+        let idField = binding.idField ?? -1
+        let revenueField = binding.revenueField ?? -1
+        let revenueFeature = binding.revenueFeature ?? -1
+        numeric.withUnsafeMutableBufferPointer { numeric in
+            categories.withUnsafeMutableBufferPointer { categories in
+                records: while !scanner.atEnd {
+                    let (line, error) = scanner.nextRecord()
+                    if let error {
+                        aggregate.reject(RejectedRow(line: line, reason: RowRejection.describe(error)))
+                        continue
+                    }
+                    let count = scanner.fieldCount
+                    if count == 0 { continue }  // blank line
+                    if count != fieldCount {
+                        if count == 1 && scanner.bytes(0).allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                        aggregate.reject(RejectedRow(line: line, reason: RowRejection.fieldCount(expected: fieldCount, found: count)))
+                        continue
+                    }
+                    var revenue = Double.nan
+                    for k in 0..<count {
+                        switch roles[k] {
+                        case .numeric(let j):
+                            let bytes = scanner.bytes(k)
+                            if Self.isBlank(bytes) {
+                                numeric[j] = model.median(j)
+                                aggregate.imputedCells &+= 1
+                            } else if let v = NumberParser.parse(bytes), v.isFinite {
+                                numeric[j] = v
+                            } else {
+                                aggregate.reject(RejectedRow(line: line, reason: RowRejection.notANumber(
+                                    column: k + 1, name: binding.header[k], text: scanner.string(k))))
+                                continue records
+                            }
+                        case .categorical(let f):
+                            let index = withFieldBytes(scanner, k, trim: true) { model.categoryIndex(feature: f, bytes: $0) }
+                            categories[f] = index
+                            if index < 0 { aggregate.unseenCategories &+= 1 }
+                        case .revenue:
+                            revenue = NumberParser.parse(scanner.bytes(k)) ?? .nan
+                        case .id, .email, .unused:
+                            break
+                        }
+                    }
+                    if revenueFeature >= 0 { revenue = numeric[revenueFeature] } else if revenueField < 0 { revenue = .nan }
+                    let s = model.score(numeric: UnsafePointer(numeric.baseAddress!), categories: UnsafePointer(categories.baseAddress!), revenue: revenue)
+                    aggregate.count(s, revenue: revenue)
+                    let key = rankBy.key(probability: s.probability, health: s.health, revenue: revenue)
+                    if aggregate.wouldEnterTop(key: key, line: line) {
+                        aggregate.insertTop(rankedCustomer(scanner, line: line, score: s, revenue: revenue, key: key))
+                    }
+                    let offset = UInt32(truncatingIfNeeded: line &- firstLine)
+                    if idField >= 0 {
+                        withFieldBytes(scanner, idField, trim: false) { sink.append(lineOffset: offset, id: $0, score: s) }
+                    } else {
+                        lineText(line)
+                        idText.withUnsafeBytes { sink.append(lineOffset: offset, id: $0, score: s) }
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        for b in bytes where b != 0x20 && b != 0x09 { return false }
+        return true
+    }
+
+    /// Calls `body` with field `k`'s bytes, doubled quotes undone and optionally spaces trimmed.
+    @inline(__always)
+    private func withFieldBytes<R>(_ scanner: CSVRecordScanner, _ k: Int, trim: Bool, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        var bytes = scanner.bytes(k)
+        if scanner.fields[k].hasEscapes {
+            scratch.removeAll(keepingCapacity: true)
+            var i = 0
+            while i < bytes.count {
+                scratch.append(bytes[i])
+                i += (bytes[i] == 0x22 && i + 1 < bytes.count && bytes[i + 1] == 0x22) ? 2 : 1
+            }
+            return scratch.withUnsafeBytes { trim ? body(Self.trimmed($0)) : body($0) }
+        }
+        if trim { bytes = Self.trimmed(bytes) }
+        return body(bytes)
+    }
+
+    @inline(__always)
+    static func trimmed(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var s = 0, e = bytes.count
+        while s < e && (bytes[s] == 0x20 || bytes[s] == 0x09) { s += 1 }
+        while e > s && (bytes[e - 1] == 0x20 || bytes[e - 1] == 0x09) { e -= 1 }
+        return s == 0 && e == bytes.count ? bytes : UnsafeRawBufferPointer(rebasing: bytes[s..<e])
+    }
+
+    private func lineText(_ line: UInt64) {
+        idText.removeAll(keepingCapacity: true)
+        idText.append(contentsOf: String(line).utf8)
+    }
+
+    private func rankedCustomer(_ scanner: CSVRecordScanner, line: UInt64, score s: RowScore, revenue: Double, key: Double) -> RankedCustomer {
+        let id = binding.idField.map { scanner.string($0) } ?? String(line)
+        let email = binding.emailField.map { scanner.string($0) } ?? ""
+        return RankedCustomer(
+            line: line, id: id, email: email, revenue: revenue.isFinite ? revenue : 0, probability: s.probability,
+            riskScore: Int(s.riskScore), riskLevel: s.riskLevel.name, health: Int(s.health),
+            drivers: s.driverList.map { DriverImpact(name: model.driverNames[Int($0.index)], impact: Double($0.impact)) },
+            intervention: model.actions[Int(s.intervention)], rankKey: key)
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+
+/// Splits RFC 4180 CSV bytes into records and fields without allocating: field spans point into the
+/// caller's buffer. Handles quoted fields with embedded commas, quotes ("") and newlines, CRLF line
+/// ends, and counts physical lines so every record knows the line it starts on.
+public struct CSVRecordScanner {
+    /// One field of the current record: a byte range of the buffer, and whether it was quoted
+    /// (then `hasEscapes` says whether it contains doubled quotes that `unescaped` must undo).
+    public struct Field {
+        public var start: Int
+        public var end: Int
+        public var quoted: Bool
+        public var hasEscapes: Bool
+    }
+
+    /// Why a record is malformed.
+    public enum RecordError: Equatable {
+        case unterminatedQuote
+        case textAfterClosingQuote(column: Int)
+    }
+
+    public let base: UnsafePointer<UInt8>
+    public let count: Int
+    /// Offset of the next record.
+    public private(set) var position: Int = 0
+    /// Physical line (1-based within the file) on which the next record starts.
+    public private(set) var line: UInt64
+    /// Fields of the last record read; reused between records.
+    public private(set) var fields: [Field] = []
+    public private(set) var fieldCount = 0
+
+    public init(_ buffer: UnsafeRawBufferPointer, firstLine: UInt64) {
+        base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+        count = buffer.count
+        line = firstLine
+        fields = Array(repeating: Field(start: 0, end: 0, quoted: false, hasEscapes: false), count: 64)
+    }
+
+    public var atEnd: Bool { position >= count }
+
+    /// Reads the next record. Returns the line it started on and an error if it is malformed (the
+    /// scanner then skips to the end of the physical line). Empty lines come back with zero fields.
+    @inline(__always)
+    public mutating func nextRecord() -> (line: UInt64, error: RecordError?) {
+        let startLine = line
+        fieldCount = 0
+        var i = position
+        let n = count
+        let p = base
+        if i < n && (p[i] == 0x0A || (p[i] == 0x0D && i + 1 < n && p[i + 1] == 0x0A)) {
+            position = p[i] == 0x0A ? i + 1 : i + 2
+            line &+= 1
+            return (startLine, nil)
+        }
+        while true {
+            var field = Field(start: i, end: i, quoted: false, hasEscapes: false)
+            if i < n && p[i] == 0x22 {
+                field.quoted = true
+                i += 1
+                field.start = i
+                while true {
+                    while i < n && p[i] != 0x22 {
+                        if p[i] == 0x0A { line &+= 1 }
+                        i += 1
+                    }
+                    if i >= n {
+                        position = n
+                        return (startLine, .unterminatedQuote)
+                    }
+                    if i + 1 < n && p[i + 1] == 0x22 {
+                        field.hasEscapes = true
+                        i += 2
+                        continue
+                    }
+                    field.end = i
+                    i += 1
+                    break
+                }
+                if i < n && p[i] != 0x2C && p[i] != 0x0A && !(p[i] == 0x0D && (i + 1 == n || p[i + 1] == 0x0A)) {
+                    skipLine(from: i)
+                    return (startLine, .textAfterClosingQuote(column: fieldCount + 1))
+                }
+            } else {
+                while i < n {
+                    let b = p[i]
+                    if b == 0x2C || b == 0x0A { break }
+                    i += 1
+                }
+                field.end = i
+                if field.end > field.start && p[field.end - 1] == 0x0D && (i == n || p[i] == 0x0A) { field.end -= 1 }
+            }
+            append(field)
+            if i >= n {
+                position = n
+                return (startLine, nil)
+            }
+            if p[i] == 0x2C {
+                i += 1
+                continue
+            }
+            // CR before LF after a quoted field.
+            if p[i] == 0x0D { i += 1 }
+            if i < n && p[i] == 0x0A {
+                line &+= 1
+                i += 1
+            }
+            position = i
+            return (startLine, nil)
+        }
+    }
+
+    @inline(__always)
+    private mutating func append(_ field: Field) {
+        if fieldCount == fields.count { fields.append(field) } else { fields[fieldCount] = field }
+        fieldCount += 1
+    }
+
+    private mutating func skipLine(from start: Int) {
+        var i = start
+        while i < count && base[i] != 0x0A { i += 1 }
+        if i < count { line &+= 1; i += 1 }
+        position = i
+    }
+
+    /// The raw bytes of field `k` of the current record (quotes removed, escapes not undone).
+    @inline(__always)
+    public func bytes(_ k: Int) -> UnsafeRawBufferPointer {
+        let f = fields[k]
+        return UnsafeRawBufferPointer(start: base + f.start, count: f.end - f.start)
+    }
+
+    /// Field `k` as a String with doubled quotes undone.
+    public func string(_ k: Int) -> String {
+        let f = fields[k]
+        let s = String(decoding: UnsafeBufferPointer(start: base + f.start, count: f.end - f.start), as: UTF8.self)
+        return f.hasEscapes ? s.replacingOccurrences(of: "\"\"", with: "\"") : s
+    }
+}
+
+/// Finding record boundaries in a buffer of CSV bytes, for cutting shards and chunks.
+public enum CSVBoundary {
+    /// The offset just past the last complete record in `buffer` (which starts at a record
+    /// boundary), or nil if it holds no complete record. A newline inside quotes is not a boundary.
+    public static func endOfLastRecord(_ buffer: UnsafeRawBufferPointer) -> Int? {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return nil }
+        if memchr(base, 0x22, buffer.count) == nil {
+            let p = base.assumingMemoryBound(to: UInt8.self)
+            var i = buffer.count - 1
+            while i >= 0 && p[i] != 0x0A { i -= 1 }
+            return i >= 0 ? i + 1 : nil
+        }
+        var inQuotes = false
+        var last: Int? = nil
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        for i in 0..<buffer.count {
+            let b = p[i]
+            if b == 0x22 { inQuotes.toggle() } else if b == 0x0A && !inQuotes { last = i + 1 }
+        }
+        return last
+    }
+
+    /// Number of newline bytes in the buffer.
+    public static func countNewlines(_ buffer: UnsafeRawBufferPointer) -> UInt64 {
+        guard let base = buffer.baseAddress else { return 0 }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        var n: UInt64 = 0
+        var i = 0
+        let count = buffer.count
+        // Count in blocks with a narrow accumulator the compiler vectorizes.
+        while i < count {
+            let blockEnd = min(i + 255 * 16, count)
+            var block: UInt32 = 0
+            while i < blockEnd {
+                block &+= p[i] == 0x0A ? 1 : 0
+                i += 1
+            }
+            n &+= UInt64(block)
+        }
+        return n
+    }
+}

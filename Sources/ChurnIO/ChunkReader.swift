@@ -1,0 +1,162 @@
+import Foundation
+
+/// A run of whole CSV records cut from a file, with the line its first record starts on.
+public struct CSVChunk: Sendable {
+    public var index: Int
+    public var firstLine: UInt64
+    public var bytes: [UInt8]
+    /// Physical lines the chunk spans (newline bytes in it).
+    public var lineCount: UInt64
+}
+
+/// Streams a CSV file as chunks of whole records (about `chunkSize` bytes each) after reading its
+/// header. Memory use is one chunk plus a partial record, whatever the file's size.
+public final class ChunkReader {
+    public let path: String
+    public let displayName: String
+    /// Header fields, BOM and quotes removed.
+    public private(set) var header: [String]
+    /// Bytes of the file read so far.
+    public private(set) var bytesRead: Int = 0
+    public let fileSize: Int
+    public let chunkSize: Int
+    /// A single record may not exceed this many bytes.
+    public let maxRecordSize: Int
+
+    private let fd: Int32
+    private var carry: [UInt8] = []
+    private var nextLine: UInt64
+    private var nextIndex = 0
+    private var eof = false
+
+    /// Opens `path` and reads its header.
+    /// - Parameter displayName: the name used in errors (defaults to the path).
+    public init(path: String, displayName: String? = nil, chunkSize: Int = 4 << 20, maxRecordSize: Int = 64 << 20) throws {
+        self.path = path
+        self.displayName = displayName ?? path
+        self.chunkSize = max(chunkSize, 1024)
+        self.maxRecordSize = maxRecordSize
+        let name = displayName ?? path
+        var st = stat()
+        fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw InputError(file: name, String(cString: strerror(errno))) }
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) != S_IFDIR else {
+            close(fd)
+            throw InputError(file: name, "is a directory, not a file")
+        }
+        fileSize = Int(st.st_size)
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        nextLine = 1
+        header = []
+        eof = false
+        // Read until the header record is complete.
+        var buffer: [UInt8] = []
+        var headerEnd: Int? = nil
+        while headerEnd == nil {
+            let before = buffer.count
+            try readMore(into: &buffer, atLeast: 64 << 10)
+            headerEnd = buffer.withUnsafeBytes { CSVBoundary.endOfLastRecordOrFirst($0) }
+            if headerEnd == nil && buffer.count == before {
+                if buffer.isEmpty { close(fd); throw InputError(file: name, "is empty: no header line") }
+                headerEnd = buffer.count  // header without a trailing newline
+            }
+            if buffer.count > maxRecordSize { close(fd); throw InputError(file: name, line: 1, "header line is longer than \(maxRecordSize) bytes") }
+        }
+        var start = 0
+        if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { start = 3 }
+        let end = headerEnd!
+        var fields: [String] = []
+        var headerLines: UInt64 = 0
+        var bad = false
+        buffer.withUnsafeBytes { raw in
+            let slice = UnsafeRawBufferPointer(rebasing: raw[start..<end])
+            var scanner = CSVRecordScanner(slice, firstLine: 1)
+            let r = scanner.nextRecord()
+            bad = r.error != nil
+            fields = (0..<scanner.fieldCount).map { scanner.string($0).trimmingCharacters(in: .whitespaces) }
+            headerLines = CSVBoundary.countNewlines(slice)
+        }
+        if bad || fields.isEmpty || (fields.count == 1 && fields[0].isEmpty) {
+            close(fd)
+            throw InputError(file: name, line: 1, "cannot read the header line")
+        }
+        var seen = Set<String>()
+        for f in fields where !seen.insert(f).inserted {
+            close(fd)
+            throw InputError(file: name, line: 1, column: "'\(f)'", "appears twice in the header")
+        }
+        header = fields
+        nextLine = 1 + headerLines
+        carry = Array(buffer[end...])
+    }
+
+    deinit { close(fd) }
+
+    private func readMore(into buffer: inout [UInt8], atLeast: Int) throws {
+        let old = buffer.count
+        buffer.reserveCapacity(old + atLeast)
+        buffer.append(contentsOf: repeatElement(0, count: atLeast))
+        var filled = 0
+        while filled < atLeast {
+            let n = buffer.withUnsafeMutableBytes { raw in
+                read(fd, raw.baseAddress! + old + filled, atLeast - filled)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let message = String(cString: strerror(errno))
+                buffer.removeLast(atLeast - filled)
+                throw InputError(file: displayName, "read failed: \(message)")
+            }
+            if n == 0 { eof = true; break }
+            filled += n
+        }
+        buffer.removeLast(atLeast - filled)
+        bytesRead += filled
+    }
+
+    /// The next chunk of whole records, or nil at the end of the file. A final record without a
+    /// trailing newline is returned too.
+    public func nextChunk() throws -> CSVChunk? {
+        var buffer = carry
+        carry = []
+        var target = chunkSize
+        while true {
+            if !eof && buffer.count < target { try readMore(into: &buffer, atLeast: target - buffer.count) }
+            if buffer.isEmpty { return nil }
+            if eof {
+                return emit(buffer)
+            }
+            if let end = buffer.withUnsafeBytes({ CSVBoundary.endOfLastRecord($0) }) {
+                carry = Array(buffer[end...])
+                buffer.removeLast(buffer.count - end)
+                return emit(buffer)
+            }
+            // One record longer than the chunk: read more.
+            target = buffer.count * 2
+            if target > maxRecordSize {
+                throw InputError(file: displayName, line: nextLine, "a record is longer than \(maxRecordSize) bytes (unterminated quote?)")
+            }
+        }
+    }
+
+    private func emit(_ bytes: [UInt8]) -> CSVChunk {
+        let lines = bytes.withUnsafeBytes { CSVBoundary.countNewlines($0) }
+        let chunk = CSVChunk(index: nextIndex, firstLine: nextLine, bytes: bytes, lineCount: lines)
+        nextIndex += 1
+        nextLine += lines
+        return chunk
+    }
+}
+
+extension CSVBoundary {
+    /// The offset just past the first complete record (used for the header).
+    static func endOfLastRecordOrFirst(_ buffer: UnsafeRawBufferPointer) -> Int? {
+        guard let base = buffer.baseAddress else { return nil }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        var inQuotes = false
+        for i in 0..<buffer.count {
+            if p[i] == 0x22 { inQuotes.toggle() } else if p[i] == 0x0A && !inQuotes { return i + 1 }
+        }
+        return nil
+    }
+}

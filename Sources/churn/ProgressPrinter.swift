@@ -1,0 +1,44 @@
+import ChurnEngine
+import Foundation
+
+/// Progress on stderr: a redrawn bar on a terminal, a plain line every few seconds otherwise.
+final class ProgressPrinter: @unchecked Sendable {
+    private let enabled: Bool
+    private let terminal = isatty(2) != 0
+    private var lastPrint = Date.distantPast
+    private var printed = false
+    private let lock = NSLock()
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ p: ScoreProgress) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        let interval = terminal ? 0.2 : 5.0
+        guard now.timeIntervalSince(lastPrint) >= interval else { return }
+        lastPrint = now
+        let fraction = p.totalBytes > 0 ? min(1, Double(p.bytesRead) / Double(p.totalBytes)) : 0
+        let rate = p.elapsed > 0 ? Double(p.rowsScored) / p.elapsed : 0
+        let mbps = p.elapsed > 0 ? Double(p.bytesRead) / 1e6 / p.elapsed : 0
+        let eta = fraction > 0.01 ? p.elapsed * (1 - fraction) / fraction : 0
+        let details = String(format: "%3.0f%%  %@ rows  %.0f rows/s  %.0f MB/s  ETA %.0fs  workers %d",
+                             fraction * 100, SummaryText.grouped(p.rowsScored), rate, mbps, eta, p.workersAlive)
+        if terminal {
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            FileHandle.standardError.write(Data("\r\(bar) \(details)\u{1B}[K".utf8))
+            printed = true
+        } else {
+            FileHandle.standardError.write(Data("progress: \(details)\n".utf8))
+        }
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if printed && terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import ChurnCore
+import ChurnIO
+import Foundation
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a churn model on any customer table and write it as a model file.",
+        discussion: """
+            Numeric and categorical columns are told apart by their content; categories are one-hot \
+            encoded, numbers standardized, blanks filled with the training median. Identifier-like \
+            columns (unique text per row) are not features. The fit is L2-regularized logistic \
+            regression, the objective of scikit-learn's LogisticRegression(C=1.0), solved by Newton's method.
+            """)
+
+    @Argument(help: "Training data (CSV or XLSX).") var trainingFile: String
+    @Option(help: "The column holding the churn label.") var label: String
+    @Option(help: "The label value that means churned (inferred for 1/0, true/false, yes/no).") var positive: String?
+    @Option(help: "Column that identifies a customer.") var id: String?
+    @Option(help: "Comma-separated columns that are not features.") var ignore: String?
+    @Option(help: "Column with recurring revenue (default: mrr, revenue, … if present).") var revenue: String?
+    @Option(name: .customLong("C"), help: "Inverse regularization strength, as scikit-learn's C.") var c: Double = 1.0
+    @Option(help: "Risk score from which a customer is Medium risk.") var mediumRisk: Int = 40
+    @Option(help: "Risk score from which a customer is High risk.") var highRisk: Int = 70
+    @Option(help: "Worksheet to read from an XLSX file (default: the first).") var sheet: String?
+    @Option(help: "Where to write the model file.") var out: String
+
+    func run() throws {
+        try runReportingErrors {
+            let (table, fingerprint) = try TableInput.read(path: trainingFile, sheet: sheet)
+            let options = Trainer.Options(
+                labelColumn: label, positive: positive, idColumn: id,
+                ignore: ignore.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [],
+                revenueColumn: revenue, C: c, thresholds: RiskThresholds(mediumRisk: mediumRisk, highRisk: highRisk))
+            let model = try Trainer(options: options).train(table, fingerprint: fingerprint)
+            _ = try CompiledModel(model)
+            try ModelFile.save(model, to: out)
+            let m = model.training.metrics
+            print("Trained on \(model.training.rows) rows of \(trainingFile) (\(model.training.skippedRows) skipped, \(model.training.imputedCells) blank cells imputed)")
+            print("Features: \(model.numeric.count) numeric (\(model.numeric.map(\.column).joined(separator: ", ")))")
+            print("          \(model.categorical.count) categorical (\(model.categorical.map { "\($0.column): \($0.categories.count) values" }.joined(separator: ", ")))")
+            for ignored in model.ignoredColumns { print("Not a feature: \(ignored.column) (\(ignored.reason))") }
+            print(String(format: "Converged in %d Newton steps; training accuracy %.3f, ROC AUC %.3f, log loss %.4f",
+                         model.training.iterations, m.accuracy, m.auc, m.logLoss))
+            for rejected in table.rejected.prefix(10) { printError("\(trainingFile):\(rejected.line): skipped: \(rejected.reason)") }
+            print("Model written to \(out)")
+        }
+    }
+}
+
+/// Reads a whole table from CSV or XLSX.
+enum TableInput {
+    static func read(path: String, sheet: String?) throws -> (Table, DataFingerprint) {
+        if InputFiles.isXLSX(path) {
+            let csv = try InputFiles.convertXLSX(path: path, sheet: sheet)
+            defer { unlink(csv) }
+            var (table, fingerprint) = try CSVTableReader.read(path: csv)
+            table.name = path
+            let original = try CSVTableReader.fingerprint(path: path)
+            fingerprint = original
+            return (table, fingerprint)
+        }
+        return try CSVTableReader.read(path: path)
+    }
+}
