@@ -24,6 +24,10 @@ public final class OutputFile {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
+    public func write(_ block: ByteBlock) throws {
+        try write(block.bytes)
+    }
+
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {

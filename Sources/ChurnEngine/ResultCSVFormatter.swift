@@ -1,18 +1,51 @@
 import ChurnCore
+import Foundation
 
 /// Writes scored rows as the results CSV. The in-process path and the coordinator both format
 /// through here, so the same scores always give the same bytes.
 public struct ResultCSVFormatter: ScoredRowSink {
-    /// Output rows accumulate here; the owner drains it.
-    public var buffer: [UInt8] = []
-    private let driverBytes: [[UInt8]]
-    private let actionBytes: [[UInt8]]
-    private static let levelBytes: [[UInt8]] = RiskLevel.allCases.map { Array($0.name.utf8) }
+    /// Output rows accumulate here; `finish()` hands them on.
+    public private(set) var writer: ByteWriter
+    private let names: NameTable
 
-    public init(model: CompiledModel) {
-        driverBytes = model.driverNames.map { Self.escaped(Array($0.utf8)) }
-        actionBytes = model.actions.map { Self.escaped(Array($0.utf8)) }
-        buffer.reserveCapacity(1 << 20)
+    /// A model's escaped driver and action names laid out in one block, looked up by index.
+    /// Make one per model and share it between formatters.
+    public final class NameTable: @unchecked Sendable {
+        let bytes: UnsafeMutablePointer<UInt8>
+        let driverStart: UnsafeMutablePointer<Int>
+        let actionStart: UnsafeMutablePointer<Int>
+        let longest: Int
+
+        public convenience init(model: CompiledModel) {
+            self.init(drivers: model.driverNames.map { ResultCSVFormatter.escaped(Array($0.utf8)) },
+                      actions: model.actions.map { ResultCSVFormatter.escaped(Array($0.utf8)) })
+        }
+
+        init(drivers: [[UInt8]], actions: [[UInt8]]) {
+            let all = drivers + actions
+            let flat = all.flatMap { $0 }
+            let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, flat.count))
+            bytes.initialize(from: flat, count: flat.count)
+            var starts = [0]
+            for name in all { starts.append(starts.last! + name.count) }
+            driverStart = .allocate(capacity: drivers.count + 1)
+            driverStart.initialize(from: Array(starts[0...drivers.count]), count: drivers.count + 1)
+            actionStart = .allocate(capacity: actions.count + 1)
+            actionStart.initialize(from: Array(starts[drivers.count...]), count: actions.count + 1)
+            self.bytes = bytes
+            longest = all.map(\.count).max() ?? 0
+        }
+
+        deinit {
+            bytes.deallocate()
+            driverStart.deallocate()
+            actionStart.deallocate()
+        }
+    }
+
+    public init(names: NameTable, capacity: Int = 1 << 20) {
+        writer = ByteWriter(capacity: capacity)
+        self.names = names
     }
 
     /// The header line of the results CSV.
@@ -22,43 +55,117 @@ public struct ResultCSVFormatter: ScoredRowSink {
             + ",churn_probability,risk_score,risk_level,health_score,driver_1,driver_1_impact,driver_2,driver_2_impact,driver_3,driver_3_impact,intervention\n"
     }
 
+    /// Hands the formatted bytes on.
+    public func finish() -> ByteBlock { writer.finish() }
+
+    @inline(__always)
     public mutating func append(lineOffset: UInt32, id: UnsafeRawBufferPointer, score s: RowScore) {
+        // Upper bound of a row: escaped id, numbers, 3 drivers, action, separators.
+        writer.reserve(2 * id.count + 4 * names.longest + 96)
         appendField(id)
-        buffer.append(0x2C)
+        writer.putUnchecked(0x2C)
         appendFixed(s.probability, decimals: 6)
-        buffer.append(0x2C)
-        appendInt(Int(s.riskScore))
-        buffer.append(0x2C)
-        buffer.append(contentsOf: Self.levelBytes[Int(s.riskLevel.rawValue)])
-        buffer.append(0x2C)
-        appendInt(Int(s.health))
+        writer.putUnchecked(0x2C)
+        appendSmall(Int(s.riskScore))
+        writer.putUnchecked(0x2C)
+        switch s.riskLevel {
+        case .low: put3(0x4C, 0x6F, 0x77)  // Low
+        case .medium: put3(0x4D, 0x65, 0x64); put3(0x69, 0x75, 0x6D)  // Medium
+        case .high: put3(0x48, 0x69, 0x67); writer.putUnchecked(0x68)  // High
+        }
+        writer.putUnchecked(0x2C)
+        appendSmall(Int(s.health))
         appendDriver(s.drivers.0, s.impacts.0)
         appendDriver(s.drivers.1, s.impacts.1)
         appendDriver(s.drivers.2, s.impacts.2)
-        buffer.append(0x2C)
-        buffer.append(contentsOf: actionBytes[Int(s.intervention)])
-        buffer.append(0x0A)
+        writer.putUnchecked(0x2C)
+        let a = Int(s.intervention)
+        copyName(names.actionStart[a], names.actionStart[a + 1])
+        writer.putUnchecked(0x0A)
+    }
+
+    @inline(__always)
+    private mutating func put3(_ a: UInt8, _ b: UInt8, _ c: UInt8) {
+        writer.putUnchecked(a)
+        writer.putUnchecked(b)
+        writer.putUnchecked(c)
+    }
+
+    @inline(__always)
+    private mutating func copyName(_ start: Int, _ end: Int) {
+        writer.put(UnsafeRawBufferPointer(start: names.bytes + start, count: end - start))
     }
 
     @inline(__always)
     private mutating func appendDriver(_ d: UInt16, _ impact: Float) {
-        buffer.append(0x2C)
+        writer.putUnchecked(0x2C)
         guard d != RowScore.noDriver else {
-            buffer.append(0x2C)
+            writer.putUnchecked(0x2C)
             return
         }
-        buffer.append(contentsOf: driverBytes[Int(d)])
-        buffer.append(0x2C)
+        copyName(names.driverStart[Int(d)], names.driverStart[Int(d) + 1])
+        writer.putUnchecked(0x2C)
         appendFixed(Double(impact), decimals: 3)
+    }
+
+    /// 0…999 without division loops.
+    @inline(__always)
+    private mutating func appendSmall(_ v: Int) {
+        if v >= 100 { writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: v / 100)) }
+        if v >= 10 { writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: (v / 10) % 10)) }
+        writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: v % 10))
     }
 
     @inline(__always)
     private mutating func appendField(_ bytes: UnsafeRawBufferPointer) {
-        Self.appendEscaped(bytes, to: &buffer)
+        var needsQuotes = false
+        for b in bytes where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {
+            needsQuotes = true
+            break
+        }
+        if !needsQuotes {
+            if bytes.count > 0 { memcpy(writer.base + writer.count, bytes.baseAddress!, bytes.count) }
+            writer.advance(bytes.count)
+            return
+        }
+        writer.putUnchecked(0x22)
+        for b in bytes {
+            if b == 0x22 { writer.putUnchecked(0x22) }
+            writer.putUnchecked(b)
+        }
+        writer.putUnchecked(0x22)
+    }
+
+    /// A value ≥ 0 (or slightly negative) with a fixed number of decimals, rounded half away from zero.
+    @inline(__always)
+    private mutating func appendFixed(_ value: Double, decimals: Int) {
+        var v = value
+        let divisor = decimals == 6 ? 1_000_000 : 1_000
+        if v < 0 {
+            if Int(-v * Double(divisor) + 0.5) > 0 { writer.putUnchecked(0x2D) }
+            v = -v
+        }
+        let scaled = Int(v * Double(divisor) + 0.5)  // v ≥ 0: round half up without a libm call
+        var whole = scaled / divisor
+        if whole >= 1000 {
+            var digits: [UInt8] = []
+            while whole > 0 { digits.append(0x30 &+ UInt8(whole % 10)); whole /= 10 }
+            writer.reserve(digits.count + 8)
+            for d in digits.reversed() { writer.putUnchecked(d) }
+        } else {
+            appendSmall(whole)
+        }
+        writer.putUnchecked(0x2E)
+        var fraction = scaled % divisor
+        var place = divisor / 10
+        while place > 0 {
+            writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: fraction / place))
+            fraction %= place
+            place /= 10
+        }
     }
 
     /// Appends a field, quoted per RFC 4180 when it holds a comma, quote, CR or LF.
-    @inline(__always)
     public static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to buffer: inout [UInt8]) {
         var needsQuotes = false
         for b in bytes where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {
@@ -82,10 +189,4 @@ public struct ResultCSVFormatter: ScoredRowSink {
         bytes.withUnsafeBytes { appendEscaped($0, to: &out) }
         return out
     }
-
-    @inline(__always)
-    private mutating func appendInt(_ value: Int) { DecimalText.appendInt(value, to: &buffer) }
-
-    @inline(__always)
-    private mutating func appendFixed(_ value: Double, decimals: Int) { DecimalText.appendFixed(value, decimals: decimals, to: &buffer) }
 }

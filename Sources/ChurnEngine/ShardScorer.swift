@@ -10,22 +10,45 @@ public final class ShardScorer {
     public let rankBy: RankBy
     public let topLimit: Int
 
-    private var numeric: [Double]
-    private var categories: [Int32]
+    private let numeric: UnsafeMutablePointer<Double>
+    private let categories: UnsafeMutablePointer<Int32>
+    /// Per input field: what it feeds, as `kind << 24 | index` (see `Kind`).
+    private let roles: UnsafeMutablePointer<Int32>
     private var scratch: [UInt8] = []
     private var idText: [UInt8] = []
     private let fieldCount: Int
+
+    private enum Kind: Int32 {
+        case unused = 0, numeric, categorical, revenue
+    }
 
     public init(model: CompiledModel, binding: ColumnBinding, rankBy: RankBy, topLimit: Int) {
         self.model = model
         self.binding = binding
         self.rankBy = rankBy
         self.topLimit = topLimit
-        numeric = [Double](repeating: 0, count: model.numericCount)
-        categories = [Int32](repeating: -1, count: model.categoricalCount)
+        numeric = .allocate(capacity: max(1, model.numericCount))
+        numeric.initialize(repeating: 0, count: max(1, model.numericCount))
+        categories = .allocate(capacity: max(1, model.categoricalCount))
+        categories.initialize(repeating: -1, count: max(1, model.categoricalCount))
         fieldCount = binding.header.count
+        roles = .allocate(capacity: max(1, fieldCount))
+        for (k, role) in binding.roles.enumerated() {
+            switch role {
+            case .numeric(let j): roles[k] = Kind.numeric.rawValue << 24 | Int32(j)
+            case .categorical(let f): roles[k] = Kind.categorical.rawValue << 24 | Int32(f)
+            case .revenue: roles[k] = Kind.revenue.rawValue << 24
+            case .id, .email, .unused: roles[k] = 0
+            }
+        }
         scratch.reserveCapacity(256)
         idText.reserveCapacity(32)
+    }
+
+    deinit {
+        numeric.deallocate()
+        categories.deallocate()
+        roles.deallocate()
     }
 
     /// A fresh aggregate with this scorer's top-list size.
@@ -36,65 +59,64 @@ public final class ShardScorer {
     public func score<Sink: ScoredRowSink>(_ rows: UnsafeRawBufferPointer, firstLine: UInt64, sink: inout Sink,
                                            aggregate: inout ScoreAggregate) {
         var scanner = CSVRecordScanner(rows, firstLine: firstLine)
-        let roles = binding.roles
+        defer { scanner.deallocate() }
         let idField = binding.idField ?? -1
         let revenueField = binding.revenueField ?? -1
         let revenueFeature = binding.revenueFeature ?? -1
-        numeric.withUnsafeMutableBufferPointer { numeric in
-            categories.withUnsafeMutableBufferPointer { categories in
-                records: while !scanner.atEnd {
-                    let (line, error) = scanner.nextRecord()
-                    if let error {
-                        aggregate.reject(RejectedRow(line: line, reason: RowRejection.describe(error)))
-                        continue
-                    }
-                    let count = scanner.fieldCount
-                    if count == 0 { continue }  // blank line
-                    if count != fieldCount {
-                        if count == 1 && scanner.bytes(0).allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                        aggregate.reject(RejectedRow(line: line, reason: RowRejection.fieldCount(expected: fieldCount, found: count)))
-                        continue
-                    }
-                    var revenue = Double.nan
-                    for k in 0..<count {
-                        switch roles[k] {
-                        case .numeric(let j):
-                            let bytes = scanner.bytes(k)
-                            if Self.isBlank(bytes) {
-                                numeric[j] = model.median(j)
-                                aggregate.imputedCells &+= 1
-                            } else if let v = NumberParser.parse(bytes), v.isFinite {
-                                numeric[j] = v
-                            } else {
-                                aggregate.reject(RejectedRow(line: line, reason: RowRejection.notANumber(
-                                    column: k + 1, name: binding.header[k], text: scanner.string(k))))
-                                continue records
-                            }
-                        case .categorical(let f):
-                            let index = withFieldBytes(scanner, k, trim: true) { model.categoryIndex(feature: f, bytes: $0) }
-                            categories[f] = index
-                            if index < 0 { aggregate.unseenCategories &+= 1 }
-                        case .revenue:
-                            revenue = NumberParser.parse(scanner.bytes(k)) ?? .nan
-                        case .id, .email, .unused:
-                            break
-                        }
-                    }
-                    if revenueFeature >= 0 { revenue = numeric[revenueFeature] } else if revenueField < 0 { revenue = .nan }
-                    let s = model.score(numeric: UnsafePointer(numeric.baseAddress!), categories: UnsafePointer(categories.baseAddress!), revenue: revenue)
-                    aggregate.count(s, revenue: revenue)
-                    let key = rankBy.key(probability: s.probability, health: s.health, revenue: revenue)
-                    if aggregate.wouldEnterTop(key: key, line: line) {
-                        aggregate.insertTop(rankedCustomer(scanner, line: line, score: s, revenue: revenue, key: key))
-                    }
-                    let offset = UInt32(truncatingIfNeeded: line &- firstLine)
-                    if idField >= 0 {
-                        withFieldBytes(scanner, idField, trim: false) { sink.append(lineOffset: offset, id: $0, score: s) }
+        let numeric = self.numeric, categories = self.categories, roles = self.roles
+        records: while !scanner.atEnd {
+            let (line, error) = scanner.nextRecord()
+            if let error {
+                aggregate.reject(RejectedRow(line: line, reason: RowRejection.describe(error)))
+                continue
+            }
+            let count = scanner.fieldCount
+            if count == 0 { continue }  // blank line
+            if count != fieldCount {
+                if count == 1 && Self.isBlank(scanner.bytes(0)) { continue }
+                aggregate.reject(RejectedRow(line: line, reason: RowRejection.fieldCount(expected: fieldCount, found: count)))
+                continue
+            }
+            var revenue = Double.nan
+            for k in 0..<count {
+                let role = roles[k]
+                let index = Int(role & 0xFF_FFFF)
+                switch role >> 24 {
+                case Kind.numeric.rawValue:
+                    let bytes = scanner.bytes(k)
+                    if let v = NumberParser.parse(bytes) {
+                        numeric[index] = v
+                    } else if Self.isBlank(bytes) {
+                        numeric[index] = model.median(index)
+                        aggregate.imputedCells &+= 1
                     } else {
-                        lineText(line)
-                        idText.withUnsafeBytes { sink.append(lineOffset: offset, id: $0, score: s) }
+                        aggregate.reject(RejectedRow(line: line, reason: RowRejection.notANumber(
+                            column: k + 1, name: binding.header[k], text: scanner.string(k))))
+                        continue records
                     }
+                case Kind.categorical.rawValue:
+                    let c = withFieldBytes(scanner, k, trim: true) { model.categoryIndex(feature: index, bytes: $0) }
+                    categories[index] = c
+                    if c < 0 { aggregate.unseenCategories &+= 1 }
+                case Kind.revenue.rawValue:
+                    revenue = NumberParser.parse(scanner.bytes(k)) ?? .nan
+                default:
+                    break
                 }
+            }
+            if revenueFeature >= 0 { revenue = numeric[revenueFeature] } else if revenueField < 0 { revenue = .nan }
+            let s = model.score(numeric: numeric, categories: categories, revenue: revenue)
+            aggregate.count(s, revenue: revenue)
+            let key = rankBy.key(probability: s.probability, health: s.health, revenue: revenue)
+            if aggregate.wouldEnterTop(key: key, line: line) {
+                aggregate.insertTop(rankedCustomer(scanner, line: line, score: s, revenue: revenue, key: key))
+            }
+            let offset = UInt32(truncatingIfNeeded: line &- firstLine)
+            if idField >= 0 {
+                withFieldBytes(scanner, idField, trim: false) { sink.append(lineOffset: offset, id: $0, score: s) }
+            } else {
+                lineText(line)
+                idText.withUnsafeBytes { sink.append(lineOffset: offset, id: $0, score: s) }
             }
         }
     }

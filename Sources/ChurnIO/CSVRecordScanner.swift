@@ -25,16 +25,22 @@ public struct CSVRecordScanner {
     public private(set) var position: Int = 0
     /// Physical line (1-based within the file) on which the next record starts.
     public private(set) var line: UInt64
-    /// Fields of the last record read; reused between records.
-    public private(set) var fields: [Field] = []
+    /// Fields of the last record read; raw storage reused between records (no reference counting
+    /// in the hot loop). The scanner owns it: call `deallocate()` when done.
+    public private(set) var fields: UnsafeMutablePointer<Field>
+    private var capacity: Int
     public private(set) var fieldCount = 0
 
     public init(_ buffer: UnsafeRawBufferPointer, firstLine: UInt64) {
         base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
         count = buffer.count
         line = firstLine
-        fields = Array(repeating: Field(start: 0, end: 0, quoted: false, hasEscapes: false), count: 64)
+        capacity = 64
+        fields = .allocate(capacity: capacity)
     }
+
+    /// Frees the field storage.
+    public func deallocate() { fields.deallocate() }
 
     public var atEnd: Bool { position >= count }
 
@@ -111,7 +117,14 @@ public struct CSVRecordScanner {
 
     @inline(__always)
     private mutating func append(_ field: Field) {
-        if fieldCount == fields.count { fields.append(field) } else { fields[fieldCount] = field }
+        if fieldCount == capacity {
+            let grown = UnsafeMutablePointer<Field>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: fields, count: capacity)
+            fields.deallocate()
+            fields = grown
+            capacity *= 2
+        }
+        (fields + fieldCount).initialize(to: field)
         fieldCount += 1
     }
 

@@ -21,6 +21,7 @@ public enum CSVTableReader {
             var start = 0
             if raw.count >= 3 && raw[0] == 0xEF && raw[1] == 0xBB && raw[2] == 0xBF { start = 3 }
             var scanner = CSVRecordScanner(UnsafeRawBufferPointer(rebasing: raw[start...]), firstLine: 1)
+            defer { scanner.deallocate() }
             var header: [String] = []
             while header.isEmpty && !scanner.atEnd {
                 let r = scanner.nextRecord()

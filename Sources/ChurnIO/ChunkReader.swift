@@ -71,6 +71,7 @@ public final class ChunkReader {
         buffer.withUnsafeBytes { raw in
             let slice = UnsafeRawBufferPointer(rebasing: raw[start..<end])
             var scanner = CSVRecordScanner(slice, firstLine: 1)
+            defer { scanner.deallocate() }
             let r = scanner.nextRecord()
             bad = r.error != nil
             fields = (0..<scanner.fieldCount).map { scanner.string($0).trimmingCharacters(in: .whitespaces) }
@@ -92,26 +93,28 @@ public final class ChunkReader {
 
     deinit { close(fd) }
 
+    /// Appends up to `atLeast` bytes read from the file (fewer only at its end).
     private func readMore(into buffer: inout [UInt8], atLeast: Int) throws {
         let old = buffer.count
-        buffer.reserveCapacity(old + atLeast)
-        buffer.append(contentsOf: repeatElement(0, count: atLeast))
-        var filled = 0
-        while filled < atLeast {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                read(fd, raw.baseAddress! + old + filled, atLeast - filled)
+        var failure: Int32 = 0
+        var grown = [UInt8](unsafeUninitializedCapacity: old + atLeast) { raw, initialized in
+            if old > 0 { _ = buffer.withUnsafeBytes { memcpy(raw.baseAddress!, $0.baseAddress!, old) } }
+            var filled = 0
+            while filled < atLeast {
+                let n = read(fd, raw.baseAddress! + old + filled, atLeast - filled)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if n == 0 { eof = true; break }
+                filled += n
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let message = String(cString: strerror(errno))
-                buffer.removeLast(atLeast - filled)
-                throw InputError(file: displayName, "read failed: \(message)")
-            }
-            if n == 0 { eof = true; break }
-            filled += n
+            initialized = old + filled
         }
-        buffer.removeLast(atLeast - filled)
-        bytesRead += filled
+        if failure != 0 { throw InputError(file: displayName, "read failed: \(String(cString: strerror(failure)))") }
+        bytesRead += grown.count - old
+        swap(&buffer, &grown)
     }
 
     /// The next chunk of whole records, or nil at the end of the file. A final record without a

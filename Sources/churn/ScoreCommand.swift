@@ -27,7 +27,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Override the model's health scorecard, intervention rules or risk thresholds (JSON).") var policy: String?
     @Option(help: "Worksheet of an XLSX input (default: the first).") var sheet: String?
     @Option(help: "Scoring threads for in-process scoring (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Bytes per chunk or shard.") var shardBytes: Int = 4 << 20
+    @Option(help: "Bytes per chunk or shard.") var shardBytes: Int = 1 << 20
     @Option(help: "Comma-separated worker addresses HOST:PORT to score on.") var workers: String?
     @Option(help: "A cluster host-list file (see cluster/README.md).") var cluster: String?
     @Option(help: "Start this many worker processes on this machine and score on them.") var local: Int?
@@ -41,6 +41,7 @@ struct ScoreCommand: ParsableCommand {
             let compiled = try CompiledModel(loaded.model)
             let history = try db.map { try HistoryRecorder(path: $0, input: input, model: model, loaded: loaded, rankBy: rankBy) }
             let started = Date()
+            MemoryTuning.reuseLargeBuffers()
             let outcome: ScoringOutcome
             do {
                 if workers != nil || cluster != nil || local != nil {

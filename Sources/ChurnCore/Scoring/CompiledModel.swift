@@ -15,28 +15,58 @@ public final class CompiledModel: @unchecked Sendable {
     /// For each categorical feature, its categories' UTF-8 bytes (for byte-level lookup).
     public let categoryBytes: [[[UInt8]]]
 
+    // Hot data as raw buffers, so scoring touches no reference-counted storage (two threads
+    // reading Swift arrays of one shared object contend on its reference count).
     let intercept: Double
-    let means: [Double]
-    let invStds: [Double]
-    let medians: [Double]
-    let coefficients: [Double]
-    let categoryCoefficients: [[Double]]
+    let means: UnsafeMutablePointer<Double>
+    let invStds: UnsafeMutablePointer<Double>
+    let medians: UnsafeMutablePointer<Double>
+    let coefficients: UnsafeMutablePointer<Double>
+    /// Coefficients of all categories, feature after feature; `categoryDriverBase` - numericCount indexes it.
+    let categoryCoefficients: UnsafeMutablePointer<Double>
     /// Frequency-weighted mean coefficient of each categorical feature: the "average customer".
-    let categoryBaselines: [Double]
-    let categoryDriverBase: [Int]
-    let healthFeature: [Int]
-    let healthWeight: [Double]
-    let healthLow: [Double]
-    let healthSpan: [Double]
-    let healthHigherIsBetter: [Bool]
+    let categoryBaselines: UnsafeMutablePointer<Double>
+    let categoryDriverBase: UnsafeMutablePointer<Int>
+    let healthCount: Int
+    let healthFeature: UnsafeMutablePointer<Int>
+    let healthWeight: UnsafeMutablePointer<Double>
+    let healthLow: UnsafeMutablePointer<Double>
+    let healthSpan: UnsafeMutablePointer<Double>
+    let healthHigherIsBetter: UnsafeMutablePointer<Bool>
     let healthWeightSum: Double
     /// actionForDriver[driver * 3 + level] → action index, or -1.
-    let actionForDriver: [Int32]
+    let actionForDriver: UnsafeMutablePointer<Int32>
     let fallbackAction: UInt16
     let highValueMinimum: Double
     let highValueLevel: RiskLevel
     let highValueAction: UInt16
-    let thresholds: RiskThresholds
+    let mediumRisk: Int
+    let highRisk: Int
+    /// All category values' bytes back to back, with offsets (categoryByteStart[k]..<[k+1]) per global category k.
+    let categoryText: UnsafeMutablePointer<UInt8>
+    let categoryByteStart: UnsafeMutablePointer<Int>
+    /// First global category index of each categorical feature, and one past the last.
+    let categoryStart: UnsafeMutablePointer<Int>
+
+    deinit {
+        for p in [means, invStds, medians, coefficients, categoryCoefficients, categoryBaselines, healthWeight, healthLow, healthSpan] as [UnsafeMutablePointer<Double>] {
+            p.deallocate()
+        }
+        categoryDriverBase.deallocate()
+        healthFeature.deallocate()
+        healthHigherIsBetter.deallocate()
+        actionForDriver.deallocate()
+        categoryText.deallocate()
+        categoryByteStart.deallocate()
+        categoryStart.deallocate()
+    }
+
+    /// A raw copy of `values` that lives until `deinit` (at least one element, so never a null pointer).
+    private static func buffer<T>(_ values: [T], filler: T) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, values.count))
+        if values.isEmpty { p.initialize(to: filler) } else { p.initialize(from: values, count: values.count) }
+        return p
+    }
 
     /// Errors in a model or its overrides that make it unusable for scoring.
     public struct InvalidModel: Error, CustomStringConvertible {
@@ -52,13 +82,17 @@ public final class CompiledModel: @unchecked Sendable {
         numericCount = model.numeric.count
         categoricalCount = model.categorical.count
         intercept = model.intercept
-        means = model.numeric.map(\.mean)
-        invStds = model.numeric.map { $0.std > 0 ? 1 / $0.std : 1 }
-        medians = model.numeric.map(\.median)
-        coefficients = model.numeric.map(\.coefficient)
-        categoryCoefficients = model.categorical.map { $0.categories.map(\.coefficient) }
-        categoryBaselines = model.categorical.map { f in f.categories.reduce(0) { $0 + $1.frequency * $1.coefficient } }
+        means = Self.buffer(model.numeric.map(\.mean), filler: 0)
+        invStds = Self.buffer(model.numeric.map { $0.std > 0 ? 1 / $0.std : 1 }, filler: 0)
+        medians = Self.buffer(model.numeric.map(\.median), filler: 0)
+        coefficients = Self.buffer(model.numeric.map(\.coefficient), filler: 0)
+        categoryCoefficients = Self.buffer(model.categorical.flatMap { $0.categories.map(\.coefficient) }, filler: 0)
+        categoryBaselines = Self.buffer(model.categorical.map { f in f.categories.reduce(0) { $0 + $1.frequency * $1.coefficient } }, filler: 0)
         categoryBytes = model.categorical.map { $0.categories.map { Array($0.value.utf8) } }
+        let allCategories = categoryBytes.flatMap { $0 }
+        categoryText = Self.buffer(allCategories.flatMap { $0 }, filler: 0)
+        categoryByteStart = Self.buffer(allCategories.reduce(into: [0]) { $0.append($0.last! + $1.count) }, filler: 0)
+        categoryStart = Self.buffer(categoryBytes.reduce(into: [0]) { $0.append($0.last! + $1.count) }, filler: 0)
         var names = model.numeric.map(\.column)
         var base: [Int] = []
         for f in model.categorical {
@@ -67,11 +101,12 @@ public final class CompiledModel: @unchecked Sendable {
         }
         guard names.count < Int(RowScore.noDriver) else { throw InvalidModel(description: "too many features (\(names.count))") }
         driverNames = names
-        categoryDriverBase = base
-        thresholds = model.thresholds
+        categoryDriverBase = Self.buffer(base, filler: 0)
         guard model.thresholds.mediumRisk <= model.thresholds.highRisk else {
             throw InvalidModel(description: "thresholds: mediumRisk (\(model.thresholds.mediumRisk)) is above highRisk (\(model.thresholds.highRisk))")
         }
+        mediumRisk = model.thresholds.mediumRisk
+        highRisk = model.thresholds.highRisk
 
         var hf: [Int] = [], hw: [Double] = [], hl: [Double] = [], hs: [Double] = [], hb: [Bool] = []
         for m in model.health.measures {
@@ -82,7 +117,12 @@ public final class CompiledModel: @unchecked Sendable {
             hf.append(j); hw.append(m.weight); hl.append(m.low); hs.append(m.high - m.low)
             hb.append(m.direction == .higherIsHealthier)
         }
-        healthFeature = hf; healthWeight = hw; healthLow = hl; healthSpan = hs; healthHigherIsBetter = hb
+        healthCount = hf.count
+        healthFeature = Self.buffer(hf, filler: 0)
+        healthWeight = Self.buffer(hw, filler: 0)
+        healthLow = Self.buffer(hl, filler: 0)
+        healthSpan = Self.buffer(hs, filler: 0)
+        healthHigherIsBetter = Self.buffer(hb, filler: false)
         healthWeightSum = hw.reduce(0, +)
 
         var actions: [String] = [model.interventions.fallback]
@@ -117,7 +157,7 @@ public final class CompiledModel: @unchecked Sendable {
             highValueLevel = .high
             highValueAction = 0
         }
-        actionForDriver = table
+        actionForDriver = Self.buffer(table, filler: -1)
         self.actions = actions
     }
 
@@ -146,35 +186,30 @@ public final class CompiledModel: @unchecked Sendable {
             }
         }
 
-        means.withUnsafeBufferPointer { mean in
-            invStds.withUnsafeBufferPointer { inv in
-                coefficients.withUnsafeBufferPointer { coef in
-                    for j in 0..<numericCount {
-                        let c = coef[j] * ((numeric[j] - mean[j]) * inv[j])
-                        logit += c
-                        offer(j, c)
-                    }
-                }
-            }
+        for j in 0..<numericCount {
+            let c = coefficients[j] * ((numeric[j] - means[j]) * invStds[j])
+            logit += c
+            offer(j, c)
         }
         for f in 0..<categoricalCount {
             let k = Int(categories[f])
             guard k >= 0 else { continue }  // unseen: all-zero one-hot, no contribution
-            let coef = categoryCoefficients[f][k]
+            let d = categoryDriverBase[f] + k
+            let coef = categoryCoefficients[d - numericCount]
             logit += coef
-            offer(categoryDriverBase[f] + k, coef - categoryBaselines[f])
+            offer(d, coef - categoryBaselines[f])
         }
 
         let p = 1 / (1 + Foundation.exp(-logit))
-        let riskScore = Int((p * 100).rounded())
-        let level = RiskLevel.forScore(riskScore, thresholds: thresholds)
+        let riskScore = Int(p * 100 + 0.5)  // p ≥ 0: round half up without a libm call
+        let level: RiskLevel = riskScore >= highRisk ? .high : (riskScore >= mediumRisk ? .medium : .low)
         var weighted = 0.0
-        for m in 0..<healthFeature.count {
+        for m in 0..<healthCount {
             var t = healthSpan[m] > 0 ? (numeric[healthFeature[m]] - healthLow[m]) / healthSpan[m] : 0.5
             t = t < 0 ? 0 : (t > 1 ? 1 : t)
             weighted += healthWeight[m] * (healthHigherIsBetter[m] ? t : 1 - t)
         }
-        let health = healthWeightSum > 0 ? Int((100 * weighted / healthWeightSum).rounded()) : 50
+        let health = healthWeightSum > 0 ? Int(100 * weighted / healthWeightSum + 0.5) : 50
 
         var action = fallbackAction
         if level >= highValueLevel && revenue >= highValueMinimum {
@@ -194,13 +229,12 @@ public final class CompiledModel: @unchecked Sendable {
     /// The index of a categorical value by its UTF-8 bytes, or -1 when unseen.
     @inline(__always)
     public func categoryIndex(feature f: Int, bytes: UnsafeRawBufferPointer) -> Int32 {
-        let categories = categoryBytes[f]
-        for k in 0..<categories.count {
-            let c = categories[k]
-            guard c.count == bytes.count else { continue }
-            if c.isEmpty || c.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, c.count) == 0 }) {
-                return Int32(k)
-            }
+        let first = categoryStart[f], end = categoryStart[f + 1]
+        for k in first..<end {
+            let start = categoryByteStart[k]
+            let length = categoryByteStart[k + 1] - start
+            guard length == bytes.count else { continue }
+            if length == 0 || memcmp(categoryText + start, bytes.baseAddress!, length) == 0 { return Int32(k - first) }
         }
         return -1
     }
@@ -221,7 +255,7 @@ public final class CompiledModel: @unchecked Sendable {
         }
         var cats = [Int32](repeating: -1, count: categoricalCount)
         for (f, feature) in model.categorical.enumerated() {
-            let text = record[feature.column] ?? ""
+            let text = (record[feature.column] ?? "").trimmingSpaces
             cats[f] = Int32(feature.categories.firstIndex { $0.value == text } ?? -1)
         }
         let revenue = model.revenueColumn.flatMap { record[$0] }.flatMap { Double($0) } ?? .nan

@@ -1,0 +1,77 @@
+import Foundation
+import XCTest
+
+/// Runs the real `churn` executable built beside the test bundle.
+enum ChurnBinary {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var url: URL {
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            let candidate = bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("churn")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return root.appendingPathComponent(".build/debug/churn")
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `churn` with arguments, waiting for it to exit.
+    @discardableResult
+    static func run(_ arguments: [String], timeout: TimeInterval = 120) throws -> Result {
+        try runProcess(url, arguments, timeout: timeout)
+    }
+
+    static func runProcess(_ executable: URL, _ arguments: [String], timeout: TimeInterval = 120, environment: [String: String]? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Drain both pipes concurrently so a chatty process never blocks.
+        var outData = Data(), errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            process.terminate()
+            XCTFail("\(executable.lastPathComponent) \(arguments.joined(separator: " ")) timed out after \(timeout) s")
+        }
+        process.waitUntilExit()
+        group.wait()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func python(_ arguments: [String]) throws -> Result {
+        try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments, timeout: 300)
+    }
+
+    /// A fresh temporary directory for one test.
+    static func temporaryDirectory() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("churn-e2e-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static var trainCSV: String { root.appendingPathComponent("scripts/data/train.csv").path }
+    static var testCSV: String { root.appendingPathComponent("scripts/data/test.csv").path }
+
+    /// Trains on the committed training set into `directory/model.json`.
+    static func trainModel(in directory: URL) throws -> String {
+        let model = directory.appendingPathComponent("model.json").path
+        let r = try run(["train", trainCSV, "--label", "churn_label", "--out", model])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return model
+    }
+}

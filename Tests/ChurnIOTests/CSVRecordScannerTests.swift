@@ -1,0 +1,100 @@
+import ChurnCore
+import ChurnEngine
+import ChurnIO
+import XCTest
+
+final class CSVRecordScannerTests: XCTestCase {
+    func records(_ text: String) -> [(line: UInt64, fields: [String], error: CSVRecordScanner.RecordError?)] {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { raw in
+            var scanner = CSVRecordScanner(raw, firstLine: 2)
+            defer { scanner.deallocate() }
+            var out: [(UInt64, [String], CSVRecordScanner.RecordError?)] = []
+            while !scanner.atEnd {
+                let r = scanner.nextRecord()
+                out.append((r.line, (0..<scanner.fieldCount).map { scanner.string($0) }, r.error))
+            }
+            return out
+        }
+    }
+
+    func testQuotedFieldsWithCommasQuotesAndNewlines() {
+        let r = records("a,\"b,c\",\"say \"\"hi\"\"\"\n\"multi\nline\",x,\n")
+        XCTAssertEqual(r.count, 2)
+        XCTAssertEqual(r[0].fields, ["a", "b,c", "say \"hi\""])
+        XCTAssertEqual(r[0].line, 2)
+        XCTAssertEqual(r[1].fields, ["multi\nline", "x", ""])
+        XCTAssertEqual(r[1].line, 3)
+    }
+
+    func testCRLFAndLineNumbersAfterEmbeddedNewlines() {
+        let r = records("1,2\r\n\"a\r\nb\",3\r\n4,5")
+        XCTAssertEqual(r.map(\.fields), [["1", "2"], ["a\r\nb", "3"], ["4", "5"]])
+        XCTAssertEqual(r.map(\.line), [2, 3, 5])
+    }
+
+    func testMalformedQuotesAreReportedAndScanningGoesOn() {
+        let r = records("\"ab\"c,1\nok,2\n\"never closed,3\n")
+        XCTAssertEqual(r[0].error, .textAfterClosingQuote(column: 1))
+        XCTAssertEqual(r[1].fields, ["ok", "2"])
+        XCTAssertEqual(r[1].line, 3)
+        XCTAssertEqual(r[2].error, .unterminatedQuote)
+    }
+
+    func testBoundaryIgnoresNewlinesInsideQuotes() {
+        let text = Array("a,b\n\"x\ny\",z\n\"open\n".utf8)
+        let end = text.withUnsafeBytes { CSVBoundary.endOfLastRecord($0) }
+        XCTAssertEqual(end, 13)  // after `"x\ny",z\n`, not inside the open quote
+        XCTAssertEqual(text.withUnsafeBytes { CSVBoundary.countNewlines($0) }, 4)
+    }
+}
+
+final class ChunkReaderTests: XCTestCase {
+    func temporaryFile(_ text: String) -> String {
+        let path = NSTemporaryDirectory() + "churn-io-\(UUID().uuidString).csv"
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
+
+    func testHeaderWithBOMAndChunksOfWholeRecords() throws {
+        var text = "\u{FEFF}id,\"note\",v\n"
+        for i in 0..<2000 { text += i % 10 == 0 ? "\(i),\"line one\nline two, with comma\",\(i)\n" : "\(i),plain,\(i)\n" }
+        let path = temporaryFile(text)
+        defer { unlink(path) }
+        let reader = try ChunkReader(path: path, chunkSize: 1024)
+        XCTAssertEqual(reader.header, ["id", "note", "v"])
+        var ids: [Int] = []
+        var expectedLine: UInt64 = 2
+        var chunks = 0
+        while let chunk = try reader.nextChunk() {
+            chunks += 1
+            XCTAssertEqual(chunk.firstLine, expectedLine)
+            expectedLine += chunk.lineCount
+            chunk.bytes.withUnsafeBytes { raw in
+                var s = CSVRecordScanner(raw, firstLine: chunk.firstLine)
+                defer { s.deallocate() }
+                while !s.atEnd {
+                    let r = s.nextRecord()
+                    XCTAssertNil(r.error)
+                    XCTAssertEqual(s.fieldCount, 3)
+                    ids.append(Int(s.string(0))!)
+                }
+            }
+        }
+        XCTAssertGreaterThan(chunks, 10)
+        XCTAssertEqual(ids, Array(0..<2000))
+        XCTAssertEqual(expectedLine, 2 + 2000 + 200)
+    }
+
+    func testErrorsNameTheFile() {
+        XCTAssertThrowsError(try ChunkReader(path: "/nonexistent/customers.csv")) {
+            XCTAssertTrue("\($0)".hasPrefix("/nonexistent/customers.csv: "), "\($0)")
+        }
+        let empty = temporaryFile("")
+        defer { unlink(empty) }
+        XCTAssertThrowsError(try ChunkReader(path: empty)) { XCTAssertTrue("\($0)".contains("empty"), "\($0)") }
+        let dup = temporaryFile("a,b,a\n1,2,3\n")
+        defer { unlink(dup) }
+        XCTAssertThrowsError(try ChunkReader(path: dup)) { XCTAssertTrue("\($0)".contains("appears twice"), "\($0)") }
+    }
+}
