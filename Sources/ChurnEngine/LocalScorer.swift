@@ -10,6 +10,15 @@ public struct ScoreProgress: Sendable {
     public var rowsRejected: UInt64
     public var elapsed: Double
     public var workersAlive: Int
+
+    public init(bytesRead: Int, totalBytes: Int, rowsScored: UInt64, rowsRejected: UInt64, elapsed: Double, workersAlive: Int) {
+        self.bytesRead = bytesRead
+        self.totalBytes = totalBytes
+        self.rowsScored = rowsScored
+        self.rowsRejected = rowsRejected
+        self.elapsed = elapsed
+        self.workersAlive = workersAlive
+    }
 }
 
 /// One chunk's scored output, in input order.
@@ -20,6 +29,14 @@ public struct ScoredChunk {
     public var aggregate: ScoreAggregate
     /// Per-row records for history, when recording is on.
     public var records: RowRecords?
+
+    public init(index: Int, firstLine: UInt64, csv: ByteBlock, aggregate: ScoreAggregate, records: RowRecords?) {
+        self.index = index
+        self.firstLine = firstLine
+        self.csv = csv
+        self.aggregate = aggregate
+        self.records = records
+    }
 }
 
 /// Scores a file in this process on all cores: the calling thread reads chunks of whole records,

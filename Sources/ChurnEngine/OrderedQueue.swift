@@ -85,17 +85,29 @@ public final class WorkQueue<Value>: @unchecked Sendable {
     }
 }
 
-/// A counting semaphore bounding how much work is in flight.
+/// A counting semaphore bounding how much work is in flight; `cancel()` releases every waiter.
 public final class Credits: @unchecked Sendable {
     private let condition = NSCondition()
     private var available: Int
+    private var cancelled = false
 
     public init(_ count: Int) { available = count }
 
-    public func acquire() {
+    /// Takes a credit, waiting for one; false once cancelled.
+    @discardableResult
+    public func acquire() -> Bool {
         condition.lock()
-        while available == 0 { condition.wait() }
+        defer { condition.unlock() }
+        while available == 0 && !cancelled { condition.wait() }
+        if cancelled { return false }
         available -= 1
+        return true
+    }
+
+    public func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
         condition.unlock()
     }
 

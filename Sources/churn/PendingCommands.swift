@@ -3,7 +3,6 @@ import ArgumentParser
 import ChurnCore
 import ChurnEngine
 import ChurnIO
-struct WorkerCommand: ParsableCommand { static let configuration = CommandConfiguration(commandName: "worker") }
 struct RunsCommand: ParsableCommand { static let configuration = CommandConfiguration(commandName: "runs") }
 struct HistoryCommand: ParsableCommand { static let configuration = CommandConfiguration(commandName: "history") }
 struct ClusterCommand: ParsableCommand { static let configuration = CommandConfiguration(commandName: "cluster") }
@@ -13,9 +12,5 @@ final class HistoryRecorder {
     func fail(_ error: Error) {}
     func finish(_ summary: inout RunSummary) throws {}
     func record(_ records: RowRecords, firstLine: UInt64, model: CompiledModel) throws {}
-}
-struct ClusterScoring {
-    let command: ScoreCommand; let loaded: ModelFile.Loaded; let compiled: CompiledModel; let history: HistoryRecorder?
-    func run() throws -> ScoringOutcome { throw CLIError("cluster scoring is not built yet") }
 }
 enum ReportWriter { static func write(summary: RunSummary, loaded: ModelFile.Loaded, to path: String) throws { throw CLIError("--report is not built yet") } }

@@ -32,6 +32,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "A cluster host-list file (see cluster/README.md).") var cluster: String?
     @Option(help: "Start this many worker processes on this machine and score on them.") var local: Int?
     @Option(help: "File holding the cluster's shared secret.") var secretFile: String?
+    @Option(help: "Coordinator log level (trace … critical).") var logLevel: String = "warning"
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {

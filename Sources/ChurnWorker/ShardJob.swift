@@ -1,0 +1,28 @@
+import ChurnCore
+import ChurnEngine
+import ChurnIO
+import ChurnWire
+
+/// Scoring one shard on a pool thread: bytes in, a SHARD_RESULT frame out.
+enum ShardJob {
+    enum Reply {
+        case result(frame: [UInt8], rows: UInt64, rejected: UInt64)
+        case failure(ErrorCode, String)
+    }
+
+    static func run(_ shard: Message.ScoreShard, model: CompiledModel, requestId: UInt64) -> Reply {
+        let binding: ColumnBinding
+        do {
+            binding = try ColumnBinding(header: shard.columns, model: model.model, file: "shard \(shard.shardId)")
+        } catch {
+            return .failure(.badShard, "\(error)")
+        }
+        let scorer = ShardScorer(model: model, binding: binding, rankBy: shard.rankBy, topLimit: Int(shard.topK))
+        var rows = RowResultWriter(capacity: shard.rows.count)
+        var aggregate = scorer.makeAggregate()
+        shard.rows.withUnsafeBytes { scorer.score($0, firstLine: shard.firstLine, sink: &rows, aggregate: &aggregate) }
+        let result = Message.ShardResult(shardId: shard.shardId, attempt: shard.attempt, rows: rows, aggregate: aggregate)
+        return .result(frame: Message.shardResult(result).encode(requestId: requestId), rows: aggregate.rowsScored,
+                       rejected: aggregate.rowsRejected)
+    }
+}

@@ -1,0 +1,282 @@
+import ChurnCore
+import ChurnEngine
+import ChurnTransport
+import ChurnWire
+import Foundation
+import Logging
+
+extension RowResultWriter: ScoredRowSink {}
+
+/// One client connection of a worker: framing, handshake, and the client's requests.
+///
+/// Threading: owned by the event loop thread. Scoring jobs run on the pool and come back through
+/// `EventLoop.execute`; they read only the immutable job data and the `CancelFlags`.
+final class WorkerConnection {
+    private let connection: TCPConnection
+    private unowned let server: WorkerServer
+    private var decoder: FrameDecoder
+    private var handshake: ServerHandshake
+    private var idleTimer: LoopTimer!
+    private let cancelled = CancelFlags()
+    /// Shards accepted and not yet answered.
+    private(set) var inFlight: Set<UInt64> = []
+    private var closing = false
+    private var readingPaused = false
+    let peer: String
+    private var logger: Logger
+
+    /// Handshake frames are small: until the peer has authenticated, accept only this much.
+    private static let preAuthMaxFrame = 64 << 10
+
+    init(connection: TCPConnection, server: WorkerServer) {
+        self.connection = connection
+        self.server = server
+        peer = connection.peerAddress
+        logger = server.logger
+        logger[metadataKey: "peer"] = "\(connection.peerAddress)"
+        decoder = FrameDecoder(maxFrameSize: min(Self.preAuthMaxFrame, server.configuration.maxFrameSize))
+        let c = server.configuration
+        handshake = ServerHandshake(
+            configuration: .init(name: c.name, maxFrameSize: UInt32(c.maxFrameSize),
+                                 maxShardsInFlight: UInt16(c.maxShardsInFlight), secret: c.secret),
+            serverNonce: .random(), mac: HMACSHA256.mac)
+        idleTimer = LoopTimer(loop: connection.loop) { [weak self] in self?.timedOut() }
+        idleTimer.start(after: c.handshakeTimeout)
+        connection.onRead = { [weak self] bytes in self?.received(bytes) }
+        connection.onClose = { [weak self] reason in self?.closed(reason) }
+        connection.onDrained = { [weak self] in self?.drained() }
+    }
+
+    var isEstablished: Bool { handshake.session != nil }
+
+    // MARK: Bytes in
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        guard !closing else { return }
+        decoder.feed(bytes)
+        do {
+            while !closing, let frame = try decoder.next() {
+                handle(frame)
+            }
+        } catch let error as WireError {
+            // Framing is lost (bad magic, checksum, length over the limit): answer and close this
+            // connection only.
+            server.stats.errors += 1
+            fail(error.code, error.description, requestId: 0)
+            closeGracefully()
+        } catch {
+            fail(.internalError, "\(error)", requestId: 0)
+        }
+    }
+
+    private func handle(_ frame: Frame) {
+        idleTimer.start(after: handshake.session == nil ? server.configuration.handshakeTimeout : server.configuration.idleTimeout)
+        let message: Message
+        do {
+            message = try Message.decode(frame)
+        } catch let error as WireError {
+            server.stats.errors += 1
+            if error.closesConnection {
+                fail(error.code, error.description, requestId: frame.requestId)
+            } else {
+                send(.error(.init(code: error.code, message: error.description)), requestId: frame.requestId)
+            }
+            return
+        } catch {
+            fail(.internalError, "\(error)", requestId: frame.requestId)
+            return
+        }
+        switch handshake.received(message, requestId: frame.requestId) {
+        case let .send(reply, requestId):
+            send(reply, requestId: requestId)
+        case let .sendAndEstablish(reply, requestId, session):
+            send(reply, requestId: requestId)
+            established(session)
+        case let .establish(session):
+            established(session)
+        case let .sendErrorAndClose(code, text, requestId):
+            server.stats.errors += 1
+            fail(code, text, requestId: requestId)
+        case let .close(reason):
+            logger.info("closing: \(reason)")
+            closeNow()
+        case let .forward(message, requestId):
+            request(message, requestId: requestId)
+        }
+    }
+
+    private func established(_ session: HandshakeSession) {
+        decoder.maxFrameSize = server.configuration.maxFrameSize
+        logger.info("client '\(session.peerName)' connected (protocol v\(session.version), \(session.authenticated ? "authenticated" : "no secret"))")
+    }
+
+    // MARK: Requests
+
+    private func request(_ message: Message, requestId: UInt64) {
+        switch message {
+        case let .heartbeat(h):
+            send(.heartbeatAck(.init(sentAt: h.sentAt)), requestId: requestId)
+        case let .modelCheck(m):
+            send(.modelStatus(.init(hash: m.hash, present: server.models[m.hash] != nil)), requestId: requestId)
+        case let .loadModel(m):
+            do {
+                _ = try server.models.load(hash: m.hash, json: m.json)
+                logger.info("loaded model \(m.hash.hex.prefix(12))")
+                send(.modelLoaded(.init(hash: m.hash)), requestId: requestId)
+            } catch {
+                server.stats.errors += 1
+                send(.error(.init(code: .invalidModel, message: "\(error)")), requestId: requestId)
+            }
+        case let .scoreShard(shard):
+            score(shard, requestId: requestId)
+        case let .cancel(c):
+            if inFlight.contains(c.shardId) { cancelled.insert(c.shardId) }
+        case .statsRequest:
+            send(.stats(server.statsMessage()), requestId: requestId)
+        case let .goodbye(g):
+            logger.info("client said goodbye: \(g.reason)")
+            closeGracefully()
+        case let .error(e):
+            logger.warning("client sent error \(e.code): \(e.message)")
+            closeGracefully()
+        default:
+            server.stats.errors += 1
+            fail(.malformedFrame, "\(message.type.name) is not a request a worker answers", requestId: requestId)
+        }
+    }
+
+    private func score(_ shard: Message.ScoreShard, requestId: UInt64) {
+        if server.draining {
+            send(.error(.init(code: .shuttingDown, message: "worker is draining; send shard \(shard.shardId) elsewhere")), requestId: requestId)
+            return
+        }
+        guard inFlight.count < server.configuration.maxShardsInFlight else {
+            server.stats.errors += 1
+            send(.error(.init(code: .overloaded, message: "\(inFlight.count) shards already in flight (window \(server.configuration.maxShardsInFlight))")), requestId: requestId)
+            return
+        }
+        guard let model = server.models[shard.modelHash] else {
+            send(.error(.init(code: .unknownModel, message: "model \(shard.modelHash.hex) is not loaded; send LOAD_MODEL first")), requestId: requestId)
+            return
+        }
+        inFlight.insert(shard.shardId)
+        let loop = connection.loop
+        let cancelled = self.cancelled
+        server.pool.submit { [weak self] in
+            let reply = cancelled.contains(shard.shardId) ? nil : ShardJob.run(shard, model: model, requestId: requestId)
+            _ = loop.execute { self?.finished(shard.shardId, requestId: requestId, reply: reply) }
+        }
+    }
+
+    private func finished(_ shardId: UInt64, requestId: UInt64, reply: ShardJob.Reply?) {
+        inFlight.remove(shardId)
+        let wasCancelled = cancelled.remove(shardId)
+        switch reply {
+        case let .result(bytes, rows, rejected)?:
+            server.stats.shardsScored += 1
+            server.stats.rowsScored += rows
+            server.stats.rowsRejected += rejected
+            if !wasCancelled && !closing { write(bytes) }
+        case let .failure(code, text)?:
+            server.stats.errors += 1
+            if !closing { send(.error(.init(code: code, message: text)), requestId: requestId) }
+        case nil:
+            break
+        }
+        if inFlight.isEmpty && server.draining { sayGoodbye() }
+    }
+
+    // MARK: Bytes out
+
+    private func send(_ message: Message, requestId: UInt64) {
+        write(message.encode(requestId: requestId))
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        _ = connection.write(bytes)
+        if connection.writeQueueSize > server.configuration.maxQueuedWriteBytes && !readingPaused {
+            readingPaused = true
+            connection.pauseReading()
+        }
+    }
+
+    private func drained() {
+        if readingPaused {
+            readingPaused = false
+            connection.resumeReading()
+        }
+    }
+
+    // MARK: Closing
+
+    /// Sends ERROR, then closes once it is flushed.
+    private func fail(_ code: ErrorCode, _ text: String, requestId: UInt64) {
+        logger.warning("closing connection: \(code.name): \(text)")
+        send(.error(.init(code: code, message: text)), requestId: requestId)
+        if code.closesConnection { closeGracefully() }
+    }
+
+    private func timedOut() {
+        if handshake.session == nil {
+            fail(.idleTimeout, "no handshake within \(server.configuration.handshakeTimeout)", requestId: 0)
+        } else if inFlight.isEmpty {
+            fail(.idleTimeout, "idle for \(server.configuration.idleTimeout)", requestId: 0)
+        } else {
+            idleTimer.start(after: server.configuration.idleTimeout)
+        }
+    }
+
+    /// Drain: finish what is in flight, then GOODBYE and close.
+    func drain() {
+        if inFlight.isEmpty { sayGoodbye() }
+    }
+
+    private func sayGoodbye() {
+        guard !closing else { return }
+        send(.goodbye(.init(reason: "worker shutting down", unfinishedShardIds: [])), requestId: 0)
+        closeGracefully()
+    }
+
+    private func closeGracefully() {
+        guard !closing else { return }
+        closing = true
+        connection.shutdownAndClose()
+    }
+
+    func closeNow() {
+        closing = true
+        connection.close()
+    }
+
+    private func closed(_ reason: CloseReason) {
+        closing = true
+        idleTimer.close()
+        logger.debug("connection closed: \(reason)")
+        server.connectionClosed(self)
+    }
+}
+
+/// Shard ids a client cancelled; read by scoring threads.
+final class CancelFlags: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids: Set<UInt64> = []
+
+    func insert(_ id: UInt64) {
+        lock.lock()
+        ids.insert(id)
+        lock.unlock()
+    }
+
+    func contains(_ id: UInt64) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return ids.contains(id)
+    }
+
+    @discardableResult
+    func remove(_ id: UInt64) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return ids.remove(id) != nil
+    }
+}

@@ -1,0 +1,108 @@
+import ChurnTransport
+import ChurnWire
+import Foundation
+import Logging
+
+/// A scoring worker: one libuv loop owns the listener and every connection; a pool of threads
+/// parses and scores shards; SIGTERM/SIGINT drain it (finish in-flight shards, say GOODBYE, close
+/// every handle) and `run()` returns.
+public final class WorkerServer: @unchecked Sendable {
+    public let configuration: WorkerConfiguration
+    let logger: Logger
+    let models = ModelCache()
+    let pool: ScoringPool
+    private let loop: EventLoop
+    private var listener: TCPListener?
+    private var signals: SignalWatcher?
+    private var connections: [ObjectIdentifier: WorkerConnection] = [:]
+    private(set) var draining = false
+    private let started = Date()
+    var stats = Counters()
+
+    /// Running totals reported by STATS (loop thread only).
+    struct Counters {
+        var shardsScored: UInt64 = 0
+        var rowsScored: UInt64 = 0
+        var rowsRejected: UInt64 = 0
+        var errors: UInt64 = 0
+    }
+
+    public init(configuration: WorkerConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        loop = try EventLoop()
+        pool = ScoringPool(threads: configuration.threads)
+    }
+
+    /// Binds, calls `ready` with the bound address (port 0 gives a free port), and serves until drained.
+    /// - Returns: 0 after a clean shutdown.
+    public func run(ready: (String, Int) -> Void) throws -> Int32 {
+        SignalWatcher.ignoreSIGPIPE()
+        let listener = try TCPListener.bind(loop: loop, host: configuration.host, port: configuration.port) { [unowned self] connection in
+            self.accepted(connection)
+        }
+        self.listener = listener
+        signals = try SignalWatcher(loop: loop) { [unowned self] signal in
+            self.logger.info("signal \(signal): draining")
+            self.drain()
+        }
+        logger.info("listening on \(configuration.host):\(listener.port) with \(configuration.threads) scoring threads")
+        ready(configuration.host, listener.port)
+        let result = loop.run()
+        pool.shutdown()
+        logger.info("stopped (\(stats.shardsScored) shards, \(stats.rowsScored) rows scored)")
+        return result == 0 ? 0 : 1
+    }
+
+    private func accepted(_ connection: TCPConnection) {
+        guard !draining else {
+            connection.close()
+            return
+        }
+        guard connections.count < configuration.maxConnections else {
+            logger.warning("refusing \(connection.peerAddress): \(connections.count) connections open (limit \(configuration.maxConnections))")
+            _ = connection.write(Message.error(.init(code: .overloaded, message: "too many connections")).encode(requestId: 0))
+            connection.shutdownAndClose()
+            return
+        }
+        let c = WorkerConnection(connection: connection, server: self)
+        connections[ObjectIdentifier(c)] = c
+        logger.debug("accepted \(c.peer) (\(connections.count) open)")
+    }
+
+    func connectionClosed(_ c: WorkerConnection) {
+        connections[ObjectIdentifier(c)] = nil
+        if draining && connections.isEmpty { finishDrain() }
+    }
+
+    /// Stops accepting, lets in-flight shards finish, says GOODBYE, closes.
+    func drain() {
+        guard !draining else { return }
+        draining = true
+        listener?.close()
+        listener = nil
+        if connections.isEmpty {
+            finishDrain()
+            return
+        }
+        for c in connections.values { c.drain() }
+        LoopTimer.once(loop: loop, after: configuration.drainTimeout) { [weak self] in
+            guard let self, !self.connections.isEmpty else { return }
+            self.logger.warning("drain timeout: closing \(self.connections.count) connections with work in flight")
+            for c in self.connections.values { c.closeNow() }
+        }
+    }
+
+    private func finishDrain() {
+        signals?.close()
+        loop.stop()
+    }
+
+    func statsMessage() -> Message.Stats {
+        Message.Stats(uptimeSeconds: Date().timeIntervalSince(started), connections: UInt32(connections.count),
+                      shardsScored: stats.shardsScored, rowsScored: stats.rowsScored, rowsRejected: stats.rowsRejected,
+                      errors: stats.errors, queueDepth: UInt32(pool.queueDepth),
+                      shardsInFlight: UInt32(connections.values.reduce(0) { $0 + $1.inFlight.count }),
+                      modelHashes: models.hashes, workerThreads: UInt16(configuration.threads), protocolVersions: [1])
+    }
+}

@@ -1,0 +1,67 @@
+import ChurnCoordinator
+import ChurnCore
+import ChurnEngine
+import ChurnIO
+import Foundation
+
+/// `churn score` with --workers, --cluster or --local: the coordinator path.
+struct ClusterScoring {
+    let command: ScoreCommand
+    let loaded: ModelFile.Loaded
+    let compiled: CompiledModel
+    let history: HistoryRecorder?
+
+    func run() throws -> ScoringOutcome {
+        let logger = try makeLogger(label: "churn.coordinator", level: command.logLevel)
+        var endpoints: [WorkerEndpoint] = []
+        var secretPath = command.secretFile
+        var local: LocalWorkers?
+        var temporarySecret: String?
+        defer {
+            local?.stop()
+            if let temporarySecret { unlink(temporarySecret) }
+        }
+        if let list = command.workers { endpoints += try WorkerEndpoint.parseList(list) }
+        if let clusterPath = command.cluster {
+            let file = try ClusterFile.read(path: clusterPath)
+            endpoints += file.workers
+            if secretPath == nil { secretPath = file.secretFile }
+        }
+        if let n = command.local {
+            guard n >= 1 else { throw CLIError("--local needs at least 1 worker") }
+            if secretPath == nil {
+                let path = NSTemporaryDirectory() + "churn-local-secret-\(getpid())"
+                try SecretFile.create(path: path)
+                temporarySecret = path
+                secretPath = path
+            }
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let workers = try LocalWorkers(count: n, executable: LocalWorkers.currentExecutable, secretFile: secretPath!,
+                                           threadsEach: max(1, cores / n))
+            local = workers
+            endpoints += workers.endpoints
+        }
+        let secret = try secretPath.map { try SecretFile.read(path: $0) }
+
+        let (reader, cleanup) = try InputFiles.openChunks(path: command.input, sheet: command.sheet, chunkSize: command.shardBytes)
+        defer { cleanup() }
+        let output = try OutputFile(path: command.out)
+        try output.write(Array(ResultCSVFormatter.header(idColumn: compiled.model.idColumn).utf8))
+        let scorer = ClusterScorer(model: compiled, modelBytes: loaded.bytes, modelHash: loaded.sha256, options: .init(
+            endpoints: endpoints, secret: secret, rankBy: command.rankBy, topLimit: command.top, recordRows: history != nil),
+            logger: logger)
+        let progress = ProgressPrinter(enabled: !command.quiet)
+        let aggregate = try scorer.run(reader: reader, consume: { chunk in
+            try output.write(chunk.csv)
+            if let records = chunk.records { try history?.record(records, firstLine: chunk.firstLine, model: compiled) }
+        }, progress: { progress.update($0) })
+        progress.finish()
+        try output.commit()
+        let r = scorer.report
+        var engine = "cluster, \(endpoints.count) worker\(endpoints.count == 1 ? "" : "s")"
+        if r.resends + r.speculativeSends + r.poisonShards > 0 {
+            engine += "; \(r.resends) shards re-sent, \(r.speculativeSends) speculative, \(r.poisonShards) poison"
+        }
+        return ScoringOutcome(aggregate: aggregate, inputBytes: reader.fileSize, engine: engine)
+    }
+}

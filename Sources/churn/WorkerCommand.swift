@@ -1,0 +1,78 @@
+import ArgumentParser
+import ChurnEngine
+import ChurnIO
+import ChurnWorker
+import Foundation
+import Logging
+
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Serve shard scoring over churn's binary protocol (TCP) from a libuv event loop.",
+        discussion: """
+            Prints "churn worker listening on HOST:PORT" on stdout once ready. SIGTERM or SIGINT drains it: \
+            no new connections, in-flight shards finish, clients get GOODBYE, exit 0. Logs go to stderr.
+            """)
+
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).") var listen: String = "127.0.0.1:7600"
+    @Option(help: "File holding the shared secret (must not be readable by other users). Without it, clients are not authenticated.")
+    var secretFile: String?
+    @Option(help: "Scoring threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Largest frame payload accepted, in bytes.") var maxFrame: Int = 64 << 20
+    @Option(help: "Shards in flight per connection (the credit window advertised to clients).") var maxInFlight: Int = 4
+    @Option(help: "Seconds without a frame after which a connection is closed.") var idleTimeout: Int = 30
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+
+    func run() throws {
+        try runReportingErrors {
+            let logger = try makeLogger(label: "churn.worker", level: logLevel)
+            let (host, port) = try parseHostPort(listen)
+            let secret = try secretFile.map { try SecretFile.read(path: $0) }
+            if secret == nil { logger.warning("no --secret-file: clients are not authenticated") }
+            MemoryTuning.reuseLargeBuffers()
+            let server = try WorkerServer(configuration: WorkerConfiguration(
+                host: host, port: port, secret: secret, threads: threads, maxFrameSize: maxFrame,
+                maxShardsInFlight: maxInFlight, idleTimeout: .seconds(idleTimeout)), logger: logger)
+            let status = try server.run { host, port in
+                print("churn worker listening on \(host):\(port)")
+                fflush(stdout)
+            }
+            if status != 0 { throw ExitCode(status) }
+        }
+    }
+}
+
+/// "host:port" or "[v6]:port" → (host, port).
+func parseHostPort(_ text: String) throws -> (String, Int) {
+    var host: Substring
+    let portText: Substring
+    if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+        host = text[text.index(after: text.startIndex)..<close]
+        let rest = text[text.index(after: close)...]
+        guard rest.hasPrefix(":") else { throw CLIError("'\(text)': expected [IPv6]:PORT") }
+        portText = rest.dropFirst()
+    } else {
+        guard let colon = text.lastIndex(of: ":") else { throw CLIError("'\(text)': expected HOST:PORT") }
+        host = text[..<colon]
+        portText = text[text.index(after: colon)...]
+    }
+    guard let port = Int(portText), (0...65535).contains(port) else { throw CLIError("'\(text)': bad port '\(portText)'") }
+    if host.isEmpty { host = "0.0.0.0" }
+    return (String(host), port)
+}
+
+private var bootstrapped = false
+
+/// A logger writing to stderr at `level`.
+func makeLogger(label: String, level: String) throws -> Logger {
+    guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+        throw CLIError("--log-level: '\(level)' is not one of trace, debug, info, notice, warning, error, critical")
+    }
+    if !bootstrapped {
+        bootstrapped = true
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    }
+    var logger = Logger(label: label)
+    logger.logLevel = parsed
+    return logger
+}
