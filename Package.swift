@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "ChurnWireTests", dependencies: ["ChurnWire", "ChurnCore"]),
         .testTarget(name: "ChurnTransportTests", dependencies: ["ChurnTransport"]),
         .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnReport", "ChurnCore"]),
-        .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnCore"]),
+        .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnCore", "ChurnWire"]),
     ],
     swiftLanguageModes: [.v5]
 )

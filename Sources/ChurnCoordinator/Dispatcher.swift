@@ -20,11 +20,6 @@ struct CompletedShard {
 ///
 /// Threading: loop thread only, except the `Sendable` hand-offs named on each method.
 final class Dispatcher {
-    let modelHash: ModelHash
-    let modelBytes: [UInt8]
-    let secret: [UInt8]?
-    let rankBy: RankBy
-    let topK: Int
     let columns: [String]
     let heartbeatTimeout: UInt64
     /// A shard lost with this many workers is poison: reported and skipped, never retried.
@@ -58,11 +53,6 @@ final class Dispatcher {
          onStartup: @escaping (ClusterError?) -> Void, onFatal: @escaping (ClusterError) -> Void) {
         self.loop = loop
         self.logger = logger
-        modelHash = model.hash
-        modelBytes = model.bytes
-        self.secret = secret
-        self.rankBy = rankBy
-        self.topK = topK
         self.columns = columns
         self.heartbeatTimeout = UInt64(heartbeatTimeout.components.seconds) * 1_000_000_000 + UInt64(heartbeatTimeout.components.attoseconds / 1_000_000_000)
         self.poisonThreshold = poisonThreshold
@@ -71,8 +61,12 @@ final class Dispatcher {
         self.status = status
         self.onStartup = onStartup
         self.onFatal = onFatal
+        let settings = WorkerLink.Settings(secret: secret, modelHash: model.hash, modelBytes: model.bytes, rankBy: rankBy,
+                                           topK: topK, heartbeatTimeout: self.heartbeatTimeout)
         for endpoint in endpoints {
-            for _ in 0..<endpoint.weight { links.append(WorkerLink(endpoint: endpoint, dispatcher: self, loop: loop, logger: logger)) }
+            for _ in 0..<endpoint.weight {
+                links.append(WorkerLink(endpoint: endpoint, dispatcher: self, settings: settings, loop: loop, logger: logger))
+            }
         }
     }
 

@@ -24,7 +24,19 @@ final class WorkerLink {
     }
 
     let endpoint: WorkerEndpoint
-    private unowned let dispatcher: Dispatcher
+    /// Weak: the loop may deliver a late callback (a cancelled connect, a timer) after the run ended.
+    private weak var dispatcher: Dispatcher?
+    private let settings: Settings
+
+    /// What every link of a run shares.
+    struct Settings {
+        var secret: [UInt8]?
+        var modelHash: ModelHash
+        var modelBytes: [UInt8]
+        var rankBy: RankBy
+        var topK: Int
+        var heartbeatTimeout: UInt64
+    }
     private let loop: EventLoop
     private var logger: Logger
     private(set) var state: State = .idle
@@ -43,17 +55,18 @@ final class WorkerLink {
     private(set) var everReady = false
     private(set) var shardsDone = 0
 
-    init(endpoint: WorkerEndpoint, dispatcher: Dispatcher, loop: EventLoop, logger: Logger) {
+    init(endpoint: WorkerEndpoint, dispatcher: Dispatcher, settings: Settings, loop: EventLoop, logger: Logger) {
         self.endpoint = endpoint
         self.dispatcher = dispatcher
+        self.settings = settings
         self.loop = loop
         self.logger = logger
         self.logger[metadataKey: "worker"] = "\(endpoint)"
-        handshake = Self.makeHandshake(dispatcher)
+        handshake = Self.makeHandshake(settings)
     }
 
-    private static func makeHandshake(_ d: Dispatcher) -> ClientHandshake {
-        ClientHandshake(configuration: .init(name: "churn-coordinator@\(ProcessInfo.processInfo.hostName)", secret: d.secret),
+    private static func makeHandshake(_ s: Settings) -> ClientHandshake {
+        ClientHandshake(configuration: .init(name: "churn-coordinator@\(ProcessInfo.processInfo.hostName)", secret: s.secret),
                         clientNonce: .random(), mac: HMACSHA256.mac)
     }
 
@@ -66,7 +79,7 @@ final class WorkerLink {
         guard state == .idle || state == .down else { return }
         state = .connecting
         decoder = FrameDecoder()
-        handshake = Self.makeHandshake(dispatcher)
+        handshake = Self.makeHandshake(settings)
         connection = TCPConnection.connect(loop: loop, host: endpoint.host, port: endpoint.port, timeout: .seconds(3)) { [weak self] result in
             guard let self else { return }
             switch result {
@@ -114,7 +127,7 @@ final class WorkerLink {
         nextRequestId = max(nextRequestId, handshake.nextRequestId)
         logger.debug("handshake done: \(session.peerName), window \(window)")
         state = .checkingModel
-        send(.modelCheck(.init(hash: dispatcher.modelHash)), requestId: takeRequestId())
+        send(.modelCheck(.init(hash: settings.modelHash)), requestId: takeRequestId())
     }
 
     /// The worker refused us for good (authentication, version): report and never retry.
@@ -123,7 +136,7 @@ final class WorkerLink {
         state = .refused
         logger.warning("worker refused: \(reason)")
         connection?.shutdownAndClose()
-        dispatcher.linkRefused(self, reason: reason)
+        dispatcher?.linkRefused(self, reason: reason)
     }
 
     // MARK: Frames in
@@ -153,7 +166,7 @@ final class WorkerLink {
                 becomeReady()
             } else {
                 state = .loadingModel
-                send(.loadModel(.init(hash: dispatcher.modelHash, json: dispatcher.modelBytes)), requestId: takeRequestId())
+                send(.loadModel(.init(hash: settings.modelHash, json: settings.modelBytes)), requestId: takeRequestId())
             }
         case .modelLoaded:
             becomeReady()
@@ -161,7 +174,7 @@ final class WorkerLink {
             let index = Int(result.shardId)
             guard let sent = inFlight.removeValue(forKey: index) else { return }  // cancelled or duplicate
             shardsDone += 1
-            dispatcher.resultArrived(result, from: self, nanoseconds: DispatchTime.now().uptimeNanoseconds &- sent.sentAt)
+            dispatcher?.resultArrived(result, from: self, nanoseconds: DispatchTime.now().uptimeNanoseconds &- sent.sentAt)
         case .heartbeatAck:
             break
         case let .goodbye(goodbye):
@@ -181,15 +194,15 @@ final class WorkerLink {
         let shard = inFlight.first { $0.value.requestId == requestId }?.key
         switch error.code {
         case .badShard:
-            dispatcher.fatal(.badInput(error.message))
+            dispatcher?.fatal(.badInput(error.message))
         case .invalidModel:
-            dispatcher.fatal(.badInput("worker \(endpoint) rejected the model: \(error.message)"))
+            dispatcher?.fatal(.badInput("worker \(endpoint) rejected the model: \(error.message)"))
         case .overloaded, .shuttingDown, .unknownModel:
             if error.code == .shuttingDown { state = .draining }
             if let shard { handBack(shard) }
             if error.code == .unknownModel, state == .ready {
                 state = .loadingModel
-                send(.loadModel(.init(hash: dispatcher.modelHash, json: dispatcher.modelBytes)), requestId: takeRequestId())
+                send(.loadModel(.init(hash: settings.modelHash, json: settings.modelBytes)), requestId: takeRequestId())
             }
         default:
             protocolFailure("worker sent error \(error.code): \(error.message)")
@@ -202,7 +215,7 @@ final class WorkerLink {
         reconnectDelayMs = 100
         lastProblem = nil
         logger.debug("ready")
-        dispatcher.linkReady(self)
+        dispatcher?.linkReady(self)
     }
 
     // MARK: Shards out
@@ -210,7 +223,7 @@ final class WorkerLink {
     func send(shard: ShardRecord, columns: [String]) {
         let requestId = takeRequestId()
         let message = Message.ScoreShard(shardId: UInt64(shard.index), attempt: shard.attempts, firstLine: shard.firstLine,
-                                         modelHash: dispatcher.modelHash, rankBy: dispatcher.rankBy, topK: UInt16(dispatcher.topK),
+                                         modelHash: settings.modelHash, rankBy: settings.rankBy, topK: UInt16(settings.topK),
                                          columns: columns, rows: shard.bytes[...])
         shard.attempts += 1
         inFlight[shard.index] = (requestId, DispatchTime.now().uptimeNanoseconds)
@@ -221,12 +234,12 @@ final class WorkerLink {
     func cancel(_ index: Int) {
         guard inFlight.removeValue(forKey: index) != nil else { return }
         send(.cancel(.init(shardId: UInt64(index))), requestId: takeRequestId())
-        dispatcher.creditFreed()
+        dispatcher?.creditFreed()
     }
 
     private func handBack(_ index: Int) {
         guard inFlight.removeValue(forKey: index) != nil else { return }
-        dispatcher.handBack(index, from: self, lost: false)
+        dispatcher?.handBack(index, from: self, lost: false)
     }
 
     /// Oldest in-flight shard and when it was sent.
@@ -248,7 +261,7 @@ final class WorkerLink {
     private func tick() {
         let now = DispatchTime.now().uptimeNanoseconds
         let silentFor = now &- lastHeard
-        if silentFor > dispatcher.heartbeatTimeout {
+        if silentFor > settings.heartbeatTimeout {
             protocolFailure("no answer for \(silentFor / 1_000_000) ms")
             return
         }
@@ -279,13 +292,13 @@ final class WorkerLink {
         let lostShards = Array(inFlight.keys)
         inFlight.removeAll()
         if wasAlive { logger.warning("lost worker: \(reason)") }
-        for index in lostShards { dispatcher.handBack(index, from: self, lost: true) }
-        dispatcher.linkDown(self)
-        guard dispatcher.isRunning else { return }
+        for index in lostShards { dispatcher?.handBack(index, from: self, lost: true) }
+        dispatcher?.linkDown(self)
+        guard dispatcher?.isRunning == true else { return }
         let delay = reconnectDelayMs
         reconnectDelayMs = min(2000, reconnectDelayMs * 2)
         LoopTimer.once(loop: loop, after: .milliseconds(delay)) { [weak self] in
-            guard let self, self.dispatcher.isRunning, self.state == .down else { return }
+            guard let self, self.dispatcher?.isRunning == true, self.state == .down else { return }
             self.connect()
         }
     }

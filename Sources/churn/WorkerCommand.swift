@@ -21,6 +21,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Largest frame payload accepted, in bytes.") var maxFrame: Int = 64 << 20
     @Option(help: "Shards in flight per connection (the credit window advertised to clients).") var maxInFlight: Int = 4
     @Option(help: "Seconds without a frame after which a connection is closed.") var idleTimeout: Int = 30
+    @Option(help: "Seconds a new connection has to complete the handshake.") var handshakeTimeout: Int = 10
+    @Option(help: "Connections served at once; more are refused.") var maxConnections: Int = 256
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
 
     func run() throws {
@@ -32,7 +34,8 @@ struct WorkerCommand: ParsableCommand {
             MemoryTuning.reuseLargeBuffers()
             let server = try WorkerServer(configuration: WorkerConfiguration(
                 host: host, port: port, secret: secret, threads: threads, maxFrameSize: maxFrame,
-                maxShardsInFlight: maxInFlight, idleTimeout: .seconds(idleTimeout)), logger: logger)
+                maxShardsInFlight: maxInFlight, maxConnections: maxConnections, idleTimeout: .seconds(idleTimeout),
+                handshakeTimeout: .seconds(handshakeTimeout)), logger: logger)
             let status = try server.run { host, port in
                 print("churn worker listening on \(host):\(port)")
                 fflush(stdout)

@@ -1,0 +1,61 @@
+import ChurnWire
+import Foundation
+
+/// A bare TCP client for sending a worker whatever bytes a test wants (hostile ones included).
+final class RawClient {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw NSError(domain: "RawClient", code: Int(errno), userInfo: [NSLocalizedDescriptionKey: "connect failed"])
+        }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Reads until the peer closes (or `timeout` passes); returns what came and whether it closed.
+    func readUntilClosed(timeout: TimeInterval = 5) -> (bytes: [UInt8], closed: Bool) {
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 { return (out, true) }
+            if n < 0 {
+                if errno == EAGAIN || errno == EINTR { continue }
+                return (out, true)  // reset counts as closed
+            }
+            out += buffer[0..<n]
+        }
+        return (out, false)
+    }
+
+    /// The messages in `bytes`.
+    static func messages(_ bytes: [UInt8]) -> [Message] {
+        var decoder = FrameDecoder()
+        decoder.feed(bytes)
+        var out: [Message] = []
+        while let frame = try? decoder.next(), let m = try? Message.decode(frame) { out.append(m) }
+        return out
+    }
+
+    /// HELLO without a secret, as the first frame of a session.
+    static func hello() -> [UInt8] {
+        Message.hello(.init(versions: [1], clientName: "raw-test", clientNonce: .random())).encode(requestId: 1)
+    }
+}
