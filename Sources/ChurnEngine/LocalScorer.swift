@@ -196,8 +196,8 @@ public struct RowRecords: ScoredRowSink {
     public var count: Int { scores.count }
 
     /// The id of row `i` as bytes.
-    public func withID<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    public func withID<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let start = i == 0 ? 0 : idEnds[i - 1]
-        return idBytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<idEnds[i]])) }
+        return try idBytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<idEnds[i]])) }
     }
 }

@@ -9,7 +9,7 @@ struct ClusterScoring {
     let command: ScoreCommand
     let loaded: ModelFile.Loaded
     let compiled: CompiledModel
-    let history: HistoryRecorder?
+    let history: RunHistory?
 
     func run() throws -> ScoringOutcome {
         let logger = try makeLogger(label: "churn.coordinator", level: command.logLevel)
@@ -53,7 +53,7 @@ struct ClusterScoring {
         let progress = ProgressPrinter(enabled: !command.quiet)
         let aggregate = try scorer.run(reader: reader, consume: { chunk in
             try output.write(chunk.csv)
-            if let records = chunk.records { try history?.record(records, firstLine: chunk.firstLine, model: compiled) }
+            if let records = chunk.records { try history?.record(records, firstLine: chunk.firstLine) }
         }, progress: { progress.update($0) })
         progress.finish()
         try output.commit()
@@ -62,6 +62,6 @@ struct ClusterScoring {
         if r.resends + r.speculativeSends + r.poisonShards > 0 {
             engine += "; \(r.resends) shards re-sent, \(r.speculativeSends) speculative, \(r.poisonShards) poison"
         }
-        return ScoringOutcome(aggregate: aggregate, inputBytes: reader.fileSize, engine: engine)
+        return ScoringOutcome(aggregate: aggregate, inputBytes: reader.fileSize, engine: engine, workers: endpoints.count)
     }
 }

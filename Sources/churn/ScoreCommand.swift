@@ -1,5 +1,7 @@
 import ArgumentParser
+import ChurnCoordinator
 import ChurnCore
+import ChurnReport
 import ChurnEngine
 import ChurnIO
 import Foundation
@@ -23,7 +25,9 @@ struct ScoreCommand: ParsableCommand {
     var rankBy: RankBy = .combined
     @Option(help: "Also write the summary as JSON to this file.") var summaryJson: String?
     @Option(help: "Write a self-contained HTML report to this file.") var report: String?
-    @Option(help: "Record the run and every prediction in this SQLite history file.") var db: String?
+    @Option(help: "SQLite history file recording the run and every prediction (default: $CHURN_DB or ~/.local/share/churn/history.sqlite).")
+    var db: String?
+    @Flag(help: "Do not record this run in the history.") var noHistory = false
     @Option(help: "Override the model's health scorecard, intervention rules or risk thresholds (JSON).") var policy: String?
     @Option(help: "Worksheet of an XLSX input (default: the first).") var sheet: String?
     @Option(help: "Scoring threads for in-process scoring (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -40,40 +44,58 @@ struct ScoreCommand: ParsableCommand {
             guard top >= 0 else { throw CLIError("--top must be 0 or more") }
             let loaded = try ModelFile.load(path: model, policyPath: policy)
             let compiled = try CompiledModel(loaded.model)
-            let history = try db.map { try HistoryRecorder(path: $0, input: input, model: model, loaded: loaded, rankBy: rankBy) }
-            let started = Date()
             MemoryTuning.reuseLargeBuffers()
+            guard FileManager.default.fileExists(atPath: input) else { throw CLIError("\(input): No such file") }
+            let history = noHistory ? nil : try RunHistory(path: db ?? RunHistory.defaultPath, inputPath: input, modelPath: model,
+                                                             model: loaded, compiled: compiled, rankBy: rankBy)
+            let started = Date()
             let outcome: ScoringOutcome
+            var summary: RunSummary
             do {
                 if workers != nil || cluster != nil || local != nil {
                     outcome = try ClusterScoring(command: self, loaded: loaded, compiled: compiled, history: history).run()
                 } else {
                     outcome = try runInProcess(compiled, history: history)
                 }
+                summary = RunSummary(input: input, inputBytes: outcome.inputBytes, output: out, model: model,
+                                     modelHash: loaded.hashHex, rankBy: rankBy, engine: outcome.engine,
+                                     seconds: Date().timeIntervalSince(started), aggregate: outcome.aggregate,
+                                     revenueColumn: loaded.model.revenueColumn)
+                if let history {
+                    summary.runId = history.runId
+                    summary.newlyHighRisk = try history.finish(summaryJSON: String(decoding: try summary.jsonData(), as: UTF8.self),
+                                                               aggregate: outcome.aggregate)
+                }
             } catch {
                 history?.fail(error)
                 throw error
             }
-            let seconds = Date().timeIntervalSince(started)
-            var summary = RunSummary(input: input, inputBytes: outcome.inputBytes, output: out, model: model,
-                                     modelHash: loaded.hashHex, rankBy: rankBy, engine: outcome.engine, seconds: seconds,
-                                     aggregate: outcome.aggregate, revenueColumn: loaded.model.revenueColumn)
-            if let history { try history.finish(&summary) }
             if let summaryJson {
                 guard FileManager.default.createFile(atPath: summaryJson, contents: try summary.jsonData()) else {
                     throw CLIError("\(summaryJson): cannot be written")
                 }
             }
             if let report {
-                try ReportWriter.write(summary: summary, loaded: loaded, to: report)
+                let html = HTMLReport.render(ReportInput(
+                    title: "Churn risk report: \((input as NSString).lastPathComponent)",
+                    input: .init(name: (input as NSString).lastPathComponent, bytes: Int64(outcome.inputBytes), fingerprint: (try? RunHistory.quickFingerprint(path: input).text) ?? ""),
+                    model: .init(model: loaded.model, hash: loaded.hashHex),
+                    run: .init(id: history?.runId, workers: outcome.workers, durationSeconds: summary.seconds,
+                               rowsPerSecond: summary.rowsPerSecond, rankBy: rankBy),
+                    aggregate: outcome.aggregate, newlyHighRisk: summary.newlyHighRisk ?? [],
+                    previousRun: history?.previousRun.map { "run \($0.id) of \($0.startedAt)" }))
+                guard FileManager.default.createFile(atPath: report, contents: Data(html.utf8)) else {
+                    throw CLIError("\(report): cannot be written")
+                }
             }
             print(SummaryText.render(summary), terminator: "")
             if let report { print("Report: \(report)") }
             if let summaryJson { print("Summary JSON: \(summaryJson)") }
+            if let history { print("History: run \(history.runId) in \(history.store.path)") }
         }
     }
 
-    private func runInProcess(_ compiled: CompiledModel, history: HistoryRecorder?) throws -> ScoringOutcome {
+    private func runInProcess(_ compiled: CompiledModel, history: RunHistory?) throws -> ScoringOutcome {
         let (reader, cleanup) = try InputFiles.openChunks(path: input, sheet: sheet, chunkSize: shardBytes)
         defer { cleanup() }
         let output = try OutputFile(path: out)
@@ -83,11 +105,11 @@ struct ScoreCommand: ParsableCommand {
         let progress = ProgressPrinter(enabled: !quiet)
         let aggregate = try scorer.run(reader: reader, consume: { chunk in
             try output.write(chunk.csv)
-            if let records = chunk.records { try history?.record(records, firstLine: chunk.firstLine, model: compiled) }
+            if let records = chunk.records { try history?.record(records, firstLine: chunk.firstLine) }
         }, progress: { progress.update($0) })
         progress.finish()
         try output.commit()
-        return ScoringOutcome(aggregate: aggregate, inputBytes: reader.fileSize, engine: "in-process, \(threads) thread\(threads == 1 ? "" : "s")")
+        return ScoringOutcome(aggregate: aggregate, inputBytes: reader.fileSize, engine: "in-process, \(threads) thread\(threads == 1 ? "" : "s")", workers: 0)
     }
 }
 
@@ -96,6 +118,8 @@ struct ScoringOutcome {
     var aggregate: ScoreAggregate
     var inputBytes: Int
     var engine: String
+    /// Worker processes used (0 for in-process scoring).
+    var workers: Int
 }
 
 extension RankBy: ExpressibleByArgument {}

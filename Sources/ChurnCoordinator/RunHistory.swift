@@ -1,0 +1,93 @@
+import ChurnCore
+import ChurnEngine
+import ChurnIO
+import ChurnStore
+import Foundation
+
+/// Records one scoring run in the SQLite history: the run, then every prediction (written on a
+/// thread of its own so scoring does not wait for SQLite), then the summary, or the failure.
+public final class RunHistory: @unchecked Sendable {
+    public let store: RunStore
+    public let runId: Int64
+    /// The last successful run of the same input file name, if any.
+    public let previousRun: RunRecord?
+    private let writer: PredictionWriter
+    private let queue = WorkQueue<(RowRecords, UInt64)>(capacity: 8)
+    private let done = DispatchSemaphore(value: 0)
+    private var writeError: Error?
+
+    /// The default history file: `$CHURN_DB`, else `~/.local/share/churn/history.sqlite`.
+    public static var defaultPath: String {
+        if let env = ProcessInfo.processInfo.environment["CHURN_DB"], !env.isEmpty { return env }
+        let home = FileManager.default.homeDirectoryForCurrentUser.path
+        return home + "/.local/share/churn/history.sqlite"
+    }
+
+    public init(path: String, inputPath: String, modelPath: String, model: ModelFile.Loaded, compiled: CompiledModel, rankBy: RankBy) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        store = try RunStore(path: path)
+        let fingerprint = try Self.quickFingerprint(path: inputPath)
+        runId = try store.beginRun(RunStart(inputPath: inputPath, inputBytes: Int64(fingerprint.bytes), inputFingerprint: fingerprint.text,
+                                            modelHash: model.hashHex, modelPath: modelPath, rankBy: rankBy))
+        previousRun = try store.previousRun(inputName: (inputPath as NSString).lastPathComponent, before: runId)
+        writer = try store.predictionWriter(runId: runId, driverNames: compiled.driverNames, interventions: compiled.actions)
+        let thread = Thread { [self] in
+            while let (records, firstLine) = queue.pop() {
+                guard writeError == nil else { continue }
+                do {
+                    for i in 0..<records.count {
+                        try records.withID(i) { id in
+                            try writer.append(line: firstLine + UInt64(records.lineOffsets[i]), customerId: id, score: records.scores[i])
+                        }
+                    }
+                } catch {
+                    writeError = error
+                }
+            }
+            done.signal()
+        }
+        thread.name = "churn-history"
+        thread.start()
+    }
+
+    /// Queues a chunk's predictions (called in input order).
+    public func record(_ records: RowRecords, firstLine: UInt64) throws {
+        if let writeError { throw writeError }
+        queue.push((records, firstLine))
+    }
+
+    /// Waits for every prediction, marks the run succeeded with its summary, and returns the
+    /// customers newly at High risk since the previous run of the same input.
+    public func finish(summaryJSON: String, aggregate: ScoreAggregate) throws -> [String] {
+        queue.close()
+        done.wait()
+        if let writeError { throw writeError }
+        try writer.flush()
+        try store.finishRun(runId, summaryJSON: summaryJSON, rowsScored: aggregate.rowsScored, rowsRejected: aggregate.rowsRejected)
+        return try store.newlyHighRisk(runId: runId, previousRunId: previousRun?.id)
+    }
+
+    /// Marks the run failed (its predictions are removed).
+    public func fail(_ error: Error) {
+        queue.close()
+        done.wait()
+        try? store.failRun(runId, error: "\(error)")
+    }
+
+    /// Size, modification time and FNV-1a of the first and last MiB: identifies a file without
+    /// reading gigabytes twice.
+    public static func quickFingerprint(path: String) throws -> (bytes: Int, text: String) {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw InputError(file: path, "cannot be read") }
+        defer { try? handle.close() }
+        var hash = FNV1a64()
+        (try handle.read(upToCount: 1 << 20)).map { $0.withUnsafeBytes { hash.update($0) } }
+        if size > 2 << 20 {
+            try handle.seek(toOffset: UInt64(size - (1 << 20)))
+            (try handle.read(upToCount: 1 << 20)).map { $0.withUnsafeBytes { hash.update($0) } }
+        }
+        return (size, "size=\(size);mtime=\(Int(modified));fnv1a64(head,tail)=\(hash.hex)")
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import ChurnCoordinator
+import ChurnCore
+import ChurnStore
+import Foundation
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List recorded scoring runs, newest first.")
+
+    @Option(help: "History file (default: $CHURN_DB or ~/.local/share/churn/history.sqlite).") var db: String?
+    @Option(help: "How many runs to show.") var limit: Int = 20
+
+    func run() throws {
+        try runReportingErrors {
+            let path = db ?? RunHistory.defaultPath
+            guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no history yet (score something first)") }
+            let runs = try RunStore(path: path).listRuns(limit: limit)
+            if runs.isEmpty { print("No runs recorded in \(path)"); return }
+            print("run  started              status     rows        rejected  input                          model")
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+            for r in runs {
+                let id = String(r.id).padding(toLength: 4, withPad: " ", startingAt: 0)
+                let status = r.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                let rows = (r.rowsScored.map(String.init) ?? "-").padding(toLength: 11, withPad: " ", startingAt: 0)
+                let rejected = (r.rowsRejected.map(String.init) ?? "-").padding(toLength: 9, withPad: " ", startingAt: 0)
+                let input = r.inputName.padding(toLength: 30, withPad: " ", startingAt: 0)
+                print("\(id) \(formatter.string(from: r.startedAt))  \(status) \(rows) \(rejected) \(input) \(r.modelHash.prefix(12))")
+                if let error = r.error { print("     error: \(error)") }
+            }
+        }
+    }
+}
+
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "Show one customer's scores over the recorded runs.")
+
+    @Argument(help: "The customer's id (the model's id column).") var customerId: String
+    @Option(help: "History file (default: $CHURN_DB or ~/.local/share/churn/history.sqlite).") var db: String?
+
+    func run() throws {
+        try runReportingErrors {
+            let path = db ?? RunHistory.defaultPath
+            guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no history yet") }
+            let scores = try RunStore(path: path).history(customerId: customerId)
+            guard !scores.isEmpty else { throw CLIError("no recorded score for customer '\(customerId)' in \(path)") }
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyy-MM-dd HH:mm"
+            print("Customer \(customerId): \(scores.count) score\(scores.count == 1 ? "" : "s"), newest first")
+            print("run  when              input                     churn   risk    health  drivers                                   intervention")
+            for s in scores {
+                let id = String(s.runId).padding(toLength: 4, withPad: " ", startingAt: 0)
+                let input = s.inputName.padding(toLength: 25, withPad: " ", startingAt: 0)
+                let prob = String(format: "%5.1f%%", 100 * s.probability)
+                let level = s.riskLevel.name.padding(toLength: 6, withPad: " ", startingAt: 0)
+                let health = String(s.health).padding(toLength: 6, withPad: " ", startingAt: 0)
+                let drivers = s.drivers.map { "\($0.name) +\(String(format: "%.2f", $0.impact))" }.joined(separator: ", ")
+                print("\(id) \(formatter.string(from: s.runStartedAt))  \(input) \(prob)  \(level)  \(health)  \(drivers.padding(toLength: max(40, drivers.count), withPad: " ", startingAt: 0))  \(s.intervention)")
+            }
+        }
+    }
+}
