@@ -22,8 +22,11 @@ enum ChurnBinary {
     /// Runs `churn` with arguments, waiting for it to exit.
     @discardableResult
     static func run(_ arguments: [String], timeout: TimeInterval = 120) throws -> Result {
-        try runProcess(url, arguments, timeout: timeout)
+        try runProcess(url, arguments, timeout: timeout, environment: ["CHURN_DB": historyPath])
     }
+
+    /// Runs that pass no --db record here, never in the user's own history.
+    static let historyPath = NSTemporaryDirectory() + "churn-tests-\(getpid())/history.sqlite"
 
     static func runProcess(_ executable: URL, _ arguments: [String], timeout: TimeInterval = 120, environment: [String: String]? = nil) throws -> Result {
         let process = Process()
