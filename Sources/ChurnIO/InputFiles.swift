@@ -16,7 +16,7 @@ public enum InputFiles {
         }
         defer { try? handle.close() }
         do {
-            try XLSXBridge.stream(path: path, sheet: sheet) { chunk in handle.write(Data(chunk)) }
+            try XLSXReader(path: path).streamCSV(sheet: sheet) { chunk in handle.write(Data(chunk)) }
         } catch {
             unlink(temporary)
             throw error

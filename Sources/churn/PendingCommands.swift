@@ -3,5 +3,4 @@ import ArgumentParser
 import ChurnCore
 import ChurnEngine
 import ChurnIO
-struct ClusterCommand: ParsableCommand { static let configuration = CommandConfiguration(commandName: "cluster") }
 struct LoadtestCommand: ParsableCommand { static let configuration = CommandConfiguration(commandName: "loadtest") }
