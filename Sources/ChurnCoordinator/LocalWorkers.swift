@@ -7,30 +7,61 @@ public final class LocalWorkers {
     public private(set) var endpoints: [WorkerEndpoint] = []
     public private(set) var processes: [Process] = []
 
+    private let executable: String
+    private let secretFile: String
+    private let threadsEach: Int
+    private let logLevel: String
+
     /// Starts `count` workers sharing the cores, authenticated with the secret in `secretFile`.
     public init(count: Int, executable: String, secretFile: String, threadsEach: Int, logLevel: String = "warning") throws {
+        self.executable = executable
+        self.secretFile = secretFile
+        self.threadsEach = threadsEach
+        self.logLevel = logLevel
         for i in 0..<count {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["worker", "--listen", "127.0.0.1:0", "--secret-file", secretFile,
-                                 "--threads", String(threadsEach), "--log-level", logLevel]
-            let out = Pipe()
-            process.standardOutput = out
             do {
-                try process.run()
+                let (process, endpoint) = try start(port: 0, number: i + 1)
+                processes.append(process)
+                endpoints.append(endpoint)
             } catch {
                 stop()
-                throw ClusterError.configuration("cannot start local worker \(i + 1) (\(executable)): \(error)")
+                throw error
             }
-            processes.append(process)
-            guard let line = Self.readLine(out.fileHandleForReading, timeout: 10),
-                  let address = line.split(separator: " ").last,
-                  let endpoint = try? WorkerEndpoint.parse(String(address)) else {
-                stop()
-                throw ClusterError.configuration("local worker \(i + 1) did not report its address")
-            }
-            endpoints.append(endpoint)
         }
+    }
+
+    private func start(port: Int, number: Int) throws -> (Process, WorkerEndpoint) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["worker", "--listen", "127.0.0.1:\(port)", "--secret-file", secretFile,
+                             "--threads", String(threadsEach), "--log-level", logLevel]
+        let out = Pipe()
+        process.standardOutput = out
+        do {
+            try process.run()
+        } catch {
+            throw ClusterError.configuration("cannot start local worker \(number) (\(executable)): \(error)")
+        }
+        guard let line = Self.readLine(out.fileHandleForReading, timeout: 10),
+              let address = line.split(separator: " ").last,
+              let endpoint = try? WorkerEndpoint.parse(String(address)) else {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            throw ClusterError.configuration("local worker \(number) did not report its address")
+        }
+        return (process, endpoint)
+    }
+
+    /// Kills worker `index` with SIGKILL (a crash, not a drain).
+    public func kill9(_ index: Int) {
+        let p = processes[index]
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+    }
+
+    /// Starts worker `index` again on the same port.
+    public func restart(_ index: Int) throws {
+        let (process, _) = try start(port: endpoints[index].port, number: index + 1)
+        processes[index] = process
     }
 
     /// The path of the running executable (to start workers of the same build).
