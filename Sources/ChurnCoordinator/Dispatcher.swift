@@ -39,6 +39,7 @@ final class Dispatcher {
     private var lastCompletedContiguous = -1
     private(set) var isRunning = true
     private var allDownTimer: LoopTimer?
+    private var pumpTimer: LoopTimer?
     /// Called once when the run cannot finish (any thread may wait for it).
     private let onFatal: (ClusterError) -> Void
     /// Called once some worker is ready, or no worker can be (startup verdict).
@@ -73,6 +74,11 @@ final class Dispatcher {
     /// Starts connecting to every worker (loop thread).
     func start() {
         for link in links { link.connect() }
+        // Stragglers are noticed by time, not only by events: a stuck shard may be the only thing
+        // in flight while the reader waits for it.
+        let timer = LoopTimer(loop: loop) { [weak self] in self?.pump() }
+        timer.start(after: .milliseconds(100), repeating: .milliseconds(100))
+        pumpTimer = timer
     }
 
     // MARK: Shards in (posted from the reading thread)
@@ -107,7 +113,9 @@ final class Dispatcher {
             pending.removeFirst(pendingHead)
             pendingHead = 0
         }
-        if readerDone && pendingHead == pending.count { speculate() }
+        // Idle credit with nothing queued (at the end, or while the reader waits for the oldest
+        // shard to be written): re-send stragglers.
+        if pendingHead == pending.count { speculate() }
         refreshStatus()
     }
 
@@ -125,8 +133,8 @@ final class Dispatcher {
         link.send(shard: shard, columns: columns)
     }
 
-    /// Nothing left to hand out: send the longest-running shards a second time to idle workers;
-    /// the first result wins.
+    /// Nothing queued: send the longest-running shards (older than twice the median shard time and
+    /// 250 ms) a second time to idle workers; the first result wins.
     private func speculate() {
         let now = DispatchTime.now().uptimeNanoseconds
         let typical = shardNanos.isEmpty ? UInt64(500_000_000) : shardNanos.sorted()[shardNanos.count / 2]
@@ -137,10 +145,10 @@ final class Dispatcher {
                       !shard.holders.contains(ObjectIdentifier(link)) else { continue }
                 if candidate == nil || sentAt < candidate!.1 { candidate = (shard, sentAt) }
             }
-            guard let (shard, sentAt) = candidate, now &- sentAt > 2 * typical else { return }
+            guard let (shard, sentAt) = candidate, now &- sentAt > max(2 * typical, 250_000_000) else { return }
             shard.speculated = true
             status.speculativeSends += 1
-            logger.debug("speculatively re-sending shard \(shard.index) (\(shard.lineRange))")
+            logger.info("speculatively re-sending shard \(shard.index) (\(shard.lineRange))")
             assign(shard, to: link)
         }
     }
@@ -269,6 +277,7 @@ final class Dispatcher {
         guard isRunning else { return }
         isRunning = false
         allDownTimer?.close()
+        pumpTimer?.close()
         for link in links { link.finish() }
         refreshStatus()
     }

@@ -193,6 +193,8 @@ final class WorkerLink {
         // Which shard was it about?
         let shard = inFlight.first { $0.value.requestId == requestId }?.key
         switch error.code {
+        case .cancelled:
+            break  // the answer to our CANCEL; the shard already left `inFlight`
         case .badShard:
             dispatcher?.fatal(.badInput(error.message))
         case .invalidModel:

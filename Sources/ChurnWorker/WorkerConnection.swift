@@ -176,12 +176,17 @@ final class WorkerConnection {
             server.stats.shardsScored += 1
             server.stats.rowsScored += rows
             server.stats.rowsRejected += rejected
-            if !wasCancelled && !closing { write(bytes) }
+            if wasCancelled {
+                // Every SCORE_SHARD gets exactly one answer (proto-docs): a cancelled one gets CANCELLED.
+                if !closing { send(.error(.init(code: .cancelled, message: "shard \(shardId) cancelled")), requestId: requestId) }
+            } else if !closing {
+                write(bytes)
+            }
         case let .failure(code, text)?:
             server.stats.errors += 1
             if !closing { send(.error(.init(code: code, message: text)), requestId: requestId) }
         case nil:
-            break
+            if !closing { send(.error(.init(code: .cancelled, message: "shard \(shardId) cancelled")), requestId: requestId) }
         }
         if inFlight.isEmpty && server.draining { sayGoodbye() }
     }

@@ -56,15 +56,18 @@ final class TrainerTests: XCTestCase {
     }
 
     func testColumnNamesWithSpacesAndATextLabel() throws {
-        let rows = (0..<60).map { i -> [String] in
-            ["acct \(i)", String(Double(i % 7)), i % 3 == 0 ? "Gold plan" : "Basic", i % 7 > 3 ? "yes" : "no"]
+        var rows: [[String]] = []
+        for i in 0..<60 {
+            let plan = i % 3 == 0 ? "Gold plan" : "Basic"
+            let churned = i % 7 > 3 ? "yes" : "no"
+            rows.append(["acct \(i)", String(Double(i % 7)), plan, churned])
         }
         let table = Table(name: "spaces.csv", header: ["Account Name", "Support Calls", "Plan Type", "Churned?"], rows: rows,
                           lines: (0..<60).map { UInt64($0) + 2 })
         let model = try Trainer(options: .init(labelColumn: "Churned?")).train(table, fingerprint: .init(file: "s", bytes: 0, fnv1a64: "0"))
         XCTAssertEqual(model.label.positive, "yes")
-        XCTAssertEqual(model.numeric.map(\.column), ["Support Calls"])
-        XCTAssertEqual(model.categorical.map(\.column), ["Plan Type"])
+        XCTAssertEqual(model.numeric.map { $0.column }, ["Support Calls"])
+        XCTAssertEqual(model.categorical.map { $0.column }, ["Plan Type"])
         XCTAssertEqual(model.idColumn, "Account Name")
         XCTAssertGreaterThan(model.numeric[0].coefficient, 0)
     }

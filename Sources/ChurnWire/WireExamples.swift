@@ -1,0 +1,91 @@
+import ChurnCore
+
+/// One sample frame of the protocol.
+public struct WireExample: Sendable {
+    public var requestId: UInt64
+    public var flags: FrameFlags
+    public var message: Message
+
+    /// The proto-docs name of the message type, e.g. "SCORE_SHARD".
+    public var name: String { message.type.name }
+
+    /// The frame's bytes.
+    public func encode() -> [UInt8] { message.encode(requestId: requestId, flags: flags) }
+}
+
+/// A sample of every message, as one conversation: the hex examples of proto-docs/messages.md, the
+/// tests that keep those in step with the code, and the fuzzers' seed corpora all come from here.
+///
+/// The proofs are real: HMAC-SHA256 with the secret `exampleSecret` over the example nonces, and the
+/// model hash is the SHA-256 of `exampleModelJSON`, so implementers can check their own code on them.
+public enum WireExamples: Sendable {
+    public static let exampleSecret = Array("example-secret".utf8)
+    public static let clientNonce = Bytes32((0x00..<0x20).map { UInt8($0) })!
+    public static let serverNonce = Bytes32((0xA0..<0xC0).map { UInt8($0) })!
+    public static let exampleModelJSON = Array(#"{"format":"churn-model","formatVersion":1}"#.utf8)
+    public static let modelHash = Bytes32(hex: "2de4f2dc1d4223a6c5c33fd26dc8b05fc198a8181efb9f3112eef924ff0aff31")!
+    public static let clientProof = Bytes32(hex: "8b9edb1fa2869ea88707c303852b97e36600473cf7ca4100158dec79153183ab")!
+    public static let serverProof = Bytes32(hex: "23fdf4f3eabfab3d7fae042ade9f142d633922b81581cb2a569dfcddab496ccb")!
+
+    /// Two scored rows, as a worker would write them.
+    public static var resultRows: RowResultWriter {
+        var w = RowResultWriter()
+        w.append(lineOffset: 0, id: Array("C001".utf8),
+                 score: RowScore(probability: 0.8125, riskScore: 81, riskLevel: .high, health: 22,
+                                 drivers: (4, 1, RowScore.noDriver), impacts: (1.25, 0.5, 0), intervention: 2))
+        w.append(lineOffset: 1, id: Array("C002".utf8),
+                 score: RowScore(probability: 0.0625, riskScore: 6, riskLevel: .low, health: 90,
+                                 drivers: (RowScore.noDriver, RowScore.noDriver, RowScore.noDriver),
+                                 impacts: (0, 0, 0), intervention: 0))
+        return w
+    }
+
+    /// The aggregate of those rows plus one rejected row.
+    public static var resultAggregate: ScoreAggregate {
+        var a = ScoreAggregate(topLimit: 1, rejectedLimit: 10)
+        a.rowsScored = 2
+        a.rowsRejected = 1
+        a.healthHistogram[2] = 1
+        a.healthHistogram[9] = 1
+        a.riskCounts = [1, 0, 1]
+        a.revenueCents = 128_000
+        a.highRiskRevenueCents = 120_000
+        a.expectedLossCents = 98_000
+        a.imputedCells = 1
+        a.unseenCategories = 0
+        a.top = [RankedCustomer(line: 2, id: "C001", email: "ops@example.com", revenue: 1200, probability: 0.8125,
+                                riskScore: 81, riskLevel: "High", health: 22,
+                                drivers: [DriverImpact(name: "usage_drop_pct", impact: 1.25)],
+                                intervention: "Call within 48 hours", rankKey: 79.625)]
+        a.rejected = [RejectedRow(line: 4, reason: "mrr: 'n/a' is not a number")]
+        return a
+    }
+
+    public static let all: [WireExample] = [
+        WireExample(requestId: 1, flags: [], message: .hello(.init(versions: [1], clientName: "coordinator", clientNonce: clientNonce))),
+        WireExample(requestId: 1, flags: [], message: .helloOK(.init(version: 1, workerName: "worker-a", maxFrameSize: 64 << 20,
+                                                                     maxShardsInFlight: 4, authRequired: true, serverNonce: serverNonce))),
+        WireExample(requestId: 2, flags: [], message: .auth(.init(proof: clientProof))),
+        WireExample(requestId: 2, flags: [], message: .authOK(.init(proof: serverProof))),
+        WireExample(requestId: 3, flags: [], message: .modelCheck(.init(hash: modelHash))),
+        WireExample(requestId: 3, flags: [], message: .modelStatus(.init(hash: modelHash, present: false))),
+        WireExample(requestId: 4, flags: [], message: .loadModel(.init(hash: modelHash, json: exampleModelJSON))),
+        WireExample(requestId: 4, flags: [], message: .modelLoaded(.init(hash: modelHash))),
+        WireExample(requestId: 5, flags: [], message: .scoreShard(.init(
+            shardId: 7, attempt: 0, firstLine: 2, modelHash: modelHash, rankBy: .combined, topK: 1,
+            columns: ["customer_id", "mrr", "usage_drop_pct"],
+            rows: Array("C001,1200,40\nC002,80,2\nC003,n/a,5\n".utf8)))),
+        WireExample(requestId: 5, flags: [], message: .shardResult(.init(shardId: 7, attempt: 0, rows: resultRows,
+                                                                         aggregate: resultAggregate))),
+        WireExample(requestId: 6, flags: [], message: .heartbeat(.init(sentAt: 1_000_000_000))),
+        WireExample(requestId: 6, flags: [], message: .heartbeatAck(.init(sentAt: 1_000_000_000))),
+        WireExample(requestId: 8, flags: [], message: .cancel(.init(shardId: 9))),
+        WireExample(requestId: 9, flags: [], message: .statsRequest(.init())),
+        WireExample(requestId: 9, flags: [], message: .stats(.init(
+            uptimeSeconds: 3600.5, connections: 2, shardsScored: 120, rowsScored: 1_000_000, rowsRejected: 12,
+            errors: 1, queueDepth: 3, shardsInFlight: 2, modelHashes: [modelHash], workerThreads: 2,
+            protocolVersions: [1]))),
+        WireExample(requestId: 0, flags: [.endOfStream], message: .goodbye(.init(reason: "draining", unfinishedShardIds: [10, 11]))),
+        WireExample(requestId: 10, flags: [], message: .error(.init(code: .unknownModel, message: "unknown model 2de4f2dc"))),
+    ]
+}
