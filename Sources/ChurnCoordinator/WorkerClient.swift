@@ -1,6 +1,6 @@
 import ChurnTransport
 import ChurnWire
-import ChurnWorker
+import ChurnIO
 import Foundation
 
 /// A general-purpose client session with one worker, for tools (`churn cluster status`,

@@ -1,7 +1,7 @@
 import ChurnCore
 import ChurnTransport
 import ChurnWire
-import ChurnWorker
+import ChurnIO
 import Foundation
 import Logging
 

@@ -6,7 +6,8 @@ import ChurnWire
 /// Scoring one shard on a pool thread: bytes in, a SHARD_RESULT frame out.
 enum ShardJob {
     enum Reply {
-        case result(frame: [UInt8], rows: UInt64, rejected: UInt64)
+        /// The SHARD_RESULT frame as buffers to write back to back (the rows are not copied).
+        case result(frame: [[UInt8]], rows: UInt64, rejected: UInt64)
         case failure(ErrorCode, String)
     }
 
@@ -22,7 +23,7 @@ enum ShardJob {
         var aggregate = scorer.makeAggregate()
         shard.rows.withUnsafeBytes { scorer.score($0, firstLine: shard.firstLine, sink: &rows, aggregate: &aggregate) }
         let result = Message.ShardResult(shardId: shard.shardId, attempt: shard.attempt, rows: rows, aggregate: aggregate)
-        return .result(frame: Message.shardResult(result).encode(requestId: requestId), rows: aggregate.rowsScored,
-                       rejected: aggregate.rowsRejected)
+        let (head, tail) = result.encodeParts(requestId: requestId)
+        return .result(frame: [head, rows.bytes, tail], rows: aggregate.rowsScored, rejected: aggregate.rowsRejected)
     }
 }

@@ -23,6 +23,9 @@ public struct WorkerConfiguration: Sendable {
     /// On SIGTERM, in-flight shards get this long to finish before connections close anyway.
     public var drainTimeout: Duration
     public var name: String
+    /// Benchmarking only: answer every shard at once with an empty result, to measure how fast a
+    /// coordinator can dispatch (`churn worker --null-scoring`).
+    public var nullScoring = false
 
     public init(host: String = "127.0.0.1", port: Int = 7600, secret: [UInt8]? = nil,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, maxFrameSize: Int = Frame.defaultMaxFrameSize,

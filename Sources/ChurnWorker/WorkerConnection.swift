@@ -1,5 +1,6 @@
 import ChurnCore
 import ChurnEngine
+import ChurnIO
 import ChurnTransport
 import ChurnWire
 import Foundation
@@ -159,6 +160,12 @@ final class WorkerConnection {
             send(.error(.init(code: .unknownModel, message: "model \(shard.modelHash.hex) is not loaded; send LOAD_MODEL first")), requestId: requestId)
             return
         }
+        if server.configuration.nullScoring {
+            let empty = Message.ShardResult(shardId: shard.shardId, attempt: shard.attempt, rowCount: 0, rows: [],
+                                            aggregate: ScoreAggregate(topLimit: Int(shard.topK)))
+            send(.shardResult(empty), requestId: requestId)
+            return
+        }
         inFlight.insert(shard.shardId)
         let loop = connection.loop
         let cancelled = self.cancelled
@@ -180,7 +187,7 @@ final class WorkerConnection {
                 // Every SCORE_SHARD gets exactly one answer (proto-docs): a cancelled one gets CANCELLED.
                 if !closing { send(.error(.init(code: .cancelled, message: "shard \(shardId) cancelled")), requestId: requestId) }
             } else if !closing {
-                write(bytes)
+                write(buffers: bytes)
             }
         case let .failure(code, text)?:
             server.stats.errors += 1
@@ -198,7 +205,11 @@ final class WorkerConnection {
     }
 
     private func write(_ bytes: [UInt8]) {
-        _ = connection.write(bytes)
+        write(buffers: [bytes])
+    }
+
+    private func write(buffers: [[UInt8]]) {
+        _ = connection.write(buffers: buffers)
         if connection.writeQueueSize > server.configuration.maxQueuedWriteBytes && !readingPaused {
             readingPaused = true
             connection.pauseReading()

@@ -24,6 +24,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds a new connection has to complete the handshake.") var handshakeTimeout: Int = 10
     @Option(help: "Connections served at once; more are refused.") var maxConnections: Int = 256
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+    @Flag(help: ArgumentHelp("Benchmarking: answer every shard at once with an empty result (measures a coordinator alone).", visibility: .hidden))
+    var nullScoring = false
 
     func run() throws {
         try runReportingErrors {
@@ -31,11 +33,13 @@ struct WorkerCommand: ParsableCommand {
             let (host, port) = try parseHostPort(listen)
             let secret = try secretFile.map { try SecretFile.read(path: $0) }
             if secret == nil { logger.warning("no --secret-file: clients are not authenticated") }
-            MemoryTuning.reuseLargeBuffers()
-            let server = try WorkerServer(configuration: WorkerConfiguration(
+            // Default allocator settings: a worker holds few buffers at once, and returns memory when idle.
+            var configuration = WorkerConfiguration(
                 host: host, port: port, secret: secret, threads: threads, maxFrameSize: maxFrame,
                 maxShardsInFlight: maxInFlight, maxConnections: maxConnections, idleTimeout: .seconds(idleTimeout),
-                handshakeTimeout: .seconds(handshakeTimeout)), logger: logger)
+                handshakeTimeout: .seconds(handshakeTimeout))
+            configuration.nullScoring = nullScoring
+            let server = try WorkerServer(configuration: configuration, logger: logger)
             let status = try server.run { host, port in
                 print("churn worker listening on \(host):\(port)")
                 fflush(stdout)

@@ -32,6 +32,7 @@ public final class CompiledModel: @unchecked Sendable {
     let healthWeight: UnsafeMutablePointer<Double>
     let healthLow: UnsafeMutablePointer<Double>
     let healthSpan: UnsafeMutablePointer<Double>
+    let healthInvSpan: UnsafeMutablePointer<Double>
     let healthHigherIsBetter: UnsafeMutablePointer<Bool>
     let healthWeightSum: Double
     /// actionForDriver[driver * 3 + level] → action index, or -1.
@@ -49,7 +50,7 @@ public final class CompiledModel: @unchecked Sendable {
     let categoryStart: UnsafeMutablePointer<Int>
 
     deinit {
-        for p in [means, invStds, medians, coefficients, categoryCoefficients, categoryBaselines, healthWeight, healthLow, healthSpan] as [UnsafeMutablePointer<Double>] {
+        for p in [means, invStds, medians, coefficients, categoryCoefficients, categoryBaselines, healthWeight, healthLow, healthSpan, healthInvSpan] as [UnsafeMutablePointer<Double>] {
             p.deallocate()
         }
         categoryDriverBase.deallocate()
@@ -122,6 +123,7 @@ public final class CompiledModel: @unchecked Sendable {
         healthWeight = Self.buffer(hw, filler: 0)
         healthLow = Self.buffer(hl, filler: 0)
         healthSpan = Self.buffer(hs, filler: 0)
+        healthInvSpan = Self.buffer(hs.map { $0 > 0 ? 1 / $0 : 0 }, filler: 0)
         healthHigherIsBetter = Self.buffer(hb, filler: false)
         healthWeightSum = hw.reduce(0, +)
 
@@ -172,17 +174,22 @@ public final class CompiledModel: @unchecked Sendable {
     @inline(__always)
     public func score(numeric: UnsafePointer<Double>, categories: UnsafePointer<Int32>, revenue: Double) -> RowScore {
         var logit = intercept
-        var d0 = RowScore.noDriver, d1 = RowScore.noDriver, d2 = RowScore.noDriver
+        var d0: UInt16 = 0xFFFF, d1: UInt16 = 0xFFFF, d2: UInt16 = 0xFFFF  // RowScore.noDriver
         var c0 = 0.0, c1 = 0.0, c2 = 0.0
 
+        // Top three by contribution, only positive ones: one well-predicted test (c > c2) for most
+        // features, since c2 starts at 0 and most contributions are small or negative.
         @inline(__always) func offer(_ d: Int, _ c: Double) {
-            guard c > 0 else { return }
-            if c > c0 {
-                d2 = d1; c2 = c1; d1 = d0; c1 = c0; d0 = UInt16(d); c0 = c
-            } else if c > c1 {
-                d2 = d1; c2 = c1; d1 = UInt16(d); c1 = c
-            } else if c > c2 {
-                d2 = UInt16(d); c2 = c
+            guard c > c2 else { return }
+            if c > c1 {
+                d2 = d1; c2 = c1
+                if c > c0 {
+                    d1 = d0; c1 = c0; d0 = UInt16(truncatingIfNeeded: d); c0 = c
+                } else {
+                    d1 = UInt16(truncatingIfNeeded: d); c1 = c
+                }
+            } else {
+                d2 = UInt16(truncatingIfNeeded: d); c2 = c
             }
         }
 
@@ -205,7 +212,7 @@ public final class CompiledModel: @unchecked Sendable {
         let level: RiskLevel = riskScore >= highRisk ? .high : (riskScore >= mediumRisk ? .medium : .low)
         var weighted = 0.0
         for m in 0..<healthCount {
-            var t = healthSpan[m] > 0 ? (numeric[healthFeature[m]] - healthLow[m]) / healthSpan[m] : 0.5
+            var t = healthSpan[m] > 0 ? (numeric[healthFeature[m]] - healthLow[m]) * healthInvSpan[m] : 0.5
             t = t < 0 ? 0 : (t > 1 ? 1 : t)
             weighted += healthWeight[m] * (healthHigherIsBetter[m] ? t : 1 - t)
         }
@@ -217,7 +224,7 @@ public final class CompiledModel: @unchecked Sendable {
         } else {
             let lv = Int(level.rawValue)
             @inline(__always) func rule(_ d: UInt16) -> Int32 {
-                d == RowScore.noDriver ? -1 : actionForDriver[Int(d) * 3 + lv]
+                d == 0xFFFF ? -1 : actionForDriver[Int(d) * 3 + lv]
             }
             let a = rule(d0) >= 0 ? rule(d0) : (rule(d1) >= 0 ? rule(d1) : rule(d2))
             if a >= 0 { action = UInt16(a) }

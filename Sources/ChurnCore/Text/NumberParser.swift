@@ -7,7 +7,35 @@ import Foundation
 /// division or multiplication, as strtod); the rest fall back to `strtod`. Training and scoring both
 /// parse through here, so a value means the same number in both.
 public enum NumberParser {
-    static let powersOfTen: [Double] = (0...22).map { Double("1e\($0)")! }
+    /// 10^k for 0 ≤ k ≤ 22, all exact in a Double (a switch: no lazily initialised global on the hot path).
+    @inline(__always)
+    static func powerOfTen(_ k: Int) -> Double {
+        switch k {
+        case 0: return 1
+        case 1: return 1e1
+        case 2: return 1e2
+        case 3: return 1e3
+        case 4: return 1e4
+        case 5: return 1e5
+        case 6: return 1e6
+        case 7: return 1e7
+        case 8: return 1e8
+        case 9: return 1e9
+        case 10: return 1e10
+        case 11: return 1e11
+        case 12: return 1e12
+        case 13: return 1e13
+        case 14: return 1e14
+        case 15: return 1e15
+        case 16: return 1e16
+        case 17: return 1e17
+        case 18: return 1e18
+        case 19: return 1e19
+        case 20: return 1e20
+        case 21: return 1e21
+        default: return 1e22
+        }
+    }
 
     /// The value of `text`, or nil if it is not a finite number.
     public static func parse(_ text: String) -> Double? {
@@ -25,7 +53,7 @@ public enum NumberParser {
         var negative = false
         if bytes[i] == 0x2D { negative = true; i += 1 } else if bytes[i] == 0x2B { i += 1 }
         var mantissa: UInt64 = 0
-        var digits = 0, significant = 0, exponent = 0
+        var significant = 0, exponent = 0
         var sawDigit = false
         while i < end, case let d = bytes[i] &- 0x30, d < 10 {
             sawDigit = true
@@ -35,7 +63,6 @@ public enum NumberParser {
             } else {
                 exponent += 1
             }
-            digits += 1
             i += 1
         }
         if i < end && bytes[i] == 0x2E {
@@ -71,7 +98,7 @@ public enum NumberParser {
             value = 0
         } else if mantissa < (1 << 53) && exponent >= -22 && exponent <= 22 && significant <= 19 {
             value = Double(mantissa)
-            value = exponent < 0 ? value / powersOfTen[-exponent] : value * powersOfTen[exponent]
+            value = exponent < 0 ? value / powerOfTen(-exponent) : value * powerOfTen(exponent)
         } else {
             return slowParse(bytes)
         }

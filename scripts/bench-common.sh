@@ -1,0 +1,46 @@
+# Shared by the scripts/bench-* benchmarks: build, data, a quiet-disk timer with peak RSS.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+ROWS="${ROWS:-10000000}"
+work="${BENCH_DIR:-/tmp/churn-bench}"
+mkdir -p "$work"
+churn="$root/.build/release/churn"
+
+bench_setup() {
+  scripts/install-deps --bench
+  echo "== building release"
+  swift build -c release --product churn 2>&1 | grep -E "error:|Compiling churn|Build complete" || true
+  [ -x "$churn" ] || { echo "release build failed"; exit 1; }
+  "$churn" train scripts/data/train.csv --label churn_label --out "$work/model.json" > /dev/null
+  if [ ! -s "$work/customers-$ROWS.csv" ]; then
+    echo "== generating $ROWS customers"
+    "$churn" generate --rows "$ROWS" --seed 42 --no-label --out "$work/customers-$ROWS.csv"
+  fi
+  input="$work/customers-$ROWS.csv"
+  echo "input: $input ($(du -h "$input" | cut -f1)), $(nproc) cores"
+}
+
+# timed NAME COMMAND…: runs RUNS times (default 2) on a quiet disk (no writeback pending) and keeps
+# the fastest, with its peak RSS (MB). Every tool gets the same treatment.
+declare -A SECONDS_OF RSS_OF
+timed() {
+  local name=$1; shift
+  local best="" best_rss="" t s r
+  for _ in $(seq 1 "${RUNS:-2}"); do
+    rm -f "$work"/out-*.csv
+    sync; sleep 2
+    /usr/bin/time -f "%e %M" "$@" > "$work/last.stdout" 2> "$work/last.stderr" || { echo "  $name FAILED:"; tail -5 "$work/last.stderr"; return 1; }
+    t=$(tail -1 "$work/last.stderr")
+    s=$(echo "$t" | awk '{print $1}'); r=$(echo "$t" | awk '{printf "%.0f", $2/1024}')
+    if [ -z "$best" ] || [ "$(echo "$s < $best" | bc)" -eq 1 ]; then best=$s; best_rss=$r; fi
+  done
+  SECONDS_OF[$name]=$best
+  RSS_OF[$name]=$best_rss
+  printf "  %-40s %7.2f s   peak RSS %6s MB\n" "$name" "$best" "$best_rss"
+}
+
+ratio() { echo "scale=2; $1 / $2" | bc; }
+
+# The peers' numpy must not run the slowed OpenBLAS kernels set up for old CPUs (env skill notes).
+peer() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 scripts/py/peer_score.py "$@"; }
