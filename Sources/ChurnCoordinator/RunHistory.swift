@@ -64,7 +64,9 @@ public final class RunHistory: @unchecked Sendable {
         if let writeError { throw writeError }
         try writer.flush()
         try store.finishRun(runId, summaryJSON: summaryJSON, rowsScored: aggregate.rowsScored, rowsRejected: aggregate.rowsRejected)
-        return try store.newlyHighRisk(runId: runId, previousRunId: previousRun?.id)
+        // With no earlier run of this input there is nothing to compare with: nobody is "newly" High.
+        guard let previous = previousRun else { return [] }
+        return try store.newlyHighRisk(runId: runId, previousRunId: previous.id)
     }
 
     /// Marks the run failed (its predictions are removed).
