@@ -40,6 +40,8 @@ final class Dispatcher {
     private(set) var isRunning = true
     private var allDownTimer: LoopTimer?
     private var pumpTimer: LoopTimer?
+    /// Links carrying a suspect shard alone.
+    private var isolating: Set<ObjectIdentifier> = []
     /// Called once when the run cannot finish (any thread may wait for it).
     private let onFatal: (ClusterError) -> Void
     /// Called once some worker is ready, or no worker can be (startup verdict).
@@ -103,10 +105,17 @@ final class Dispatcher {
     private func pump() {
         guard isRunning else { return }
         while pendingHead < pending.count {
-            guard let link = bestLink() else { break }
             let index = pending[pendingHead]
+            guard let shard = shards[index] else {  // finished meanwhile
+                pendingHead += 1
+                continue
+            }
+            // A shard that was in flight on a worker that died is a suspect: it goes alone to an
+            // idle worker, so that if it kills that one too, the loss is certainly its own.
+            let suspect = shard.losses > 0
+            guard let link = suspect ? idleLink() : bestLink() else { break }
             pendingHead += 1
-            guard let shard = shards[index] else { continue }  // finished meanwhile
+            if suspect { isolating.insert(ObjectIdentifier(link)) }
             assign(shard, to: link)
         }
         if pendingHead > 1024 && pendingHead * 2 > pending.count {
@@ -119,10 +128,15 @@ final class Dispatcher {
         refreshStatus()
     }
 
+    /// A ready link with nothing in flight, for a suspect shard.
+    private func idleLink() -> WorkerLink? {
+        links.first { $0.state == .ready && $0.inFlight.isEmpty && !isolating.contains(ObjectIdentifier($0)) }
+    }
+
     /// The ready link with the most free credit (faster workers free theirs sooner, so get more).
     private func bestLink() -> WorkerLink? {
         var best: WorkerLink?
-        for link in links where link.freeCredit > 0 {
+        for link in links where link.freeCredit > 0 && !isolating.contains(ObjectIdentifier(link)) {
             if best == nil || link.freeCredit > best!.freeCredit { best = link }
         }
         return best
@@ -141,7 +155,7 @@ final class Dispatcher {
         while let link = bestLink() {
             var candidate: (ShardRecord, UInt64)?
             for other in links where other !== link {
-                guard let (index, sentAt) = other.oldestInFlight, let shard = shards[index], !shard.speculated,
+                guard let (index, sentAt) = other.oldestInFlight, let shard = shards[index], !shard.speculated, shard.losses == 0,
                       !shard.holders.contains(ObjectIdentifier(link)) else { continue }
                 if candidate == nil || sentAt < candidate!.1 { candidate = (shard, sentAt) }
             }
@@ -159,6 +173,7 @@ final class Dispatcher {
 
     func resultArrived(_ result: Message.ShardResult, from link: WorkerLink, nanoseconds: UInt64) {
         let index = Int(result.shardId)
+        isolating.remove(ObjectIdentifier(link))
         guard let shard = shards.removeValue(forKey: index) else { return }  // duplicate: first result won
         for other in links where other !== link && shard.holders.contains(ObjectIdentifier(other)) {
             other.cancel(index)
@@ -182,6 +197,7 @@ final class Dispatcher {
 
     /// A shard comes back from a link: lost with its worker, or handed back unfinished.
     func handBack(_ index: Int, from link: WorkerLink, lost: Bool) {
+        isolating.remove(ObjectIdentifier(link))
         guard let shard = shards[index] else { return }
         shard.holders.removeAll { $0 == ObjectIdentifier(link) }
         if lost { shard.losses += 1 }

@@ -117,8 +117,8 @@ public final class ChunkReader {
         swap(&buffer, &grown)
     }
 
-    /// The next chunk of whole records, or nil at the end of the file. A final record without a
-    /// trailing newline is returned too.
+    /// The next chunk of whole records (at most `chunkSize` bytes unless one record is longer), or
+    /// nil at the end of the file. A final record without a trailing newline is returned too.
     public func nextChunk() throws -> CSVChunk? {
         var buffer = carry
         carry = []
@@ -126,16 +126,15 @@ public final class ChunkReader {
         while true {
             if !eof && buffer.count < target { try readMore(into: &buffer, atLeast: target - buffer.count) }
             if buffer.isEmpty { return nil }
-            if eof {
-                return emit(buffer)
-            }
-            if let end = buffer.withUnsafeBytes({ CSVBoundary.endOfLastRecord($0) }) {
+            let window = min(buffer.count, target)
+            if let end = buffer.withUnsafeBytes({ CSVBoundary.endOfLastRecord(UnsafeRawBufferPointer(rebasing: $0[0..<window])) }) {
                 carry = Array(buffer[end...])
                 buffer.removeLast(buffer.count - end)
                 return emit(buffer)
             }
-            // One record longer than the chunk: read more.
-            target = buffer.count * 2
+            if eof && buffer.count <= target { return emit(buffer) }  // the last record, no newline after it
+            // One record longer than the chunk: look further.
+            target = max(target * 2, buffer.count)
             if target > maxRecordSize {
                 throw InputError(file: displayName, line: nextLine, "a record is longer than \(maxRecordSize) bytes (unterminated quote?)")
             }

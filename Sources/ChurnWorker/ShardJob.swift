@@ -1,3 +1,4 @@
+import Foundation
 import ChurnCore
 import ChurnEngine
 import ChurnIO
@@ -11,7 +12,14 @@ enum ShardJob {
         case failure(ErrorCode, String)
     }
 
+    /// Fault injection for tests of poison-shard handling: a worker started with
+    /// CHURN_WORKER_CRASH_ON=TEXT aborts on any shard whose bytes contain TEXT.
+    static let crashTrigger: [UInt8]? = ProcessInfo.processInfo.environment["CHURN_WORKER_CRASH_ON"].map { Array($0.utf8) }
+
     static func run(_ shard: Message.ScoreShard, model: CompiledModel, requestId: UInt64) -> Reply {
+        if let trigger = crashTrigger, shard.rows.withUnsafeBytes({ contains($0, trigger) }) {
+            fatalError("CHURN_WORKER_CRASH_ON matched shard \(shard.shardId): crashing on purpose")
+        }
         let binding: ColumnBinding
         do {
             binding = try ColumnBinding(header: shard.columns, model: model.model, file: "shard \(shard.shardId)")
@@ -25,5 +33,15 @@ enum ShardJob {
         let result = Message.ShardResult(shardId: shard.shardId, attempt: shard.attempt, rows: rows, aggregate: aggregate)
         let (head, tail) = result.encodeParts(requestId: requestId)
         return .result(frame: [head, rows.bytes, tail], rows: aggregate.rowsScored, rejected: aggregate.rowsRejected)
+    }
+
+    private static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+        return needle.withUnsafeBytes { n in
+            for start in 0...(haystack.count - n.count) where haystack[start] == n[0] {
+                if memcmp(haystack.baseAddress! + start, n.baseAddress!, n.count) == 0 { return true }
+            }
+            return false
+        }
     }
 }

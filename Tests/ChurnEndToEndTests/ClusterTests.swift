@@ -75,7 +75,7 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(out, expected)
         for w in workers { XCTAssertEqual(w.terminate(), 0, w.log) }
         // Work was spread: every worker logged its client.
-        for w in workers { XCTAssertTrue(w.log.contains("connected"), w.log) }
+        for w in workers { XCTAssertTrue(w.logContains("connected"), w.log) }
     }
 
     func testAWorkerKilledMidRunLosesNothing() throws {
@@ -101,7 +101,7 @@ final class ClusterTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("127.0.0.1:\(w.port)"), r.stderr)
         XCTAssertTrue(r.stderr.lowercased().contains("authentication"), r.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(start), 15)
-        XCTAssertTrue(w.log.contains("AUTHENTICATION_FAILED"), w.log)
+        XCTAssertTrue(w.logContains("AUTHENTICATION_FAILED"), w.log)
     }
 
     func testNoReachableWorkerIsAClearError() throws {
@@ -118,5 +118,92 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("cluster, 2 workers"), r.stdout)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out)), expected)
+    }
+}
+
+/// Poison shards, the load tester and cluster status through real processes.
+final class ClusterToolsTests: XCTestCase {
+    func testAShardThatKillsWorkersRepeatedlyIsReportedAsPoison() throws {
+        let dir = ChurnBinary.temporaryDirectory()
+        let model = try ChurnBinary.trainModel(in: dir)
+        let input = dir.appendingPathComponent("in.csv").path
+        XCTAssertEqual(try ChurnBinary.run(["generate", "--rows", "20000", "--seed", "3", "--no-label", "--out", input]).status, 0)
+        let secret = try WorkerProcess.secretFile(in: dir)
+        // Three workers that crash on customer C00012345 and are restarted by a supervisor loop.
+        var supervisors: [Process] = []
+        var ports: [Int] = []
+        for _ in 0..<3 {
+            let probe = try WorkerProcess(secretFile: secret)
+            let port = probe.port
+            probe.terminate()
+            ports.append(port)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = ["-c", "while true; do '\(ChurnBinary.url.path)' worker --listen 127.0.0.1:\(port) --secret-file '\(secret)' --threads 1 --log-level error > /dev/null 2>&1; sleep 0.1; done"]
+            p.environment = ["CHURN_WORKER_CRASH_ON": "C00012345"]
+            try p.run()
+            supervisors.append(p)
+        }
+        defer {
+            for s in supervisors { kill(-s.processIdentifier, SIGKILL); s.terminate() }
+            _ = try? ChurnBinary.runProcess(URL(fileURLWithPath: "/usr/bin/pkill"), ["-f", "secret-file \(secret)"])
+        }
+        usleep(500_000)
+        let summary = dir.appendingPathComponent("s.json").path
+        let r = try ChurnBinary.run(["score", input, "--model", model, "--out", dir.appendingPathComponent("o.csv").path, "--quiet",
+                                     "--no-history", "--shard-bytes", "65536", "--secret-file", secret, "--summary-json", summary,
+                                     "--workers", ports.map { "127.0.0.1:\($0)" }.joined(separator: ",")], timeout: 120)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summary))) as! [String: Any]
+        let rejected = json["rejected"] as! [[String: Any]]
+        XCTAssertEqual(rejected.count, 1, "\(rejected)")
+        let reason = rejected.first?["reason"] as? String ?? ""
+        XCTAssertTrue(reason.hasPrefix("poison shard: lines "), reason)
+        // Every other row was scored: the poison shard's rows are missing, nothing else.
+        let scored = json["rowsScored"] as! Int
+        XCTAssertLessThan(scored, 20000)
+        XCTAssertGreaterThan(scored, 19000)
+        XCTAssertTrue(r.stdout.contains("poison"), r.stdout)
+    }
+
+    func testLoadtestReportsThroughputAndLatency() throws {
+        let r = try ChurnBinary.run(["loadtest", "--local", "1", "-c", "2", "-d", "1.5", "--warmup", "0.5", "--shard-rows", "200", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertGreaterThan(json["requests"] as! Int, 10)
+        XCTAssertGreaterThan(json["rowsPerSecond"] as! Double, 0)
+        XCTAssertEqual((json["errors"] as! [String: Any]).count, 0, "\(json["errors"]!)")
+        let latency = json["latencyMs"] as! [String: Double]
+        XCTAssertGreaterThan(latency["p50"]!, 0)
+        XCTAssertLessThanOrEqual(latency["p50"]!, latency["p99"]!)
+        XCTAssertLessThanOrEqual(latency["p99"]!, latency["max"]!)
+
+        // Open loop at a fixed rate: about rate × duration requests, corrected latency ≥ uncorrected.
+        let fixed = try ChurnBinary.run(["loadtest", "--local", "1", "-c", "1", "-d", "2", "-R", "20", "--warmup", "0.5", "--shard-rows", "100", "--json"])
+        XCTAssertEqual(fixed.status, 0, fixed.stderr)
+        let f = try JSONSerialization.jsonObject(with: Data(fixed.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(Double(f["requests"] as! Int), 40, accuracy: 6)
+        XCTAssertGreaterThanOrEqual((f["latencyMs"] as! [String: Double])["p50"]!, (f["uncorrectedLatencyMs"] as! [String: Double])["p50"]!)
+    }
+
+    func testClusterStatusShowsEveryWorker() throws {
+        let dir = ChurnBinary.temporaryDirectory()
+        let secret = try WorkerProcess.secretFile(in: dir)
+        let w = try WorkerProcess(secretFile: secret)
+        defer { w.terminate() }
+        let model = try ChurnBinary.trainModel(in: dir)
+        XCTAssertEqual(try ChurnBinary.run(["score", ChurnBinary.testCSV, "--model", model, "--out", dir.appendingPathComponent("o.csv").path,
+                                            "--workers", w.address, "--secret-file", secret, "--no-history", "--quiet"]).status, 0)
+        let cluster = dir.appendingPathComponent("cluster.conf").path
+        try "secret-file secret\nworker \(w.address)\nworker 127.0.0.1:1 # down\n".write(toFile: cluster, atomically: true, encoding: .utf8)
+        let r = try ChurnBinary.run(["cluster", "status", "--cluster", cluster, "--json"])
+        XCTAssertEqual(r.status, 2, "an unreachable worker makes the exit code 2")
+        let rows = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [[String: Any]]
+        XCTAssertEqual(rows.count, 2)
+        XCTAssertEqual(rows[0]["reachable"] as? Bool, true)
+        XCTAssertEqual(rows[0]["rowsScored"] as? Int, 500)
+        XCTAssertEqual(rows[0]["protocolVersion"] as? Int, 1)
+        XCTAssertEqual((rows[0]["models"] as? [String])?.count, 1)
+        XCTAssertEqual(rows[1]["reachable"] as? Bool, false)
     }
 }

@@ -46,6 +46,16 @@ final class WorkerProcess {
         return String(decoding: stderrData, as: UTF8.self)
     }
 
+    /// Waits (up to `timeout`) until the worker's log contains `text`; the log arrives asynchronously.
+    func logContains(_ text: String, timeout: TimeInterval = 3) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if log.contains(text) { return true }
+            usleep(20_000)
+        }
+        return log.contains(text)
+    }
+
     func kill9() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

@@ -36,7 +36,7 @@ final class WorkerRobustnessTests: XCTestCase {
         XCTAssertTrue(closed)
         guard case let .error(e)? = RawClient.messages(bytes).first else { return XCTFail("no ERROR frame: \(bytes)") }
         XCTAssertEqual(e.code, .malformedFrame)
-        XCTAssertTrue(worker.log.contains("bad magic"), worker.log)
+        XCTAssertTrue(worker.logContains("bad magic"), worker.log)
         // The bystander's session is untouched.
         bystander.send(Message.heartbeat(.init(sentAt: 42)).encode(requestId: 2))
         var decoder = FrameDecoder()
@@ -122,7 +122,7 @@ final class WorkerRobustnessTests: XCTestCase {
     func testSIGTERMDrainsAndExitsZero() throws {
         try assertStillServes()
         XCTAssertEqual(worker.terminate(), 0)
-        XCTAssertTrue(worker.log.contains("draining"), worker.log)
-        XCTAssertTrue(worker.log.contains("stopped"), worker.log)
+        XCTAssertTrue(worker.logContains("draining"), worker.log)
+        XCTAssertTrue(worker.logContains("stopped"), worker.log)
     }
 }

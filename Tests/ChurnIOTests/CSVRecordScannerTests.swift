@@ -44,7 +44,7 @@ final class CSVRecordScannerTests: XCTestCase {
     func testBoundaryIgnoresNewlinesInsideQuotes() {
         let text = Array("a,b\n\"x\ny\",z\n\"open\n".utf8)
         let end = text.withUnsafeBytes { CSVBoundary.endOfLastRecord($0) }
-        XCTAssertEqual(end, 13)  // after `"x\ny",z\n`, not inside the open quote
+        XCTAssertEqual(end, 12)  // after `"x\ny",z\n`, not inside the open quote
         XCTAssertEqual(text.withUnsafeBytes { CSVBoundary.countNewlines($0) }, 4)
     }
 }
