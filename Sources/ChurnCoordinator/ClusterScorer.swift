@@ -77,9 +77,10 @@ public final class ClusterScorer {
         let status = ClusterStatus()
         let started = Date()
 
-        var dispatcher: Dispatcher!
+        // Created and used on the loop thread only; the box lets closures from other threads post to it.
+        let box = DispatcherBox()
         _ = loop.execute { [self] in
-            dispatcher = Dispatcher(
+            box.dispatcher = Dispatcher(
                 loop: loop, logger: logger, endpoints: options.endpoints, model: (modelHash, modelBytes), secret: options.secret,
                 rankBy: options.rankBy, topK: options.topLimit, columns: reader.header, heartbeatTimeout: options.heartbeatTimeout,
                 poisonThreshold: options.poisonThreshold, allDownGrace: options.allDownGrace, completed: completed, status: status,
@@ -92,11 +93,11 @@ public final class ClusterScorer {
                     completed.fail(error)
                     credits.cancel()
                 })
-            dispatcher.start()
+            box.dispatcher?.start()
         }
         startup.wait()
         if let error = verdict.error { throw error }
-        defer { _ = loop.execute { dispatcher.finish() } }
+        defer { _ = loop.execute { box.dispatcher?.finish() } }
 
         // Writer: results in input order → CSV and records, merged aggregate.
         let names = ResultCSVFormatter.NameTable(model: model)
@@ -118,7 +119,7 @@ public final class ClusterScorer {
             } catch {
                 state.error = error
                 credits.cancel()
-                _ = loop.execute { dispatcher.fatal(.badInput("\(error)")) }
+                _ = loop.execute { box.dispatcher?.fatal(.badInput("\(error)")) }
             }
         }
         writer.start()
@@ -128,9 +129,9 @@ public final class ClusterScorer {
             while let chunk = try reader.nextChunk() {
                 guard credits.acquire() else { break }
                 let shard = ShardRecord(chunk)
-                _ = loop.execute { dispatcher.add(shard) }
+                _ = loop.execute { box.dispatcher?.add(shard) }
             }
-            _ = loop.execute { dispatcher.readerFinished() }
+            _ = loop.execute { box.dispatcher?.readerFinished() }
         } catch {
             readError = error
             completed.fail(error)
@@ -145,7 +146,7 @@ public final class ClusterScorer {
     static func format(_ shard: CompletedShard, names: ResultCSVFormatter.NameTable, recordRows: Bool, topLimit: Int) throws -> ScoredChunk {
         guard let result = shard.result else {
             var aggregate = ScoreAggregate(topLimit: topLimit)
-            if let poison = shard.poison { aggregate.reject(poison) }
+            if let poison = shard.poison { aggregate.reject(poison, rows: max(1, shard.lineCount)) }
             return ScoredChunk(index: shard.index, firstLine: shard.firstLine, csv: ByteWriter(capacity: 64).finish(),
                                aggregate: aggregate, records: recordRows ? RowRecords() : nil)
         }
@@ -158,6 +159,11 @@ public final class ClusterScorer {
         return ScoredChunk(index: shard.index, firstLine: shard.firstLine, csv: formatter.finish(), aggregate: result.aggregate,
                            records: recordRows ? records : nil)
     }
+}
+
+/// Holds the run's dispatcher; set and read on the loop thread only.
+final class DispatcherBox: @unchecked Sendable {
+    var dispatcher: Dispatcher?
 }
 
 /// The first fatal error of a run, set from any thread.

@@ -12,6 +12,8 @@ struct CompletedShard {
     /// The worker's result; nil for a poison shard (then `poison` says why).
     var result: Message.ShardResult?
     var poison: RejectedRow?
+    /// Physical lines of the shard (for counting a poison shard's rows).
+    var lineCount: UInt64 = 0
 }
 
 /// Decides which worker scores which shard: a queue of shards, each worker's credit window,
@@ -208,7 +210,7 @@ final class Dispatcher {
             logger.error("\(reason)")
             status.poisonShards += 1
             complete(CompletedShard(index: index, firstLine: shard.firstLine, result: nil,
-                                    poison: RejectedRow(line: shard.firstLine, reason: reason)))
+                                    poison: RejectedRow(line: shard.firstLine, reason: reason), lineCount: shard.lineCount))
             return
         }
         if shard.holders.isEmpty {

@@ -190,7 +190,8 @@ private final class RunState {
             return
         }
         guard let rate = options.rate else { return }
-        let due = UInt64(Double(now - start) / 1e9 * rate)
+        // Request k is due at start + k/rate: by now, requests 0 … floor(elapsed × rate) are.
+        let due = UInt64(Double(now - start) / 1e9 * rate) + 1
         while issued < due {
             backlog.append(start + UInt64(Double(issued) / rate * 1e9))
             issued += 1

@@ -290,10 +290,15 @@ final class WorkerLink {
     private func lost(_ reason: String) {
         lastProblem = reason
         let wasAlive = isAlive
+        let wasDraining = state == .draining
         state = .down
         let lostShards = Array(inFlight.keys)
         inFlight.removeAll()
-        if wasAlive { logger.warning("lost worker: \(reason)") }
+        if wasDraining && lostShards.isEmpty {
+            logger.info("worker finished draining: \(reason)")
+        } else if wasAlive {
+            logger.warning("lost worker: \(reason)")
+        }
         for index in lostShards { dispatcher?.handBack(index, from: self, lost: true) }
         dispatcher?.linkDown(self)
         guard dispatcher?.isRunning == true else { return }

@@ -38,6 +38,12 @@ public final class WorkerServer: @unchecked Sendable {
     /// - Returns: 0 after a clean shutdown.
     public func run(ready: (String, Int) -> Void) throws -> Int32 {
         SignalWatcher.ignoreSIGPIPE()
+        // A process started from a thread that blocks signals inherits the mask; drain must work anyway.
+        var shutdownSignals = sigset_t()
+        sigemptyset(&shutdownSignals)
+        sigaddset(&shutdownSignals, SIGTERM)
+        sigaddset(&shutdownSignals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &shutdownSignals, nil)
         let listener = try TCPListener.bind(loop: loop, host: configuration.host, port: configuration.port) { [unowned self] connection in
             self.accepted(connection)
         }

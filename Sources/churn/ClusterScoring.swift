@@ -17,7 +17,9 @@ struct ClusterScoring {
         var secretPath = command.secretFile
         var local: LocalWorkers?
         var temporarySecret: String?
+        var workersCleanup: Int?
         defer {
+            workersCleanup.map(Interruption.remove)
             local?.stop()
             if let temporarySecret { unlink(temporarySecret) }
         }
@@ -39,6 +41,11 @@ struct ClusterScoring {
             let workers = try LocalWorkers(count: n, executable: LocalWorkers.currentExecutable, secretFile: secretPath!,
                                            threadsEach: max(1, cores / n))
             local = workers
+            let secretToRemove = temporarySecret
+            workersCleanup = Interruption.onInterrupt {
+                workers.stop()
+                if let secretToRemove { unlink(secretToRemove) }
+            }
             endpoints += workers.endpoints
         }
         let secret = try secretPath.map { try SecretFile.read(path: $0) }
@@ -46,6 +53,8 @@ struct ClusterScoring {
         let (reader, cleanup) = try InputFiles.openChunks(path: command.input, sheet: command.sheet, chunkSize: command.shardBytes)
         defer { cleanup() }
         let output = try OutputFile(path: command.out)
+        let outputCleanup = Interruption.onInterrupt { output.abort() }
+        defer { Interruption.remove(outputCleanup) }
         try output.write(Array(ResultCSVFormatter.header(idColumn: compiled.model.idColumn).utf8))
         let scorer = ClusterScorer(model: compiled, modelBytes: loaded.bytes, modelHash: loaded.sha256, options: .init(
             endpoints: endpoints, secret: secret, rankBy: command.rankBy, topLimit: command.top, recordRows: history != nil),

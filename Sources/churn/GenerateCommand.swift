@@ -12,7 +12,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Flag(help: "Leave out the churn_label column (data to score rather than to train on).") var noLabel = false
     @Option(help: "Output CSV file.") var out: String
-    @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
         try runReportingErrors {

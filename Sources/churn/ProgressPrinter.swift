@@ -4,6 +4,8 @@ import Foundation
 /// Progress on stderr: a redrawn bar on a terminal, a plain line every few seconds otherwise.
 final class ProgressPrinter: @unchecked Sendable {
     private let enabled: Bool
+    /// What `ScoreProgress.workersAlive` counts: "threads" in process, "workers" on a cluster.
+    var unit = "workers"
     private let terminal = isatty(2) != 0
     private var lastPrint = Date.distantPast
     private var printed = false
@@ -23,8 +25,8 @@ final class ProgressPrinter: @unchecked Sendable {
         let rate = p.elapsed > 0 ? Double(p.rowsScored) / p.elapsed : 0
         let mbps = p.elapsed > 0 ? Double(p.bytesRead) / 1e6 / p.elapsed : 0
         let eta = fraction > 0.01 ? p.elapsed * (1 - fraction) / fraction : 0
-        let details = String(format: "%3.0f%%  %@ rows  %.0f rows/s  %.0f MB/s  ETA %.0fs  workers %d",
-                             fraction * 100, SummaryText.grouped(p.rowsScored), rate, mbps, eta, p.workersAlive)
+        let details = String(format: "%3.0f%%  %@ rows  %.0f rows/s  %.0f MB/s  ETA %.0fs  %@ %d",
+                             fraction * 100, SummaryText.grouped(p.rowsScored), rate, mbps, eta, unit, p.workersAlive)
         if terminal {
             let width = 30
             let filled = Int(fraction * Double(width))

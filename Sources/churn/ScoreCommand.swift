@@ -30,7 +30,7 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "Do not record this run in the history.") var noHistory = false
     @Option(help: "Override the model's health scorecard, intervention rules or risk thresholds (JSON).") var policy: String?
     @Option(help: "Worksheet of an XLSX input (default: the first).") var sheet: String?
-    @Option(help: "Scoring threads for in-process scoring (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Scoring threads for in-process scoring.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Bytes per chunk or shard.") var shardBytes: Int = 1 << 20
     @Option(help: "Comma-separated worker addresses HOST:PORT to score on.") var workers: String?
     @Option(help: "A cluster host-list file (see cluster/README.md).") var cluster: String?
@@ -45,9 +45,12 @@ struct ScoreCommand: ParsableCommand {
             let loaded = try ModelFile.load(path: model, policyPath: policy)
             let compiled = try CompiledModel(loaded.model)
             MemoryTuning.reuseLargeBuffers()
+            Interruption.install()
             guard FileManager.default.fileExists(atPath: input) else { throw CLIError("\(input): No such file") }
             let history = noHistory ? nil : try RunHistory(path: db ?? RunHistory.defaultPath, inputPath: input, modelPath: model,
                                                              model: loaded, compiled: compiled, rankBy: rankBy)
+            let historyCleanup = history.map { h in Interruption.onInterrupt { h.fail(CLIError("interrupted")) } }
+            defer { historyCleanup.map(Interruption.remove) }
             let started = Date()
             let outcome: ScoringOutcome
             var summary: RunSummary
@@ -99,10 +102,13 @@ struct ScoreCommand: ParsableCommand {
         let (reader, cleanup) = try InputFiles.openChunks(path: input, sheet: sheet, chunkSize: shardBytes)
         defer { cleanup() }
         let output = try OutputFile(path: out)
+        let outputCleanup = Interruption.onInterrupt { output.abort() }
+        defer { Interruption.remove(outputCleanup) }
         try output.write(Array(ResultCSVFormatter.header(idColumn: compiled.model.idColumn).utf8))
         let scorer = LocalScorer(model: compiled, rankBy: rankBy, topLimit: top, threads: threads)
         scorer.recordRows = history != nil
         let progress = ProgressPrinter(enabled: !quiet)
+        progress.unit = "threads"
         let aggregate = try scorer.run(reader: reader, consume: { chunk in
             try output.write(chunk.csv)
             if let records = chunk.records { try history?.record(records, firstLine: chunk.firstLine) }

@@ -17,7 +17,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).") var listen: String = "127.0.0.1:7600"
     @Option(help: "File holding the shared secret (must not be readable by other users). Without it, clients are not authenticated.")
     var secretFile: String?
-    @Option(help: "Scoring threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Scoring threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Largest frame payload accepted, in bytes.") var maxFrame: Int = 64 << 20
     @Option(help: "Shards in flight per connection (the credit window advertised to clients).") var maxInFlight: Int = 4
     @Option(help: "Seconds without a frame after which a connection is closed.") var idleTimeout: Int = 30

@@ -143,6 +143,14 @@ public struct RiskThresholds: Codable, Equatable, Sendable {
         self.mediumRisk = mediumRisk
         self.highRisk = highRisk
     }
+
+    /// Any field may be left out (a policy file often sets only the cut points); defaults fill in.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        decision = try c.decodeIfPresent(Double.self, forKey: .decision) ?? 0.5
+        mediumRisk = try c.decodeIfPresent(Int.self, forKey: .mediumRisk) ?? 40
+        highRisk = try c.decodeIfPresent(Int.self, forKey: .highRisk) ?? 70
+    }
 }
 
 /// What training saw and how well the model fits it.

@@ -110,8 +110,9 @@ public struct ScoreAggregate: Codable, Equatable, Sendable {
         }
     }
 
-    public mutating func reject(_ row: RejectedRow) {
-        rowsRejected &+= 1
+    /// Counts `rows` rejected rows (a poison shard's whole line range is one report) and keeps the report.
+    public mutating func reject(_ row: RejectedRow, rows: UInt64 = 1) {
+        rowsRejected &+= rows
         if rejected.count < rejectedLimit { rejected.append(row) }
     }
 
