@@ -73,6 +73,7 @@ public final class LoadTest {
     /// Runs the test; `chaos` (called on the loop thread every `chaosInterval` seconds) may kill and
     /// restart workers.
     public func run(chaosInterval: Double? = nil, chaos: (() -> Void)? = nil) throws -> Result {
+        SignalWatcher.ignoreSIGPIPE()  // a killed worker must not kill the load tester
         let loop = try EventLoop()
         loop.startOnNewThread(name: "churn-loadtest-loop")
         defer {
@@ -213,7 +214,7 @@ private final class RunState {
     func freeConnection() -> Int? {
         for k in 0..<options.connections {
             let i = (next + k) % options.connections
-            if let c = clients[i], c.inFlight < windows[i] {
+            if let c = clients[i], c.isConnected, c.inFlight < windows[i] {
                 next = i + 1
                 return i
             }
@@ -223,7 +224,7 @@ private final class RunState {
 
     /// Closed loop (saturation): keep the window full.
     func fill(_ i: Int) {
-        guard let c = clients[i], !finished else { return }
+        guard let c = clients[i], c.isConnected, !finished else { return }
         while c.inFlight < windows[i] { send(on: i, intended: Self.now) }
     }
 

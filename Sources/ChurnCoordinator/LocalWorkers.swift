@@ -7,6 +7,8 @@ public final class LocalWorkers {
     public private(set) var endpoints: [WorkerEndpoint] = []
     public private(set) var processes: [Process] = []
 
+    /// Write ends held open for the workers' lifetime (see `--exit-with-parent`).
+    private var lifelines: [Pipe] = []
     private let executable: String
     private let secretFile: String
     private let threadsEach: Int
@@ -34,9 +36,13 @@ public final class LocalWorkers {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["worker", "--listen", "127.0.0.1:\(port)", "--secret-file", secretFile,
-                             "--threads", String(threadsEach), "--log-level", logLevel]
+                             "--threads", String(threadsEach), "--log-level", logLevel, "--exit-with-parent"]
         let out = Pipe()
         process.standardOutput = out
+        // The worker drains and exits when this pipe closes: when this process ends, however it ends.
+        let lifeline = Pipe()
+        process.standardInput = lifeline
+        lifelines.append(lifeline)
         do {
             try process.run()
         } catch {

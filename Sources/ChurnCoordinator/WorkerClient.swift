@@ -112,7 +112,7 @@ final class WorkerClient {
 
     /// Sends a request; `completion` gets the reply with the same request id.
     func request(_ message: Message, _ completion: @escaping (Result<Message, ClientError>) -> Void) {
-        guard let connection, connection.isOpen else { return completion(.failure(.closed("not connected"))) }
+        guard let connection, connection.isOpen else { return failLater(completion) }
         let id = nextRequestId
         nextRequestId &+= 1
         waiting[id] = completion
@@ -121,11 +121,19 @@ final class WorkerClient {
 
     /// Sends a shard without copying its rows into a frame.
     func score(_ shard: Message.ScoreShard, rows: [UInt8], _ completion: @escaping (Result<Message, ClientError>) -> Void) {
-        guard let connection, connection.isOpen else { return completion(.failure(.closed("not connected"))) }
+        guard let connection, connection.isOpen else { return failLater(completion) }
         let id = nextRequestId
         nextRequestId &+= 1
         waiting[id] = completion
         _ = connection.write(buffers: [shard.encodeHead(requestId: id), rows])
+    }
+
+    /// Whether requests can be sent now.
+    var isConnected: Bool { session != nil && connection?.isOpen == true }
+
+    /// Completions never run inside the call that made the request (callers may send again from them).
+    private func failLater(_ completion: @escaping (Result<Message, ClientError>) -> Void) {
+        _ = loop.execute { completion(.failure(.closed("not connected"))) }
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {

@@ -24,6 +24,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds a new connection has to complete the handshake.") var handshakeTimeout: Int = 10
     @Option(help: "Connections served at once; more are refused.") var maxConnections: Int = 256
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+    @Flag(help: "Drain and exit when standard input closes (for workers started by another process).")
+    var exitWithParent = false
     @Flag(help: ArgumentHelp("Benchmarking: answer every shard at once with an empty result (measures a coordinator alone).", visibility: .hidden))
     var nullScoring = false
 
@@ -39,6 +41,14 @@ struct WorkerCommand: ParsableCommand {
                 maxShardsInFlight: maxInFlight, maxConnections: maxConnections, idleTimeout: .seconds(idleTimeout),
                 handshakeTimeout: .seconds(handshakeTimeout))
             configuration.nullScoring = nullScoring
+            if exitWithParent {
+                // The parent holds our stdin open; EOF means it is gone: drain like on SIGTERM.
+                Thread {
+                    var byte: UInt8 = 0
+                    while read(0, &byte, 1) > 0 {}
+                    kill(getpid(), SIGTERM)
+                }.start()
+            }
             let server = try WorkerServer(configuration: configuration, logger: logger)
             let status = try server.run { host, port in
                 print("churn worker listening on \(host):\(port)")
