@@ -118,11 +118,18 @@ public struct ResultCSVFormatter: ScoredRowSink {
 
     @inline(__always)
     private mutating func appendField(_ bytes: UnsafeRawBufferPointer) {
+        Self.appendField(bytes, to: &writer)
+    }
+
+    /// Appends a field, quoted per RFC 4180 when it holds a comma, quote, CR or LF.
+    @inline(__always)
+    static func appendField(_ bytes: UnsafeRawBufferPointer, to writer: inout ByteWriter) {
         var needsQuotes = false
         for b in bytes where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {
             needsQuotes = true
             break
         }
+        writer.reserve(needsQuotes ? 2 * bytes.count + 2 : bytes.count)
         if !needsQuotes {
             if bytes.count > 0 { memcpy(writer.base + writer.count, bytes.baseAddress!, bytes.count) }
             writer.advance(bytes.count)
@@ -165,28 +172,9 @@ public struct ResultCSVFormatter: ScoredRowSink {
         }
     }
 
-    /// Appends a field, quoted per RFC 4180 when it holds a comma, quote, CR or LF.
-    public static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to buffer: inout [UInt8]) {
-        var needsQuotes = false
-        for b in bytes where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {
-            needsQuotes = true
-            break
-        }
-        if !needsQuotes {
-            buffer.append(contentsOf: bytes)
-            return
-        }
-        buffer.append(0x22)
-        for b in bytes {
-            if b == 0x22 { buffer.append(0x22) }
-            buffer.append(b)
-        }
-        buffer.append(0x22)
-    }
-
     static func escaped(_ bytes: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        bytes.withUnsafeBytes { appendEscaped($0, to: &out) }
-        return out
+        var writer = ByteWriter(capacity: 2 * bytes.count + 2)
+        bytes.withUnsafeBytes { appendField($0, to: &writer) }
+        return writer.finish().array
     }
 }
