@@ -179,21 +179,25 @@ final class WorkerConnection {
         inFlight.remove(shardId)
         let wasCancelled = cancelled.remove(shardId)
         switch reply {
-        case let .result(bytes, rows, rejected)?:
+        case let .result(_, rows, rejected)?:
             server.stats.shardsScored += 1
             server.stats.rowsScored += rows
             server.stats.rowsRejected += rejected
-            if wasCancelled {
-                // Every SCORE_SHARD gets exactly one answer (proto-docs): a cancelled one gets CANCELLED.
-                if !closing { send(.error(.init(code: .cancelled, message: "shard \(shardId) cancelled")), requestId: requestId) }
-            } else if !closing {
-                write(buffers: bytes)
-            }
-        case let .failure(code, text)?:
+        case .failure?:
             server.stats.errors += 1
-            if !closing { send(.error(.init(code: code, message: text)), requestId: requestId) }
         case nil:
-            if !closing { send(.error(.init(code: .cancelled, message: "shard \(shardId) cancelled")), requestId: requestId) }
+            break
+        }
+        if !closing {
+            // Every SCORE_SHARD gets exactly one answer (proto-docs): a cancelled one gets CANCELLED.
+            switch reply {
+            case let .result(bytes, _, _)? where !wasCancelled:
+                write(buffers: bytes)
+            case let .failure(code, text)?:
+                send(.error(.init(code: code, message: text)), requestId: requestId)
+            default:
+                send(.error(.init(code: .cancelled, message: "shard \(shardId) cancelled")), requestId: requestId)
+            }
         }
         if inFlight.isEmpty && server.draining { sayGoodbye() }
     }

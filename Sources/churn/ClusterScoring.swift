@@ -50,27 +50,17 @@ struct ClusterScoring {
         }
         let secret = try secretPath.map { try SecretFile.read(path: $0) }
 
-        let (reader, cleanup) = try InputFiles.openChunks(path: command.input, sheet: command.sheet, chunkSize: command.shardBytes)
-        defer { cleanup() }
-        let output = try OutputFile(path: command.out)
-        let outputCleanup = Interruption.onInterrupt { output.abort() }
-        defer { Interruption.remove(outputCleanup) }
-        try output.write(Array(ResultCSVFormatter.header(idColumn: compiled.model.idColumn).utf8))
         let scorer = ClusterScorer(model: compiled, modelBytes: loaded.bytes, modelHash: loaded.sha256, options: .init(
             endpoints: endpoints, secret: secret, rankBy: command.rankBy, topLimit: command.top, recordRows: history != nil),
             logger: logger)
-        let progress = ProgressPrinter(enabled: !command.quiet)
-        let aggregate = try scorer.run(reader: reader, consume: { chunk in
-            try output.write(chunk.csv)
-            if let records = chunk.records { try history?.record(records, firstLine: chunk.firstLine) }
-        }, progress: { progress.update($0) })
-        progress.finish()
-        try output.commit()
+        let (aggregate, inputBytes) = try ResultsWriting.run(command, model: compiled, history: history, progressUnit: "workers") {
+            try scorer.run(reader: $0, consume: $1, progress: $2)
+        }
         let r = scorer.report
         var engine = "cluster, \(endpoints.count) worker\(endpoints.count == 1 ? "" : "s")"
         if r.resends + r.speculativeSends + r.poisonShards > 0 {
             engine += "; \(r.resends) shards re-sent, \(r.speculativeSends) speculative, \(r.poisonShards) poison"
         }
-        return ScoringOutcome(aggregate: aggregate, inputBytes: reader.fileSize, engine: engine, workers: endpoints.count)
+        return ScoringOutcome(aggregate: aggregate, inputBytes: inputBytes, engine: engine, workers: endpoints.count)
     }
 }

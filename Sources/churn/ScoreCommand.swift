@@ -99,23 +99,12 @@ struct ScoreCommand: ParsableCommand {
     }
 
     private func runInProcess(_ compiled: CompiledModel, history: RunHistory?) throws -> ScoringOutcome {
-        let (reader, cleanup) = try InputFiles.openChunks(path: input, sheet: sheet, chunkSize: shardBytes)
-        defer { cleanup() }
-        let output = try OutputFile(path: out)
-        let outputCleanup = Interruption.onInterrupt { output.abort() }
-        defer { Interruption.remove(outputCleanup) }
-        try output.write(Array(ResultCSVFormatter.header(idColumn: compiled.model.idColumn).utf8))
         let scorer = LocalScorer(model: compiled, rankBy: rankBy, topLimit: top, threads: threads)
         scorer.recordRows = history != nil
-        let progress = ProgressPrinter(enabled: !quiet)
-        progress.unit = "threads"
-        let aggregate = try scorer.run(reader: reader, consume: { chunk in
-            try output.write(chunk.csv)
-            if let records = chunk.records { try history?.record(records, firstLine: chunk.firstLine) }
-        }, progress: { progress.update($0) })
-        progress.finish()
-        try output.commit()
-        return ScoringOutcome(aggregate: aggregate, inputBytes: reader.fileSize, engine: "in-process, \(threads) thread\(threads == 1 ? "" : "s")", workers: 0)
+        let (aggregate, inputBytes) = try ResultsWriting.run(self, model: compiled, history: history, progressUnit: "threads") {
+            try scorer.run(reader: $0, consume: $1, progress: $2)
+        }
+        return ScoringOutcome(aggregate: aggregate, inputBytes: inputBytes, engine: "in-process, \(threads) thread\(threads == 1 ? "" : "s")", workers: 0)
     }
 }
 
