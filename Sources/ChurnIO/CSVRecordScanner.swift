@@ -172,6 +172,17 @@ public enum CSVBoundary {
         return last
     }
 
+    /// The offset just past the first complete record (the header), or nil if it is not complete.
+    static func endOfFirstRecord(_ buffer: UnsafeRawBufferPointer) -> Int? {
+        guard let base = buffer.baseAddress else { return nil }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        var inQuotes = false
+        for i in 0..<buffer.count {
+            if p[i] == 0x22 { inQuotes.toggle() } else if p[i] == 0x0A && !inQuotes { return i + 1 }
+        }
+        return nil
+    }
+
     /// Number of newline bytes in the buffer.
     public static func countNewlines(_ buffer: UnsafeRawBufferPointer) -> UInt64 {
         guard let base = buffer.baseAddress else { return 0 }

@@ -55,7 +55,7 @@ public final class ChunkReader {
         while headerEnd == nil {
             let before = buffer.count
             try readMore(into: &buffer, atLeast: 64 << 10)
-            headerEnd = buffer.withUnsafeBytes { CSVBoundary.endOfLastRecordOrFirst($0) }
+            headerEnd = buffer.withUnsafeBytes { CSVBoundary.endOfFirstRecord($0) }
             if headerEnd == nil && buffer.count == before {
                 if buffer.isEmpty { close(fd); throw InputError(file: name, "is empty: no header line") }
                 headerEnd = buffer.count  // header without a trailing newline
@@ -147,18 +147,5 @@ public final class ChunkReader {
         nextIndex += 1
         nextLine += lines
         return chunk
-    }
-}
-
-extension CSVBoundary {
-    /// The offset just past the first complete record (used for the header).
-    static func endOfLastRecordOrFirst(_ buffer: UnsafeRawBufferPointer) -> Int? {
-        guard let base = buffer.baseAddress else { return nil }
-        let p = base.assumingMemoryBound(to: UInt8.self)
-        var inQuotes = false
-        for i in 0..<buffer.count {
-            if p[i] == 0x22 { inQuotes.toggle() } else if p[i] == 0x0A && !inQuotes { return i + 1 }
-        }
-        return nil
     }
 }
