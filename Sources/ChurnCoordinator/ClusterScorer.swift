@@ -73,7 +73,7 @@ public final class ClusterScorer {
         let completed = OrderedQueue<CompletedShard?>()
         let credits = Credits(options.maxOutstandingShards)
         let startup = DispatchSemaphore(value: 0)
-        let verdict = Verdict()
+        let state = RunOutcome(topLimit: options.topLimit)
         let status = ClusterStatus()
         let started = Date()
 
@@ -85,27 +85,25 @@ public final class ClusterScorer {
                 rankBy: options.rankBy, topK: options.topLimit, columns: reader.header, heartbeatTimeout: options.heartbeatTimeout,
                 poisonThreshold: options.poisonThreshold, allDownGrace: options.allDownGrace, completed: completed, status: status,
                 onStartup: { error in
-                    if let error { verdict.fail(error) }
+                    if let error { state.fail(error) }
                     startup.signal()
                 },
                 onFatal: { error in
-                    verdict.fail(error)
+                    state.fail(error)
                     completed.fail(error)
                     credits.cancel()
                 })
             box.dispatcher?.start()
         }
         startup.wait()
-        if let error = verdict.error { throw error }
+        if let error = state.error { throw error }
         defer { _ = loop.execute { box.dispatcher?.finish() } }
 
         // Writer: results in input order → CSV and records, merged aggregate.
         let names = ResultCSVFormatter.NameTable(model: model)
-        let state = WriterOutcome(topLimit: options.topLimit)
-        let writerDone = DispatchSemaphore(value: 0)
         let recordRows = options.recordRows
         let writer = Thread {
-            defer { writerDone.signal() }
+            defer { state.finished.signal() }
             do {
                 while let shard = try completed.take() {
                     let chunk = try Self.format(shard, names: names, recordRows: recordRows, topLimit: self.options.topLimit)
@@ -117,7 +115,7 @@ public final class ClusterScorer {
                                             elapsed: Date().timeIntervalSince(started), workersAlive: status.workersAlive))
                 }
             } catch {
-                state.error = error
+                state.fail(error)
                 credits.cancel()
                 _ = loop.execute { box.dispatcher?.fatal(.badInput("\(error)")) }
             }
@@ -136,9 +134,9 @@ public final class ClusterScorer {
             readError = error
             completed.fail(error)
         }
-        writerDone.wait()
+        state.finished.wait()
         report = Report(resends: status.resends, speculativeSends: status.speculativeSends, poisonShards: status.poisonShards)
-        if let error = readError ?? verdict.error ?? state.error { throw error }
+        if let error = readError ?? state.error { throw error }
         return state.total
     }
 
@@ -164,27 +162,4 @@ public final class ClusterScorer {
 /// Holds the run's dispatcher; set and read on the loop thread only.
 final class DispatcherBox: @unchecked Sendable {
     var dispatcher: Dispatcher?
-}
-
-/// The first fatal error of a run, set from any thread.
-final class Verdict: @unchecked Sendable {
-    private let lock = NSLock()
-    private var first: Error?
-    var error: Error? {
-        lock.lock()
-        defer { lock.unlock() }
-        return first
-    }
-    func fail(_ error: Error) {
-        lock.lock()
-        if first == nil { first = error }
-        lock.unlock()
-    }
-}
-
-/// The writer thread's running total and error.
-final class WriterOutcome: @unchecked Sendable {
-    var total: ScoreAggregate
-    var error: Error?
-    init(topLimit: Int) { total = ScoreAggregate(topLimit: topLimit) }
 }

@@ -82,7 +82,7 @@ public final class LocalScorer {
         }
 
         // Writer: takes chunks in input order, hands them to `consume`, merges their aggregates.
-        let state = WriterState(topLimit: topLimit)
+        let state = RunOutcome(topLimit: topLimit)
         let writer = Thread { [threads] in
             defer { state.finished.signal() }
             do {
@@ -141,22 +141,24 @@ public final class LocalScorer {
     }
 }
 
-/// The writer thread's running total and first error, read by the reading thread.
-private final class WriterState: @unchecked Sendable {
-    var total: ScoreAggregate
-    let finished = DispatchSemaphore(value: 0)
+/// A scoring run's running total (owned by its writer thread) and its first error (set and read
+/// from any thread).
+public final class RunOutcome: @unchecked Sendable {
+    public var total: ScoreAggregate
+    public let finished = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var firstError: Error?
 
-    init(topLimit: Int) { total = ScoreAggregate(topLimit: topLimit) }
+    public init(topLimit: Int) { total = ScoreAggregate(topLimit: topLimit) }
 
-    var error: Error? {
+    public var error: Error? {
         lock.lock()
         defer { lock.unlock() }
         return firstError
     }
 
-    func fail(_ error: Error) {
+    /// Records `error` unless an earlier one is there.
+    public func fail(_ error: Error) {
         lock.lock()
         if firstError == nil { firstError = error }
         lock.unlock()
