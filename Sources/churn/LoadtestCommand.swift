@@ -20,18 +20,19 @@ struct LoadtestCommand: ParsableCommand {
     @OptionGroup var selection: WorkerSelection
     @Option(help: "Start this many local workers to test instead of --workers/--cluster.") var local: Int?
     @Option(name: .short, help: "Connections.") var c: Int = 4
-    @Option(name: .short, help: "Measured duration in seconds (after the warm-up).") var d: Double = 10
+    @Option(name: .short, help: "Measured duration after the warm-up (30s, 2m, 500ms; a plain number is seconds).")
+    var d = DurationArgument(seconds: 10)
     @Option(name: .customShort("R"), help: "Constant rate in shards per second (default: find saturation).") var rate: Double?
     @Option(help: "Customers per shard.") var shardRows: Int = 1000
-    @Option(help: "Warm-up seconds, not counted.") var warmup: Double = 2
+    @Option(help: "Warm-up, not counted (2s, 500ms; a plain number is seconds).") var warmup = DurationArgument(seconds: 2)
     @Option(help: "Model file (default: one trained on synthetic data).") var model: String?
     @Flag(help: "Kill and restart local workers during the run (needs --local).") var chaos = false
-    @Option(help: "Seconds between chaos kills.") var chaosInterval: Double = 3
+    @Option(help: "Time between chaos kills (3s; a plain number is seconds).") var chaosInterval = DurationArgument(seconds: 3)
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
         try runReportingErrors {
-            guard c >= 1, d > 0, shardRows >= 1 else { throw CLIError("-c, -d and --shard-rows must be positive") }
+            guard c >= 1, d.seconds > 0, shardRows >= 1 else { throw CLIError("-c, -d and --shard-rows must be positive") }
             if chaos && local == nil { throw CLIError("--chaos needs --local N (it kills and restarts local workers)") }
             var endpoints: [WorkerEndpoint] = []
             var secret: [UInt8]?
@@ -57,7 +58,7 @@ struct LoadtestCommand: ParsableCommand {
             var rows: [UInt8] = []
             SyntheticCustomers(seed: 99, withLabel: false).appendRows(first: 0, count: shardRows, to: &rows)
             let columns = SyntheticCustomers.header.split(separator: ",").map(String.init)
-            let test = LoadTest(options: .init(endpoints: endpoints, secret: secret, connections: c, duration: d, rate: rate, warmup: warmup),
+            let test = LoadTest(options: .init(endpoints: endpoints, secret: secret, connections: c, duration: d.seconds, rate: rate, warmup: warmup.seconds),
                                 columns: columns, rows: rows, rowCount: shardRows, modelHash: loaded.sha256, modelBytes: loaded.bytes)
             var chaosAction: (() -> Void)?
             if chaos, let workers {
@@ -69,7 +70,7 @@ struct LoadtestCommand: ParsableCommand {
                     DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { try? workers.restart(index) }
                 }
             }
-            let result = try test.run(chaosInterval: chaos ? chaosInterval : nil, chaos: chaosAction)
+            let result = try test.run(chaosInterval: chaos ? chaosInterval.seconds : nil, chaos: chaosAction)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -20,8 +20,10 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Scoring threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Largest frame payload accepted, in bytes.") var maxFrame: Int = 64 << 20
     @Option(help: "Shards in flight per connection (the credit window advertised to clients).") var maxInFlight: Int = 4
-    @Option(help: "Seconds without a frame after which a connection is closed.") var idleTimeout: Int = 30
-    @Option(help: "Seconds a new connection has to complete the handshake.") var handshakeTimeout: Int = 10
+    @Option(help: "Time without a frame after which a connection is closed (30s, 2m; a plain number is seconds).")
+    var idleTimeout = DurationArgument(seconds: 30)
+    @Option(help: "Time a new connection has to complete the handshake (10s; a plain number is seconds).")
+    var handshakeTimeout = DurationArgument(seconds: 10)
     @Option(help: "Connections served at once; more are refused.") var maxConnections: Int = 256
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Flag(help: "Drain and exit when standard input closes (for workers started by another process).")
@@ -38,8 +40,8 @@ struct WorkerCommand: ParsableCommand {
             // Default allocator settings: a worker holds few buffers at once, and returns memory when idle.
             var configuration = WorkerConfiguration(
                 host: host, port: port, secret: secret, threads: threads, maxFrameSize: maxFrame,
-                maxShardsInFlight: maxInFlight, maxConnections: maxConnections, idleTimeout: .seconds(idleTimeout),
-                handshakeTimeout: .seconds(handshakeTimeout))
+                maxShardsInFlight: maxInFlight, maxConnections: maxConnections, idleTimeout: .milliseconds(Int64(idleTimeout.seconds * 1000)),
+                handshakeTimeout: .milliseconds(Int64(handshakeTimeout.seconds * 1000)))
             configuration.nullScoring = nullScoring
             if exitWithParent {
                 // The parent holds our stdin open; EOF means it is gone: drain like on SIGTERM.
