@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "ChurnTransport", dependencies: ["CLibUV"]),
         // The scoring worker process logic.
         .target(name: "ChurnWorker", dependencies: [
-            "ChurnCore", "ChurnEngine", "ChurnWire", "ChurnTransport",
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWire", "ChurnTransport",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -49,8 +49,7 @@ let package = Package(
         .target(name: "ChurnReport", dependencies: ["ChurnCore"]),
         // Coordinator: shards an upload, dispatches to workers, merges.
         .target(name: "ChurnCoordinator", dependencies: [
-            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWire", "ChurnTransport", "ChurnStore", "ChurnReport",
-            .product(name: "Crypto", package: "swift-crypto"),
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWire", "ChurnTransport", "ChurnStore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
@@ -65,11 +64,13 @@ let package = Package(
         .executableTarget(name: "FuzzHandshake", dependencies: ["ChurnWire", "ChurnCore"]),
 
         .testTarget(name: "ChurnCoreTests", dependencies: ["ChurnCore"]),
-        .testTarget(name: "ChurnIOTests", dependencies: ["ChurnIO", "ChurnCore", "ChurnEngine"]),
-        .testTarget(name: "ChurnWireTests", dependencies: ["ChurnWire", "ChurnCore"]),
+        .testTarget(name: "ChurnIOTests", dependencies: ["ChurnIO", "ChurnCore"]),
+        .testTarget(name: "ChurnEngineTests", dependencies: ["ChurnEngine", "ChurnIO", "ChurnCore"]),
+        .testTarget(name: "ChurnWireTests", dependencies: ["ChurnWire", "ChurnCore", "CCRC32C"]),
         .testTarget(name: "ChurnTransportTests", dependencies: ["ChurnTransport"]),
-        .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnReport", "ChurnCore"]),
-        .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnCore", "ChurnWire"]),
+        .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnCore", "CSQLite"]),
+        .testTarget(name: "ChurnReportTests", dependencies: ["ChurnReport", "ChurnCore"]),
+        .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire"]),
     ],
     swiftLanguageModes: [.v5]
 )

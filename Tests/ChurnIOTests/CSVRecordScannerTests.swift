@@ -1,5 +1,4 @@
 import ChurnCore
-import ChurnEngine
 import ChurnIO
 import XCTest
 
