@@ -55,7 +55,7 @@ let package = Package(
         ]),
         // The CLI: a thin shell over the libraries.
         .executableTarget(name: "churn", dependencies: [
-            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator", "ChurnStore", "ChurnReport",
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator", "ChurnStore", "ChurnReport", "ChurnTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

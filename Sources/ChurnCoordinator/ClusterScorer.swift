@@ -63,7 +63,6 @@ public final class ClusterScorer {
                     progress: ((ScoreProgress) -> Void)? = nil) throws -> ScoreAggregate {
         // Fail early, like in-process scoring, on an input that cannot be scored at all.
         _ = try ColumnBinding(header: reader.header, model: model.model, file: reader.displayName)
-        SignalWatcher.ignoreSIGPIPE()
         let loop = try EventLoop()
         loop.startOnNewThread(name: "churn-coordinator-loop")
         defer {

@@ -17,7 +17,6 @@ public struct WorkerStatus: Sendable {
 /// Asks every worker for its STATS concurrently.
 public enum ClusterStatusProbe {
     public static func probe(_ endpoints: [WorkerEndpoint], secret: [UInt8]?, timeout: Duration = .seconds(3)) throws -> [WorkerStatus] {
-        SignalWatcher.ignoreSIGPIPE()
         let loop = try EventLoop()
         loop.startOnNewThread(name: "churn-status-loop")
         defer {

@@ -73,7 +73,6 @@ public final class LoadTest {
     /// Runs the test; `chaos` (called on the loop thread every `chaosInterval` seconds) may kill and
     /// restart workers.
     public func run(chaosInterval: Double? = nil, chaos: (() -> Void)? = nil) throws -> Result {
-        SignalWatcher.ignoreSIGPIPE()  // a killed worker must not kill the load tester
         let loop = try EventLoop()
         loop.startOnNewThread(name: "churn-loadtest-loop")
         defer {

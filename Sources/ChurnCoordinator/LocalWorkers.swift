@@ -70,11 +70,6 @@ public final class LocalWorkers {
         processes[index] = process
     }
 
-    /// The path of the running executable (to start workers of the same build).
-    public static var currentExecutable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    }
-
     private static func readLine(_ handle: FileHandle, timeout: TimeInterval) -> String? {
         var bytes: [UInt8] = []
         let deadline = Date().addingTimeInterval(timeout)

@@ -49,7 +49,7 @@ public final class SignalWatcher: LoopResource, @unchecked Sendable {
     func closeForLoopShutdown() { close() }
 
     /// Makes writes to a socket whose peer has gone away fail with `EPIPE` instead of killing the process.
-    /// Process-wide; call once at start-up of any process that writes to sockets.
+    /// Process-wide: only executables call it, once at start-up (libraries never change signal dispositions).
     public static func ignoreSIGPIPE() {
         signal(SIGPIPE, SIG_IGN)
     }

@@ -37,7 +37,6 @@ public final class WorkerServer: @unchecked Sendable {
     /// Binds, calls `ready` with the bound address (port 0 gives a free port), and serves until drained.
     /// - Returns: 0 after a clean shutdown.
     public func run(ready: (String, Int) -> Void) throws -> Int32 {
-        SignalWatcher.ignoreSIGPIPE()
         // A process started from a thread that blocks signals inherits the mask; drain must work anyway.
         var shutdownSignals = sigset_t()
         sigemptyset(&shutdownSignals)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChurnTransport
 
 /// The `churn` command: a thin shell over the libraries.
 @main
@@ -19,4 +20,16 @@ struct Churn: ParsableCommand {
             GenerateCommand.self, TrainCommand.self, EvaluateCommand.self, ScoreCommand.self,
             WorkerCommand.self, RunsCommand.self, HistoryCommand.self, ClusterCommand.self, LoadtestCommand.self,
         ])
+
+    /// Process-wide settings belong to the executable, never to the libraries: a write to a worker or
+    /// client that has gone away must fail with EPIPE on that connection, not kill the process.
+    static func main() {
+        SignalWatcher.ignoreSIGPIPE()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

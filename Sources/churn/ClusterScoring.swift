@@ -38,7 +38,7 @@ struct ClusterScoring {
                 secretPath = path
             }
             let cores = ProcessInfo.processInfo.activeProcessorCount
-            let workers = try LocalWorkers(count: n, executable: LocalWorkers.currentExecutable, secretFile: secretPath!,
+            let workers = try LocalWorkers(count: n, executable: try WorkerExecutable.path(), secretFile: secretPath!,
                                            threadsEach: max(1, cores / n))
             local = workers
             let secretToRemove = temporarySecret

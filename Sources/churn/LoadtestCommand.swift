@@ -46,7 +46,7 @@ struct LoadtestCommand: ParsableCommand {
                 let path = NSTemporaryDirectory() + "churn-loadtest-secret-\(getpid())"
                 try SecretFile.create(path: path)
                 secretPath = path
-                let started = try LocalWorkers(count: local, executable: LocalWorkers.currentExecutable, secretFile: path,
+                let started = try LocalWorkers(count: local, executable: try WorkerExecutable.path(), secretFile: path,
                                                threadsEach: max(1, ProcessInfo.processInfo.activeProcessorCount / local))
                 workers = started
                 endpoints = started.endpoints
