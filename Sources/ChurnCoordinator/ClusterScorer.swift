@@ -111,7 +111,7 @@ public final class ClusterScorer {
                     credits.release()
                     progress?(ScoreProgress(bytesRead: reader.bytesRead, totalBytes: reader.fileSize,
                                             rowsScored: state.total.rowsScored, rowsRejected: state.total.rowsRejected,
-                                            elapsed: Date().timeIntervalSince(started), workersAlive: status.workersAlive))
+                                            elapsed: Date().timeIntervalSince(started), workersAlive: status.snapshot.workersAlive))
                 }
             } catch {
                 state.fail(error)
@@ -134,7 +134,8 @@ public final class ClusterScorer {
             completed.fail(error)
         }
         state.finished.wait()
-        report = Report(resends: status.resends, speculativeSends: status.speculativeSends, poisonShards: status.poisonShards)
+        let counters = status.snapshot
+        report = Report(resends: counters.resends, speculativeSends: counters.speculativeSends, poisonShards: counters.poisonShards)
         if let error = readError ?? state.error { throw error }
         return state.total
     }

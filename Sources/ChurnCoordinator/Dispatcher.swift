@@ -163,7 +163,7 @@ final class Dispatcher {
             }
             guard let (shard, sentAt) = candidate, now &- sentAt > max(2 * typical, 250_000_000) else { return }
             shard.speculated = true
-            status.speculativeSends += 1
+            status.update { $0.speculativeSends += 1 }
             logger.info("speculatively re-sending shard \(shard.index) (\(shard.lineRange))")
             assign(shard, to: link)
         }
@@ -208,13 +208,13 @@ final class Dispatcher {
             for other in links where shard.holders.contains(ObjectIdentifier(other)) { other.cancel(index) }
             let reason = "poison shard: \(shard.lineRange) were in flight on \(shard.losses) workers that died; skipped"
             logger.error("\(reason)")
-            status.poisonShards += 1
+            status.update { $0.poisonShards += 1 }
             complete(CompletedShard(index: index, firstLine: shard.firstLine, result: nil,
                                     poison: RejectedRow(line: shard.firstLine, reason: reason), lineCount: shard.lineCount))
             return
         }
         if shard.holders.isEmpty {
-            status.resends += 1
+            status.update { $0.resends += 1 }
             // Retries go first, so a lost shard does not wait behind the whole file.
             if pendingHead > 0 {
                 pendingHead -= 1
@@ -301,16 +301,33 @@ final class Dispatcher {
     }
 
     private func refreshStatus() {
-        status.workersAlive = links.filter(\.isAlive).count
-        status.shardsCompleted = shardsCompleted
+        let alive = links.filter(\.isAlive).count
+        let completed = shardsCompleted
+        status.update {
+            $0.workersAlive = alive
+            $0.shardsCompleted = completed
+        }
     }
 }
 
-/// Live counters for progress lines and the summary (written on the loop thread, read anywhere).
-final class ClusterStatus: @unchecked Sendable {
-    var workersAlive = 0
-    var shardsCompleted = 0
-    var resends = 0
-    var speculativeSends = 0
-    var poisonShards = 0
+/// Live counters for progress lines and the summary: written on the loop thread, read on the
+/// writer thread and by the caller, so every access goes through `lock`.
+final class ClusterStatus: @unchecked Sendable {  // state guarded by `lock`
+    /// One consistent reading of the counters.
+    struct Counters {
+        var workersAlive = 0
+        var shardsCompleted = 0
+        var resends = 0
+        var speculativeSends = 0
+        var poisonShards = 0
+    }
+
+    private let lock = NSLock()
+    private var counters = Counters()
+
+    /// The counters as they are now.
+    var snapshot: Counters { lock.withLock { counters } }
+
+    /// Changes the counters under the lock.
+    func update(_ change: (inout Counters) -> Void) { lock.withLock { change(&counters) } }
 }
