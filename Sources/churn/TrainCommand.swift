@@ -10,7 +10,9 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Numeric and categorical columns are told apart by their content; categories are one-hot \
             encoded, numbers standardized, blanks filled with the training median. Identifier-like \
-            columns (unique text per row) are not features. The fit is L2-regularized logistic \
+            columns (unique text, or unique whole numbers, on every row) are not features, nor are \
+            columns named for protected attributes (gender, race, religion, …) unless --allow-sensitive \
+            names them. Risk cut points are calibrated to the training churn rate. The fit is L2-regularized logistic \
             regression, the objective of scikit-learn's LogisticRegression(C=1.0), solved by Newton's method.
             """)
 
