@@ -47,6 +47,9 @@ struct ScoreCommand: ParsableCommand {
             guard top >= 0 else { throw CLIError("--top must be 0 or more") }
             let loaded = try ModelFile.load(path: model, policyPath: policy)
             let compiled = try CompiledModel(loaded.model)
+            if rankBy == .revenue && loaded.model.revenueColumn == nil {
+                throw CLIError("--rank-by revenue needs a revenue column, and \(model) has none (train with --revenue COL)")
+            }
             MemoryTuning.reuseLargeBuffers()
             Interruption.install()
             guard FileManager.default.fileExists(atPath: input) else { throw CLIError("\(input): No such file") }

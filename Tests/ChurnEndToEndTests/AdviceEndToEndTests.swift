@@ -98,6 +98,11 @@ final class AdviceEndToEndTests: XCTestCase {
         XCTAssertFalse(html.contains("partnership"))
         XCTAssertFalse(html.contains("Customer Success team"))
         XCTAssertFalse(html.contains("30-minute"))
+
+        // Ranking by money needs money.
+        let byRevenue = try ChurnBinary.run(["score", data, "--model", model, "--out", out, "--rank-by", "revenue", "--no-history"])
+        XCTAssertEqual(byRevenue.status, 1)
+        XCTAssertTrue(byRevenue.stderr.contains("--rank-by revenue needs a revenue column"), byRevenue.stderr)
     }
 
     func testAllowSensitiveKeepsTheColumnAndPolicyCutPointsOverride() throws {
