@@ -173,7 +173,7 @@ public enum RetentionOffer {
         case .checkIn:
             subject = "Checking in: how is everything going?"
             paragraphs = [
-                "I'm your contact\(ofCompany) and wanted to check in on how things are going with your account\(reference).",
+                "I'm your contact\(sender.company.map { " at \($0)" } ?? "") and wanted to check in on how things are going with your account\(reference).",
                 "If anything is not working the way you need it to, or if there is something we could do better, I would really like to hear about it.",
             ]
         }

@@ -50,6 +50,9 @@ final class AdviceReportTests: XCTestCase {
         let named = RetentionOffer.draft(for: c, sender: .init(company: "Acme Mobile", name: "Dana Reyes"))
         XCTAssertTrue(named.body.contains("Thank you for choosing Acme Mobile recently"))
         XCTAssertTrue(named.body.hasSuffix("Best regards,\nDana Reyes\nThe Acme Mobile team"))
+        let checkIn = RetentionOffer.draft(for: customer([], intervention: "Success check-in"), sender: .init(company: "Acme Mobile"))
+        XCTAssertTrue(checkIn.body.contains("I'm your contact at Acme Mobile"), checkIn.body)
+        XCTAssertTrue(RetentionOffer.draft(for: customer([], intervention: "Success check-in")).body.contains("I'm your contact and"))
     }
 
     // Old: the sponsor draft promised "a 30-minute call" and then asked for "20 minutes".
