@@ -63,6 +63,7 @@ let package = Package(
         // libFuzzer entry points; built only by scripts/fuzz with -sanitize=fuzzer,address.
         .executableTarget(name: "FuzzFrameDecoder", dependencies: ["ChurnWire", "ChurnCore"]),
         .executableTarget(name: "FuzzHandshake", dependencies: ["ChurnWire", "ChurnCore"]),
+        .executableTarget(name: "FuzzXLSXSheet", dependencies: ["ChurnIO"]),
 
         .testTarget(name: "ChurnCoreTests", dependencies: ["ChurnCore"]),
         .testTarget(name: "ChurnIOTests", dependencies: ["ChurnIO", "ChurnCore", "ChurnEngine"]),

@@ -57,7 +57,8 @@ public enum SummaryText {
             }
         }
         out += "\nResults: \(s.output)\n"
-        return out
+        // Ids, cells quoted in reasons and file names come from the input: no raw control characters.
+        return TerminalText.escaped(out)
     }
 
     static func bar(_ value: UInt64, of maximum: UInt64, width: Int) -> String {

@@ -11,6 +11,9 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
     static let maxColumns = 16_384
     /// The longest value kept for one cell (Excel allows 32,767 characters).
     static let maxCellBytes = 32 << 20
+    /// The longest record written, as CSV: no CSV reader here accepts a longer one (`ChunkReader`'s
+    /// limit), and it bounds the memory a row of cells repeating a long shared string can take.
+    static let maxRecordBytes = 64 << 20
 
     private enum CellType {
         case number, shared, inline, formulaString, boolean, error, other
@@ -181,6 +184,9 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
                     "cell \(reference): shared string index '\(String(decoding: value, as: UTF8.self))' "
                         + "is not in the table (\(strings.count) strings)")
             }
+            guard record.count + strings.length(index) <= Self.maxRecordBytes else {
+                throw XLSXXMLProblem("row \(rowNumber) is longer than \(Self.maxRecordBytes >> 20) MiB as CSV")
+            }
             strings.append(index, to: &record)
             quoted = strings.isQuoted(index)
         case .boolean where value == [0x31]:
@@ -196,6 +202,9 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
             // An empty string: the field stays empty and must not widen the record.
             record.removeLast(record.count - before)
             return
+        }
+        guard record.count <= Self.maxRecordBytes else {
+            throw XLSXXMLProblem("row \(rowNumber) is longer than \(Self.maxRecordBytes >> 20) MiB as CSV")
         }
         fields = column + 1
         recordQuoted = recordQuoted || quoted

@@ -23,6 +23,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds without a frame after which a connection is closed.") var idleTimeout: Int = 30
     @Option(help: "Seconds a new connection has to complete the handshake.") var handshakeTimeout: Int = 10
     @Option(help: "Connections served at once; more are refused.") var maxConnections: Int = 256
+    @Option(help: "Connections from one address that may be in the handshake at once; more are refused.")
+    var maxHandshakesPerAddress: Int = 32
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Flag(help: "Drain and exit when standard input closes (for workers started by another process).")
     var exitWithParent = false
@@ -38,7 +40,8 @@ struct WorkerCommand: ParsableCommand {
             // Default allocator settings: a worker holds few buffers at once, and returns memory when idle.
             var configuration = WorkerConfiguration(
                 host: host, port: port, secret: secret, threads: threads, maxFrameSize: maxFrame,
-                maxShardsInFlight: maxInFlight, maxConnections: maxConnections, idleTimeout: .seconds(idleTimeout),
+                maxShardsInFlight: maxInFlight, maxConnections: maxConnections,
+                maxHandshakesPerAddress: maxHandshakesPerAddress, idleTimeout: .seconds(idleTimeout),
                 handshakeTimeout: .seconds(handshakeTimeout))
             configuration.nullScoring = nullScoring
             if exitWithParent {
