@@ -174,7 +174,7 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
         guard !value.isEmpty else { return }
         let before = record.count
         let separators = fields == 0 ? column : column - fields + 1
-        record.append(contentsOf: repeatElement(0x2C, count: separators))
+        Self.appendRepeated(0x2C, separators, to: &record)
         let start = record.count
         var quoted = false
         switch type {
@@ -223,7 +223,7 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
                 try writeBlankLines(gap)
             }
             if fields < stats.columns {
-                record.append(contentsOf: repeatElement(0x2C, count: stats.columns - fields))
+                Self.appendRepeated(0x2C, stats.columns - fields, to: &record)
             } else if fields > stats.columns {
                 stats.widerRecords += 1
             }
@@ -247,7 +247,7 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
         var remaining = count
         while remaining > 0 {
             let k = min(remaining, max(1, chunkSize - out.count))
-            out.append(contentsOf: repeatElement(0x0A, count: k))
+            Self.appendRepeated(0x0A, k, to: &out)
             remaining -= k
             if out.count >= chunkSize { try flush() }
         }
@@ -264,6 +264,15 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
         }
         stats.bytes += out.count
         out.removeAll(keepingCapacity: true)
+    }
+
+    /// Appends `count` copies of `byte` with memset: padding runs to 16,383 bytes a row.
+    private static func appendRepeated(_ byte: UInt8, _ count: Int, to out: inout [UInt8]) {
+        guard count > 0 else { return }
+        out += [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            memset(buffer.baseAddress!, Int32(byte), count)
+            initialized = count
+        }
     }
 
     private static func cellType(_ raw: UnsafeRawBufferPointer?) -> CellType {

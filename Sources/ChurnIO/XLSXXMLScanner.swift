@@ -451,7 +451,14 @@ struct XLSXXMLScanner {
             return
         }
         var k = start
-        while k < end && p[k] != amp && p[k] != cr { k += 1 }
+        if end - start >= 64 {
+            // Long text: find references and CRs with memchr rather than a byte loop.
+            let ampAt = memchr(p + start, Int32(amp), end - start)
+            let crAt = memchr(p + start, Int32(cr), end - start)
+            k = ampAt == nil && crAt == nil ? end : start
+        } else {
+            while k < end && p[k] != amp && p[k] != cr { k += 1 }
+        }
         if k == end {
             do {
                 try h.text(UnsafeRawBufferPointer(start: p + start, count: end - start))
