@@ -13,7 +13,7 @@ struct MeasuredRun {
     var maxRSSBytes: Int
 
     /// - Parameters:
-    ///   - limits: `prlimit` options, e.g. `--fsize=83886080` (bytes) or `--cpu=10` (seconds).
+    ///   - limits: `prlimit` options, e.g. `--fsize=83886080` (bytes) or `--cpu=10` (seconds; past it the kernel kills the process).
     ///   - directory: working directory (default: the test's).
     static func churn(_ arguments: [String], limits: [String] = [], directory: String? = nil,
                       environment: [String: String] = [:], timeout: TimeInterval = 120) throws -> MeasuredRun {
@@ -41,10 +41,12 @@ struct MeasuredRun {
         var status: Int32 = 0
         var usage = rusage()
         let deadline = Date().addingTimeInterval(timeout)
+        var killed = false
         while true {
             let r = wait4(pid, &status, WNOHANG, &usage)
             if r == pid { break }
-            if Date() > deadline {
+            if !killed && Date() > deadline {
+                killed = true
                 kill(pid, SIGKILL)
                 XCTFail("churn \(arguments.joined(separator: " ")) timed out after \(timeout) s")
             }
