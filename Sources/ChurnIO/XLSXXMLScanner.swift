@@ -522,7 +522,8 @@ struct XLSXXMLScanner {
             if b == amp {
                 out.xlsxAppend(p + run, i - run)
                 var semi = i + 1
-                while semi < end && semi - i <= 12 && p[semi] != 0x3B { semi += 1 }
+                // A name never holds '&': stopping there gives the same error however the text was cut.
+                while semi < end && semi - i <= 12 && p[semi] != 0x3B && p[semi] != amp { semi += 1 }
                 guard semi < end && p[semi] == 0x3B else {
                     throw XLSXXMLProblem("unterminated entity reference", at: i - start)
                 }

@@ -115,6 +115,19 @@ final class XLSXXMLScannerTests: XCTestCase {
         }
     }
 
+    /// Found by the FuzzXLSXSheet fuzzer: an '&' inside a broken reference gave "unknown entity" when
+    /// the text came whole and "unterminated entity reference" when it came in pieces.
+    func testBrokenReferenceGivesOneErrorHoweverTheTextIsCut() {
+        let xml = Array("<a>x&lt3&amp;y</a>".utf8)
+        for split in 0...xml.count {
+            XCTAssertThrowsError(try scan([xml[..<split], xml[split...]])) { error in
+                let failure = error as? XLSXXMLFailure
+                XCTAssertEqual(failure?.message, "unterminated entity reference", "split at \(split)")
+                XCTAssertEqual(failure?.column, 5, "split at \(split)")
+            }
+        }
+    }
+
     func testLongTextIsDeliveredWithoutWaitingForTheEnd() throws {
         // A text node longer than the construct limit is fine: text is passed on as it arrives.
         var scanner = XLSXXMLScanner()

@@ -1,7 +1,7 @@
 /// A worksheet's XML, already out of its zip, through the same XML scanner and CSV writer as
-/// `XLSXReader.streamCSV`. It exists for the fuzzer (`Sources/FuzzXLSXSheet`), which needs the
-/// scanner without forging zip archives.
-public enum XLSXSheetScan {
+/// `XLSXReader.streamCSV` (whose files this target compiles in through symbolic links), so the
+/// fuzzer reaches the scanner without forging zip archives.
+enum XLSXSheetScan {
     /// Streams `sheetXML` as CSV, feeding the scanner `feedSize` bytes at a time (as inflating does).
     /// - Parameters:
     ///   - sharedStringsXML: an `xl/sharedStrings.xml` part for `t="s"` cells, or nil for none.
@@ -9,7 +9,7 @@ public enum XLSXSheetScan {
     /// - Throws: `XLSXError` (`.invalidXML` with line and column, named after the part), or what
     ///   `emit` throws.
     @discardableResult
-    public static func csv(
+    static func csv(
         sheetXML: UnsafeRawBufferPointer, sharedStringsXML: UnsafeRawBufferPointer?, feedSize: Int,
         chunkSize: Int, emit: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> XLSXStreamStats {
