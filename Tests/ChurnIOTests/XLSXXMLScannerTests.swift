@@ -107,6 +107,8 @@ final class XLSXXMLScannerTests: XCTestCase {
             ("</a>", "end tag </a> without a start tag"),
             ("<?xml version=\"1.0\" encoding=\"UTF-16\"?><a/>", "unsupported encoding utf-16 (only UTF-8 is read)"),
             ("<a/><?xml version=\"1.0\"?>", "XML declaration not at the start of the document"),
+            (String(repeating: "<a>", count: 257), "elements nested more than 256 deep"),
+            ("<a" + String(repeating: " x=\"\"", count: 1025) + "/>", "more than 1024 attributes in one tag"),
         ]
         for (xml, message) in cases {
             XCTAssertThrowsError(try scan([Array(xml.utf8)[...]]), xml) { error in
