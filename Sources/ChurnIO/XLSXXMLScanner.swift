@@ -365,8 +365,10 @@ struct XLSXXMLScanner {
                 // Start tag.
                 let nameStart = i + 1
                 guard isNameStart(p[nameStart]) else { throw XLSXXMLProblem("invalid character after '<'", at: i) }
-                // A tag ends with '>': until one has come, there is nothing to parse again.
-                guard find(gt, from: max(i + 1, resume)) != nil else { return try unfinished(i) }
+                // A tag ends with '>': until one has come, there is nothing to parse again. (At the
+                // end of the document the tag is parsed in full, so its error is the same however
+                // the document was cut.)
+                if !final, find(gt, from: max(i + 1, resume)) == nil { return try unfinished(i) }
                 var k = nameStart
                 var localStart = nameStart
                 while k < n && !endsName(p[k]) {

@@ -130,6 +130,32 @@ final class XLSXXMLScannerTests: XCTestCase {
         }
     }
 
+    /// Found by the FuzzXLSXSheet fuzzer: a malformed document gives one error, at one place, however
+    /// it is cut into chunks (the scanner resumes unfinished constructs without rescanning them).
+    func testMalformedDocumentsGiveOneErrorHoweverTheyAreCut() throws {
+        let documents = ["<a><row r2\"=\"><c r=\"C2\" t=\"", "<a><!-- x -- y --", "<a><b x=\"1\" y=2 >z</b></a>",
+                         "<a>x&lt3&amp;y</a>", "<a><![CDATA[ ]] ]>", "<a><?pi ? >"]
+        for text in documents {
+            let xml = Array(text.utf8)
+            func failure(_ pieces: [ArraySlice<UInt8>]) -> String {
+                do {
+                    _ = try scan(pieces)
+                    return "no error"
+                } catch let f as XLSXXMLFailure {
+                    return "\(f.line):\(f.column): \(f.message)"
+                } catch {
+                    return "\(error)"
+                }
+            }
+            let whole = failure([xml[...]])
+            XCTAssertNotEqual(whole, "no error", text)
+            for split in 0...xml.count {
+                XCTAssertEqual(failure([xml[..<split], xml[split...]]), whole, "\(text) split at \(split)")
+            }
+            XCTAssertEqual(failure(xml.indices.map { xml[$0...$0] }), whole, "\(text) byte by byte")
+        }
+    }
+
     func testLongTextIsDeliveredWithoutWaitingForTheEnd() throws {
         // A text node longer than the construct limit is fine: text is passed on as it arrives.
         var scanner = XLSXXMLScanner()
