@@ -62,6 +62,8 @@ let package = Package(
         // libFuzzer entry points; built only by scripts/fuzz with -sanitize=fuzzer,address.
         .executableTarget(name: "FuzzFrameDecoder", dependencies: ["ChurnWire", "ChurnCore"]),
         .executableTarget(name: "FuzzHandshake", dependencies: ["ChurnWire", "ChurnCore"]),
+        // The XLSX sheet scanner's files, linked in from Sources/ChurnIO (see FuzzXLSXSheet.swift).
+        .executableTarget(name: "FuzzXLSXSheet"),
 
         .testTarget(name: "ChurnCoreTests", dependencies: ["ChurnCore"]),
         .testTarget(name: "ChurnIOTests", dependencies: ["ChurnIO", "ChurnCore"]),
@@ -70,7 +72,7 @@ let package = Package(
         .testTarget(name: "ChurnTransportTests", dependencies: ["ChurnTransport"]),
         .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnCore", "CSQLite"]),
         .testTarget(name: "ChurnReportTests", dependencies: ["ChurnReport", "ChurnCore"]),
-        .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire"]),
+        .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire", "ChurnCore"]),
     ],
     swiftLanguageModes: [.v5]
 )

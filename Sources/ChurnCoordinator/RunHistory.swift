@@ -24,7 +24,7 @@ public final class RunHistory: @unchecked Sendable {
     }
 
     public init(path: String, inputPath: String, modelPath: String, model: ModelFile.Loaded, compiled: CompiledModel, rankBy: RankBy) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Self.createDirectory(for: path)
         store = try RunStore(path: path)
         let fingerprint = try Self.quickFingerprint(path: inputPath)
         runId = try store.beginRun(RunStart(inputPath: inputPath, inputBytes: Int64(fingerprint.bytes), inputFingerprint: fingerprint.text,
@@ -48,6 +48,19 @@ public final class RunHistory: @unchecked Sendable {
         }
         thread.name = "churn-history"
         thread.start()
+    }
+
+    /// Creates the directory that will hold the history file, if it has one (a bare file name means
+    /// the current directory), with an error that names the file.
+    static func createDirectory(for path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        guard !directory.isEmpty else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? error.localizedDescription
+            throw InputError(file: path, "cannot create the history's directory \(directory): \(reason)")
+        }
     }
 
     /// Queues a chunk's predictions (called in input order).

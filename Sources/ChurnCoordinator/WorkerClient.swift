@@ -93,7 +93,7 @@ final class WorkerClient {
         case let .establish(s):
             established(s)
         case let .sendErrorAndClose(code, text, id):
-            _ = connection?.write(Message.error(.init(code: code, message: text)).encode(requestId: id))
+            _ = connection?.write(Message.errorFrame(code, text, requestId: id))
             readyResult(.failure(.handshake(text)))
             connection?.shutdownAndClose()
         case let .close(reason):
@@ -181,7 +181,7 @@ final class WorkerClient {
 
     func close() {
         if let c = connection {
-            _ = c.write(Message.goodbye(.init(reason: "done")).encode(requestId: 0))
+            _ = c.write(Message.goodbye(.init(reason: "done")).encode(requestId: 0, flags: .endOfStream))
             c.shutdownAndClose()
         }
     }

@@ -113,7 +113,7 @@ final class WorkerLink {
         case let .establish(session):
             established(session)
         case let .sendErrorAndClose(code, text, requestId):
-            send(.error(.init(code: code, message: text)), requestId: requestId)
+            send(.error(.init(code: code, message: text)), requestId: requestId, flags: .endOfStream)
             refuse(text)
         case let .close(reason):
             refuse(reason)
@@ -254,8 +254,8 @@ final class WorkerLink {
         return nextRequestId
     }
 
-    private func send(_ message: Message, requestId: UInt64) {
-        _ = connection?.write(message.encode(requestId: requestId))
+    private func send(_ message: Message, requestId: UInt64, flags: FrameFlags = []) {
+        _ = connection?.write(message.encode(requestId: requestId, flags: flags))
     }
 
     // MARK: Liveness
@@ -317,7 +317,7 @@ final class WorkerLink {
         let wasRefused = state == .refused
         state = .finished
         if let c = connection, !wasRefused {
-            send(.goodbye(.init(reason: "run finished")), requestId: takeRequestId())
+            send(.goodbye(.init(reason: "run finished")), requestId: takeRequestId(), flags: .endOfStream)
             c.shutdownAndClose()
         }
     }

@@ -7,6 +7,8 @@ import Foundation
 /// `churn score` with --workers, --cluster or --local: the coordinator path.
 struct ClusterScoring {
     let command: ScoreCommand
+    /// The results file, committed by the caller once everything else has succeeded.
+    let output: OutputFile
     let loaded: ModelFile.Loaded
     let compiled: CompiledModel
     let history: RunHistory?
@@ -53,7 +55,7 @@ struct ClusterScoring {
         let scorer = ClusterScorer(model: compiled, modelBytes: loaded.bytes, modelHash: loaded.sha256, options: .init(
             endpoints: endpoints, secret: secret, rankBy: command.rankBy, topLimit: command.top, recordRows: history != nil),
             logger: logger)
-        let (aggregate, inputBytes) = try ResultsWriting.run(command, model: compiled, history: history, progressUnit: "workers") {
+        let (aggregate, inputBytes) = try ResultsWriting.run(command, output: output, model: compiled, history: history, progressUnit: "workers") {
             try scorer.run(reader: $0, consume: $1, progress: $2)
         }
         let r = scorer.report

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChurnCoordinator
 import ChurnCore
+import ChurnEngine
 import ChurnStore
 import Foundation
 
@@ -25,8 +26,8 @@ struct RunsCommand: ParsableCommand {
                 let rows = (r.rowsScored.map(String.init) ?? "-").padding(toLength: 11, withPad: " ", startingAt: 0)
                 let rejected = (r.rowsRejected.map(String.init) ?? "-").padding(toLength: 9, withPad: " ", startingAt: 0)
                 let input = r.inputName.padding(toLength: 30, withPad: " ", startingAt: 0)
-                print("\(id) \(formatter.string(from: r.startedAt))  \(status) \(rows) \(rejected) \(input) \(r.modelHash.prefix(12))")
-                if let error = r.error { print("     error: \(error)") }
+                print(TerminalText.escaped("\(id) \(formatter.string(from: r.startedAt))  \(status) \(rows) \(rejected) \(input) \(r.modelHash.prefix(12))"))
+                if let error = r.error { print(TerminalText.escaped("     error: \(error)")) }
             }
         }
     }
@@ -46,7 +47,7 @@ struct HistoryCommand: ParsableCommand {
             guard !scores.isEmpty else { throw CLIError("no recorded score for customer '\(customerId)' in \(path)") }
             let formatter = DateFormatter()
             formatter.dateFormat = "yyyy-MM-dd HH:mm"
-            print("Customer \(customerId): \(scores.count) score\(scores.count == 1 ? "" : "s"), newest first")
+            print(TerminalText.escaped("Customer \(customerId): \(scores.count) score\(scores.count == 1 ? "" : "s"), newest first"))
             print("run  when              input                     churn   risk    health  drivers                                   intervention")
             for s in scores {
                 let id = String(s.runId).padding(toLength: 4, withPad: " ", startingAt: 0)
@@ -55,7 +56,7 @@ struct HistoryCommand: ParsableCommand {
                 let level = s.riskLevel.name.padding(toLength: 6, withPad: " ", startingAt: 0)
                 let health = String(s.health).padding(toLength: 6, withPad: " ", startingAt: 0)
                 let drivers = s.drivers.map { "\($0.name) +\(String(format: "%.2f", $0.impact))" }.joined(separator: ", ")
-                print("\(id) \(formatter.string(from: s.runStartedAt))  \(input) \(prob)  \(level)  \(health)  \(drivers.padding(toLength: max(40, drivers.count), withPad: " ", startingAt: 0))  \(s.intervention)")
+                print(TerminalText.escaped("\(id) \(formatter.string(from: s.runStartedAt))  \(input) \(prob)  \(level)  \(health)  \(drivers.padding(toLength: max(40, drivers.count), withPad: " ", startingAt: 0))  \(s.intervention)"))
             }
         }
     }

@@ -4,20 +4,22 @@ import ChurnEngine
 import ChurnIO
 import Foundation
 
-/// What both scoring paths do around their engine: open the input, write the results file (only
-/// committed when complete, removed on interruption), record history, show progress.
+/// What both scoring paths do around their engine: open the input, write the results file (the
+/// caller commits it once the whole run has succeeded), record history, show progress.
 enum ResultsWriting {
     /// An engine: scores everything `reader` yields, handing each chunk to `consume` in input order.
     typealias Engine = (_ reader: ChunkReader, _ consume: @escaping (ScoredChunk) throws -> Void,
                         _ progress: @escaping (ScoreProgress) -> Void) throws -> ScoreAggregate
 
-    static func run(_ command: ScoreCommand, model: CompiledModel, history: RunHistory?, progressUnit: String,
+    static func run(_ command: ScoreCommand, output: OutputFile, model: CompiledModel, history: RunHistory?, progressUnit: String,
                     engine: Engine) throws -> (aggregate: ScoreAggregate, inputBytes: Int) {
-        let (reader, cleanup) = try InputFiles.openChunks(path: command.input, sheet: command.sheet, chunkSize: command.shardBytes)
+        // A temporary CSV converted from an XLSX input is removed on interruption too.
+        let temporaryCSV = InputFiles.isXLSX(command.input) ? InputFiles.temporaryCSVPath() : nil
+        let temporaryCleanup = temporaryCSV.map { path in Interruption.onInterrupt { unlink(path) } }
+        defer { temporaryCleanup.map(Interruption.remove) }
+        let (reader, cleanup) = try InputFiles.openChunks(path: command.input, sheet: command.sheet, chunkSize: command.shardBytes,
+                                                          temporaryCSV: temporaryCSV)
         defer { cleanup() }
-        let output = try OutputFile(path: command.out)
-        let outputCleanup = Interruption.onInterrupt { output.abort() }
-        defer { Interruption.remove(outputCleanup) }
         try output.write(Array(ResultCSVFormatter.header(idColumn: model.model.idColumn).utf8))
         let progress = ProgressPrinter(enabled: !command.quiet)
         progress.unit = progressUnit
@@ -26,7 +28,6 @@ enum ResultsWriting {
             if let records = chunk.records { try history?.record(records, firstLine: chunk.firstLine) }
         }, { progress.update($0) })
         progress.finish()
-        try output.commit()
         return (aggregate, reader.fileSize)
     }
 }

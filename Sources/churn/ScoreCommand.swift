@@ -53,6 +53,18 @@ struct ScoreCommand: ParsableCommand {
             MemoryTuning.reuseLargeBuffers()
             Interruption.install()
             guard FileManager.default.fileExists(atPath: input) else { throw CLIError("\(input): No such file") }
+            try checkPaths()
+            // Every output goes to a temporary file first and is moved into place only once the whole
+            // run has succeeded, results last: on exit 1 no results file appears.
+            let results = try OutputFile(path: out)
+            let summaryFile = try summaryJson.map { try OutputFile(path: $0) }
+            let reportFile = try report.map { try OutputFile(path: $0) }
+            let outputsCleanup = Interruption.onInterrupt { [results, summaryFile, reportFile] in
+                results.abort()
+                summaryFile?.abort()
+                reportFile?.abort()
+            }
+            defer { Interruption.remove(outputsCleanup) }
             let history = noHistory ? nil : try RunHistory(path: db ?? RunHistory.defaultPath, inputPath: input, modelPath: model,
                                                              model: loaded, compiled: compiled, rankBy: rankBy)
             let historyCleanup = history.map { h in Interruption.onInterrupt { h.fail(CLIError("interrupted")) } }
@@ -62,9 +74,9 @@ struct ScoreCommand: ParsableCommand {
             var summary: RunSummary
             do {
                 if workers != nil || cluster != nil || local != nil {
-                    outcome = try ClusterScoring(command: self, loaded: loaded, compiled: compiled, history: history).run()
+                    outcome = try ClusterScoring(command: self, output: results, loaded: loaded, compiled: compiled, history: history).run()
                 } else {
-                    outcome = try runInProcess(compiled, history: history)
+                    outcome = try runInProcess(compiled, output: results, history: history)
                 }
                 summary = RunSummary(input: input, inputBytes: outcome.inputBytes, output: out, model: model,
                                      modelHash: loaded.hashHex, rankBy: rankBy, engine: outcome.engine,
@@ -79,12 +91,10 @@ struct ScoreCommand: ParsableCommand {
                 history?.fail(error)
                 throw error
             }
-            if let summaryJson {
-                guard FileManager.default.createFile(atPath: summaryJson, contents: try summary.jsonData()) else {
-                    throw CLIError("\(summaryJson): cannot be written")
-                }
+            if let summaryFile {
+                try summaryFile.write([UInt8](try summary.jsonData()))
             }
-            if let report {
+            if let reportFile {
                 let html = HTMLReport.render(ReportInput(
                     title: "Churn risk report: \((input as NSString).lastPathComponent)",
                     input: .init(name: (input as NSString).lastPathComponent, bytes: Int64(outcome.inputBytes), fingerprint: (try? RunHistory.quickFingerprint(path: input).text) ?? ""),
@@ -96,10 +106,11 @@ struct ScoreCommand: ParsableCommand {
                     sender: .init(company: company ?? loaded.email?.company, name: sender ?? loaded.email?.sender),
                     audience: loaded.model.looksLikeBusinessAccounts ? .business : .consumer,
                     hasRevenue: loaded.model.revenueColumn != nil))
-                guard FileManager.default.createFile(atPath: report, contents: Data(html.utf8)) else {
-                    throw CLIError("\(report): cannot be written")
-                }
+                try reportFile.write(Array(html.utf8))
             }
+            try summaryFile?.commit()
+            try reportFile?.commit()
+            try results.commit()
             print(SummaryText.render(summary), terminator: "")
             if let report { print("Report: \(report)") }
             if let summaryJson { print("Summary JSON: \(summaryJson)") }
@@ -107,10 +118,23 @@ struct ScoreCommand: ParsableCommand {
         }
     }
 
-    private func runInProcess(_ compiled: CompiledModel, history: RunHistory?) throws -> ScoringOutcome {
+    /// Outputs may not overwrite an input of the run, nor each other.
+    private func checkPaths() throws {
+        var inputs = [("the input", input), ("the model", model)]
+        if let policy { inputs.append(("the policy", policy)) }
+        if let secretFile { inputs.append(("the secret file", secretFile)) }
+        if let cluster { inputs.append(("the cluster file", cluster)) }
+        if !noHistory { inputs.append(("the history database", db ?? RunHistory.defaultPath)) }
+        var outputs = [("--out", out)]
+        if let summaryJson { outputs.append(("--summary-json", summaryJson)) }
+        if let report { outputs.append(("--report", report)) }
+        try OutputPaths.check(inputs: inputs, outputs: outputs)
+    }
+
+    private func runInProcess(_ compiled: CompiledModel, output: OutputFile, history: RunHistory?) throws -> ScoringOutcome {
         let scorer = LocalScorer(model: compiled, rankBy: rankBy, topLimit: top, threads: threads)
         scorer.recordRows = history != nil
-        let (aggregate, inputBytes) = try ResultsWriting.run(self, model: compiled, history: history, progressUnit: "threads") {
+        let (aggregate, inputBytes) = try ResultsWriting.run(self, output: output, model: compiled, history: history, progressUnit: "threads") {
             try scorer.run(reader: $0, consume: $1, progress: $2)
         }
         return ScoringOutcome(aggregate: aggregate, inputBytes: inputBytes, engine: "in-process, \(threads) thread\(threads == 1 ? "" : "s")", workers: 0)
