@@ -24,13 +24,16 @@ public final class RunHistory: @unchecked Sendable {
     }
 
     public init(path: String, inputPath: String, modelPath: String, model: ModelFile.Loaded, compiled: CompiledModel, rankBy: RankBy) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         store = try RunStore(path: path)
         let fingerprint = try Self.quickFingerprint(path: inputPath)
         runId = try store.beginRun(RunStart(inputPath: inputPath, inputBytes: Int64(fingerprint.bytes), inputFingerprint: fingerprint.text,
                                             modelHash: model.hashHex, modelPath: modelPath, rankBy: rankBy))
         previousRun = try store.previousRun(inputName: (inputPath as NSString).lastPathComponent, before: runId)
-        writer = try store.predictionWriter(runId: runId, driverNames: compiled.driverNames, interventions: compiled.actions)
+        // The writer compares High-risk customers with the previous run's as rows arrive.
+        writer = try store.predictionWriter(runId: runId, driverNames: compiled.driverNames, interventions: compiled.actions,
+                                            comparingWith: previousRun?.id)
         let thread = Thread { [self] in
             while let (records, firstLine) = queue.pop() {
                 guard writeError == nil else { continue }
@@ -62,11 +65,9 @@ public final class RunHistory: @unchecked Sendable {
         queue.close()
         done.wait()
         if let writeError { throw writeError }
-        try writer.flush()
         try store.finishRun(runId, summaryJSON: summaryJSON, rowsScored: aggregate.rowsScored, rowsRejected: aggregate.rowsRejected)
         // With no earlier run of this input there is nothing to compare with: nobody is "newly" High.
-        guard let previous = previousRun else { return [] }
-        return try store.newlyHighRisk(runId: runId, previousRunId: previous.id)
+        return previousRun == nil ? [] : writer.newlyHigh
     }
 
     /// Marks the run failed (its predictions are removed).
