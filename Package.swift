@@ -30,7 +30,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Shard scoring, result formatting, the multi-threaded in-process pipeline.
-        .target(name: "ChurnEngine", dependencies: ["ChurnCore", "ChurnIO"]),
+        .target(name: "ChurnEngine", dependencies: ["ChurnCore", "ChurnIO", "ChurnHistoryFormat"]),
+        // The history's byte layout (column blocks, customer index hash): bytes in, bytes out, no SQLite,
+        // so that scoring threads can encode what the store writes.
+        .target(name: "ChurnHistoryFormat", dependencies: ["ChurnCore"]),
         // Wire protocol codec: bytes in, messages out. No sockets, no crypto library.
         .target(name: "ChurnWire", dependencies: ["ChurnCore", "CCRC32C"]),
         // CRC32C (Castagnoli) with SSE4.2 when the CPU has it.
@@ -44,12 +47,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // SQLite history of runs and predictions.
-        .target(name: "ChurnStore", dependencies: ["CSQLite", "ChurnCore"]),
+        .target(name: "ChurnStore", dependencies: ["CSQLite", "ChurnCore", "ChurnHistoryFormat"]),
         // Self-contained HTML report.
         .target(name: "ChurnReport", dependencies: ["ChurnCore"]),
         // Coordinator: shards an upload, dispatches to workers, merges.
         .target(name: "ChurnCoordinator", dependencies: [
             "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWire", "ChurnTransport", "ChurnStore", "ChurnReport",
+            "ChurnHistoryFormat",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -68,7 +72,7 @@ let package = Package(
         .testTarget(name: "ChurnIOTests", dependencies: ["ChurnIO", "ChurnCore", "ChurnEngine"]),
         .testTarget(name: "ChurnWireTests", dependencies: ["ChurnWire", "ChurnCore"]),
         .testTarget(name: "ChurnTransportTests", dependencies: ["ChurnTransport"]),
-        .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnReport", "ChurnCore"]),
+        .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnReport", "ChurnCore", "ChurnHistoryFormat"]),
         .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnCore", "ChurnWire"]),
     ],
     swiftLanguageModes: [.v5]

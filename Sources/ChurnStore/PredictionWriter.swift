@@ -1,5 +1,6 @@
 import CSQLite
 import ChurnCore
+import ChurnHistoryFormat
 import Foundation
 
 /// Writes one run's predictions as column blocks (see `PredictionBlock`) plus the run's customer
@@ -11,6 +12,10 @@ import Foundation
 /// succeeded in one transaction) or `RunStore.failRun`. Use it from one thread at a time; `append`
 /// takes the store's lock only when it writes a block. A writer dropped without either commits what
 /// it has; its run stays `running` and so invisible to history queries.
+///
+/// Rows arrive one by one (`append(line:customerId:score:)`) or, from the scoring engines, as whole
+/// chunks encoded on the scoring threads (`append(chunk:)` with builders from `recording`); the
+/// writer's own thread then only copies columns and files index entries.
 ///
 /// With `comparingWith`, the writer also works out, as rows arrive, which customers are High now but
 /// were not High in that earlier run (`newlyHigh`), so the comparison costs nothing at the end.
@@ -33,10 +38,11 @@ public final class PredictionWriter {
     /// False while a migration writes inside its own transaction.
     let ownTransactions: Bool
 
-    /// The earlier run's High ids, and this run's High ids seen so far (each once), when comparing.
-    private var previousHigh: IdSet?
+    /// This run's newly-High ids so far (each once), when comparing.
     private var highSeen = IdSet()
     private var newlyHighIds: [String] = []
+    /// Builders for the scoring threads, sharing the compared run's High ids with this writer.
+    public let recording: PredictionRecording
 
     /// Set by the store (under its lock) when the run is finished or failed.
     var isClosed = false
@@ -49,14 +55,14 @@ public final class PredictionWriter {
         self.runId = runId
         self.blockRows = blockRows
         self.ownTransactions = ownTransactions
-        self.previousHigh = previousHigh
         driverCount = driverNames.count
         interventionCount = interventions.count
         guard driverCount < 65535 else {
             throw StoreError(operation: "open prediction writer for run \(runId)", message: "more than 65534 driver names",
                              path: store.path)
         }
-        block = PredictionBlockBuilder(driverNames: driverCount, interventions: interventionCount)
+        recording = PredictionRecording(driverNames: driverCount, interventions: interventionCount, previousHigh: previousHigh)
+        block = PredictionBlockBuilder(driverNames: driverCount, interventions: interventionCount, previousHigh: previousHigh)
     }
 
     deinit {
@@ -112,16 +118,32 @@ public final class PredictionWriter {
                              message: "intervention index \(intervention) is outside the writer's \(interventionCount) names",
                              path: store.path)
         }
-        let h = CustomerIndex.hash(customerId)
-        index.add(hash: h, blockInSegment: blockNumber % CustomerIndex.blocksPerSegment)
         block.append(line: line, id: customerId, probability: probability,
                      riskScore: UInt8(clamping: riskScore), level: riskLevel.rawValue, health: UInt8(clamping: health),
                      drivers: drivers, impacts: impacts, intervention: intervention)
-        if riskLevel == .high, let previousHigh, !previousHigh.contains(customerId, hash: h),
-           highSeen.insert(customerId, hash: h) {
-            newlyHighIds.append(String(decoding: customerId, as: UTF8.self))
-        }
         rowsWritten &+= 1
+        if block.rowCount >= blockRows {
+            store.lock.lock()
+            defer { store.lock.unlock() }
+            try writeBlockLocked(final: false)
+        }
+    }
+
+    /// Appends a chunk of rows encoded by a scoring thread (a builder from `recording`), then gives
+    /// the builder back to `recording`.
+    public func append(chunk: PredictionBlockBuilder) throws {
+        defer { recording.recycle(chunk) }
+        guard !isClosed, !isBroken else {
+            throw StoreError(operation: "insert predictions for run \(runId)",
+                             message: isClosed ? "the run is already finished or failed" : "an earlier write of this run failed",
+                             path: store.path)
+        }
+        guard chunk.driverWidth == block.driverWidth, chunk.actionWidth == block.actionWidth else {
+            throw StoreError(operation: "insert predictions for run \(runId)", message: "the chunk was encoded for another run",
+                             path: store.path)
+        }
+        block.append(contentsOf: chunk)
+        rowsWritten &+= UInt64(chunk.rowCount)
         if block.rowCount >= blockRows {
             store.lock.lock()
             defer { store.lock.unlock() }
@@ -148,7 +170,8 @@ public final class PredictionWriter {
         }
         let writeBlock = block.rowCount > 0 && (final || force || block.rowCount >= blockRows)
         let segmentDone = writeBlock && (blockNumber + 1) % CustomerIndex.blocksPerSegment == 0
-        let writeIndex = !index.isEmpty && (final || segmentDone)
+        // The block's rows are filed into the index as it is written: the index is empty before then.
+        let writeIndex = (final || segmentDone) && (writeBlock || !index.isEmpty)
         guard writeBlock || writeIndex else { return }
         // The index entries belong to the block being written, or else to the last block written.
         let segment = (writeBlock ? blockNumber : max(0, blockNumber - 1)) / CustomerIndex.blocksPerSegment
@@ -156,7 +179,7 @@ public final class PredictionWriter {
         do {
             if transaction { try store.db.execute("BEGIN IMMEDIATE", "write predictions of run \(runId)") }
             if writeBlock { try insertBlockLocked() }
-            if writeIndex { try insertIndexLocked(segment: segment) }
+            if writeIndex && !index.isEmpty { try insertIndexLocked(segment: segment) }
             if transaction { try store.db.execute("COMMIT", "commit predictions of run \(runId)") }
         } catch {
             if transaction { try? store.db.execute("ROLLBACK") }
@@ -166,6 +189,7 @@ public final class PredictionWriter {
     }
 
     private func insertBlockLocked() throws {
+        fileIndexEntriesAndNewlyHigh()
         block.seal()
         let s = try store.statement(.insertBlock)
         defer { s.clearAndReset() }
@@ -185,6 +209,20 @@ public final class PredictionWriter {
         blockFirstRow += Int64(block.rowCount)
         blockNumber += 1
         block.reset()
+    }
+
+    /// The block's rows into the index segment, and its newly-High candidates into `newlyHigh`.
+    private func fileIndexEntriesAndNewlyHigh() {
+        let inSegment = blockNumber % CustomerIndex.blocksPerSegment
+        let hashes = block.hashes.bytes
+        for i in 0..<block.rowCount {
+            index.add(hash: UInt64(littleEndian: hashes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)),
+                      blockInSegment: inSegment)
+        }
+        var s = ByteSource(block.newlyHighCandidates.bytes)
+        while !s.isAtEnd, let n = try? s.varint(), let id = try? s.take(Int(n)) {
+            if highSeen.insert(id, hash: CustomerIndex.hash(id)) { newlyHighIds.append(String(decoding: id, as: UTF8.self)) }
+        }
     }
 
     private func insertIndexLocked(segment: Int) throws {

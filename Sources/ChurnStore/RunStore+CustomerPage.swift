@@ -1,5 +1,6 @@
 import CSQLite
 import ChurnCore
+import ChurnHistoryFormat
 import Foundation
 
 /// A question for one page of a run's customers, as a dashboard's customer table asks it.

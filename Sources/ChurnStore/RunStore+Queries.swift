@@ -1,5 +1,6 @@
 import CSQLite
 import ChurnCore
+import ChurnHistoryFormat
 import Foundation
 
 /// Reading runs and predictions back.

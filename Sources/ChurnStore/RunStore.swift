@@ -1,5 +1,6 @@
 import CSQLite
 import ChurnCore
+import ChurnHistoryFormat
 import Foundation
 
 /// The history of scoring runs and their predictions, in one SQLite file.

@@ -1,4 +1,5 @@
 import ChurnCore
+import ChurnHistoryFormat
 import Foundation
 
 /// Migration 2's data step: rewrites the row-per-prediction table of schema 1 as column blocks.

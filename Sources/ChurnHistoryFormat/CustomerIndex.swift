@@ -9,14 +9,14 @@ import Foundation
 /// above the number of the row's block within the segment (8 bits). Looking an id up reads one
 /// BLOB per segment of each run and decodes only the blocks whose entries match, where the id
 /// itself is compared. 4 bytes a prediction; the hash and the layout are persisted, never change them.
-enum CustomerIndex {
-    static let bucketBits = 10
-    static let bucketCount = 1 << bucketBits
-    static let blocksPerSegment = 64
+package enum CustomerIndex {
+    package static let bucketBits = 10
+    package static let bucketCount = 1 << bucketBits
+    package static let blocksPerSegment = 64
 
     /// FNV-1a 64 of the bytes, finished with SplitMix64's mixer so that the top bits are well spread.
     @inline(__always)
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    package static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes {
             h ^= UInt64(b)
@@ -30,23 +30,23 @@ enum CustomerIndex {
         return h
     }
 
-    static func hash(_ text: String) -> UInt64 {
+    package static func hash(_ text: String) -> UInt64 {
         var s = text
         return s.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
     }
 
-    @inline(__always) static func bucket(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> UInt64(64 - bucketBits)) }
+    @inline(__always) package static func bucket(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> UInt64(64 - bucketBits)) }
 
-    @inline(__always) static func fragment(_ h: UInt64) -> UInt32 {
+    @inline(__always) package static func fragment(_ h: UInt64) -> UInt32 {
         UInt32(truncatingIfNeeded: (h >> UInt64(40 - bucketBits)) & 0xFF_FFFF)
     }
 
-    @inline(__always) static func entry(_ h: UInt64, blockInSegment: Int) -> UInt32 {
+    @inline(__always) package static func entry(_ h: UInt64, blockInSegment: Int) -> UInt32 {
         fragment(h) << 8 | UInt32(truncatingIfNeeded: blockInSegment)
     }
 
     /// The blocks (numbers within the run) of a segment's entries that may hold an id of hash `h`.
-    static func candidateBlocks(_ entries: UnsafeRawBufferPointer, segment: Int, hash h: UInt64) -> Set<Int> {
+    package static func candidateBlocks(_ entries: UnsafeRawBufferPointer, segment: Int, hash h: UInt64) -> Set<Int> {
         let want = fragment(h)
         var blocks = Set<Int>()
         var i = 0
@@ -59,37 +59,17 @@ enum CustomerIndex {
     }
 }
 
-/// Collects the index entries of one segment, bucket by bucket.
-final class CustomerIndexBuilder {
-    private(set) var buckets: [ByteSink]
-    private(set) var isEmpty = true
-
-    init() {
-        buckets = (0..<CustomerIndex.bucketCount).map { _ in ByteSink(capacity: 256) }
-    }
-
-    @inline(__always)
-    func add(hash h: UInt64, blockInSegment: Int) {
-        buckets[CustomerIndex.bucket(h)].putUInt32(CustomerIndex.entry(h, blockInSegment: blockInSegment))
-        isEmpty = false
-    }
-
-    func reset() {
-        for b in buckets { b.removeAll() }
-        isEmpty = true
-    }
-}
-
 /// A set of ids (byte strings) keyed by their `CustomerIndex.hash`, for newly-High comparisons
-/// over millions of ids: open addressing, ids kept in one arena.
-struct IdSet {
+/// over millions of ids: open addressing, ids kept in one arena. Reading it from several threads at
+/// once is safe while nobody inserts.
+package struct IdSet: @unchecked Sendable {
     private var hashes: [UInt64]
     private var slots: [Int32]
     private var arena: [UInt8] = []
     private var starts: [Int] = [0]
-    private(set) var count = 0
+    package private(set) var count = 0
 
-    init(capacity: Int = 1024) {
+    package init(capacity: Int = 1024) {
         var size = 1024
         while size < capacity * 2 { size <<= 1 }
         hashes = [UInt64](repeating: 0, count: size)
@@ -97,7 +77,7 @@ struct IdSet {
     }
 
     /// Whether the set holds `id`.
-    func contains(_ id: UnsafeRawBufferPointer, hash h: UInt64) -> Bool {
+    package func contains(_ id: UnsafeRawBufferPointer, hash h: UInt64) -> Bool {
         let mask = hashes.count - 1
         var i = Int(truncatingIfNeeded: h) & mask
         while slots[i] >= 0 {
@@ -109,7 +89,7 @@ struct IdSet {
 
     /// Adds `id`; false when it was there already.
     @discardableResult
-    mutating func insert(_ id: UnsafeRawBufferPointer, hash h: UInt64) -> Bool {
+    package mutating func insert(_ id: UnsafeRawBufferPointer, hash h: UInt64) -> Bool {
         if (count + 1) * 2 > hashes.count { grow() }
         let mask = hashes.count - 1
         var i = Int(truncatingIfNeeded: h) & mask

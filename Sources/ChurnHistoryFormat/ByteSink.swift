@@ -2,24 +2,24 @@ import Foundation
 
 /// A growable byte buffer for encoding blocks: appends without per-call bounds checks beyond one
 /// capacity test, little-endian numbers, LEB128 varints.
-final class ByteSink {
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    private(set) var count = 0
+package final class ByteSink {
+    package private(set) var base: UnsafeMutablePointer<UInt8>
+    package private(set) var count = 0
     private var capacity: Int
 
-    init(capacity: Int = 4096) {
+    package init(capacity: Int = 4096) {
         self.capacity = max(16, capacity)
         base = .allocate(capacity: self.capacity)
     }
 
     deinit { base.deallocate() }
 
-    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+    package var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
-    func removeAll() { count = 0 }
+    package func removeAll() { count = 0 }
 
     @inline(__always)
-    func reserve(_ extra: Int) {
+    package func reserve(_ extra: Int) {
         if count + extra > capacity { grow(count + extra) }
     }
 
@@ -34,14 +34,14 @@ final class ByteSink {
     }
 
     @inline(__always)
-    func put(_ b: UInt8) {
+    package func put(_ b: UInt8) {
         reserve(1)
         base[count] = b
         count += 1
     }
 
     @inline(__always)
-    func put(_ bytes: UnsafeRawBufferPointer) {
+    package func put(_ bytes: UnsafeRawBufferPointer) {
         let n = bytes.count
         guard n > 0 else { return }
         reserve(n)
@@ -50,7 +50,7 @@ final class ByteSink {
     }
 
     @inline(__always)
-    func putUInt16(_ v: UInt16) {
+    package func putUInt16(_ v: UInt16) {
         reserve(2)
         base[count] = UInt8(truncatingIfNeeded: v)
         base[count + 1] = UInt8(truncatingIfNeeded: v >> 8)
@@ -58,18 +58,25 @@ final class ByteSink {
     }
 
     @inline(__always)
-    func putUInt32(_ v: UInt32) {
+    package func putUInt32(_ v: UInt32) {
         reserve(4)
         withUnsafeBytes(of: v.littleEndian) { _ = memcpy(base + count, $0.baseAddress!, 4) }
         count += 4
     }
 
     @inline(__always)
-    func putFloat32(_ v: Float) { putUInt32(v.bitPattern) }
+    package func putFloat32(_ v: Float) { putUInt32(v.bitPattern) }
+
+    @inline(__always)
+    package func putUInt64(_ v: UInt64) {
+        reserve(8)
+        withUnsafeBytes(of: v.littleEndian) { _ = memcpy(base + count, $0.baseAddress!, 8) }
+        count += 8
+    }
 
     /// LEB128: 7 bits a byte, low bits first.
     @inline(__always)
-    func putVarint(_ value: UInt64) {
+    package func putVarint(_ value: UInt64) {
         reserve(10)
         var v = value
         while v >= 0x80 {
@@ -83,48 +90,48 @@ final class ByteSink {
 
     /// Zigzag then LEB128, for values that may be negative.
     @inline(__always)
-    func putSignedVarint(_ v: Int64) {
+    package func putSignedVarint(_ v: Int64) {
         putVarint(UInt64(bitPattern: (v << 1) ^ (v >> 63)))
     }
 }
 
 /// Reads what a `ByteSink` wrote. Every read is bounds-checked: a damaged blob gives an error, not a crash.
-struct ByteSource {
-    let bytes: UnsafeRawBufferPointer
-    var offset = 0
+package struct ByteSource {
+    package let bytes: UnsafeRawBufferPointer
+    package var offset = 0
 
-    init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
+    package init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
         self.bytes = bytes
         self.offset = offset
     }
 
-    struct Damaged: Error {}
+    package struct Damaged: Error {}
 
-    var isAtEnd: Bool { offset >= bytes.count }
+    package var isAtEnd: Bool { offset >= bytes.count }
 
     @inline(__always)
-    mutating func byte() throws -> UInt8 {
+    package mutating func byte() throws -> UInt8 {
         guard offset < bytes.count else { throw Damaged() }
         defer { offset += 1 }
         return bytes[offset]
     }
 
     @inline(__always)
-    mutating func uint16() throws -> UInt16 {
+    package mutating func uint16() throws -> UInt16 {
         guard offset + 2 <= bytes.count else { throw Damaged() }
         defer { offset += 2 }
         return UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
     }
 
     @inline(__always)
-    mutating func uint32() throws -> UInt32 {
+    package mutating func uint32() throws -> UInt32 {
         guard offset + 4 <= bytes.count else { throw Damaged() }
         defer { offset += 4 }
         return UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
     @inline(__always)
-    mutating func varint() throws -> UInt64 {
+    package mutating func varint() throws -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -138,17 +145,17 @@ struct ByteSource {
     }
 
     @inline(__always)
-    mutating func signedVarint() throws -> Int64 {
+    package mutating func signedVarint() throws -> Int64 {
         let u = try varint()
         return Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1)
     }
 
     /// The next `n` bytes.
-    mutating func take(_ n: Int) throws -> UnsafeRawBufferPointer {
+    package mutating func take(_ n: Int) throws -> UnsafeRawBufferPointer {
         guard n >= 0, offset + n <= bytes.count else { throw Damaged() }
         defer { offset += n }
         return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)])
     }
 
-    mutating func skip(_ n: Int) throws { _ = try take(n) }
+    package mutating func skip(_ n: Int) throws { _ = try take(n) }
 }

@@ -16,14 +16,14 @@ import Foundation
 ///   driver names, else 2; all-ones = no driver), one signed varint per present driver with its
 ///   impact in thousandths (the precision the results file prints), then the intervention code per
 ///   row (1 byte when the run has at most 256 interventions, else 2).
-enum PredictionBlock {
-    static func driverWidth(names: Int) -> Int { names < 255 ? 1 : 2 }
-    static func actionWidth(names: Int) -> Int { names <= 256 ? 1 : 2 }
+package enum PredictionBlock {
+    package static func driverWidth(names: Int) -> Int { names < 255 ? 1 : 2 }
+    package static func actionWidth(names: Int) -> Int { names <= 256 ? 1 : 2 }
     /// Impacts are kept in thousandths, as the results CSV prints them.
-    static let impactScale = 1000.0
+    package static let impactScale = 1000.0
 
     @inline(__always)
-    static func quantize(_ impact: Float) -> Int64 {
+    package static func quantize(_ impact: Float) -> Int64 {
         let v = Double(impact)
         guard v.isFinite else { return 0 }
         let clamped = min(max(v, -1e12), 1e12)
@@ -31,15 +31,22 @@ enum PredictionBlock {
     }
 }
 
-/// Collects one block's rows column by column and serialises them (see `PredictionBlock`).
-final class PredictionBlockBuilder {
-    let driverWidth: Int
-    let actionWidth: Int
-    private(set) var rowCount = 0
-    private(set) var firstLine: UInt64 = 0
-    private(set) var levelCounts: (low: Int, medium: Int, high: Int) = (0, 0, 0)
-    private var previousLine: UInt64 = 0
+/// Collects rows column by column (see `PredictionBlock`): on a scoring thread for one chunk, then
+/// in the store's writer, which appends whole chunks into the block it is filling. Besides the
+/// columns it keeps each row's `CustomerIndex.hash` and, when the run is compared with an earlier
+/// one, the ids of rows that are High now and were not High then (in order, repeats included).
+public final class PredictionBlockBuilder {
+    package let driverWidth: Int
+    package let actionWidth: Int
+    /// High-risk ids of the run compared with (read-only, shared between threads).
+    private let previousHigh: IdSet?
+    package private(set) var rowCount = 0
+    package private(set) var firstLine: UInt64 = 0
+    package private(set) var lastLine: UInt64 = 0
+    package private(set) var levelCounts: (low: Int, medium: Int, high: Int) = (0, 0, 0)
     private var linesConsecutive = true
+    /// Line of row 0 for rows given by offset (`append(lineOffset:…)`).
+    package var baseLine: UInt64 = 0
 
     private let probabilities = ByteSink(capacity: 1 << 16)
     private let riskScores = ByteSink(capacity: 1 << 14)
@@ -51,43 +58,56 @@ final class PredictionBlockBuilder {
     private let actions = ByteSink(capacity: 1 << 14)
     private let idSink = ByteSink(capacity: 1 << 17)
     private let highIdSink = ByteSink(capacity: 1 << 14)
+    /// u64 per row.
+    package let hashes = ByteSink(capacity: 1 << 17)
+    /// varint length + bytes per candidate.
+    package let newlyHighCandidates = ByteSink(capacity: 1 << 12)
     private var previousId = [UInt8](repeating: 0, count: 256)
     private var previousIdCount = 0
 
     /// The serialised BLOBs of the last `seal()`.
-    let scores = ByteSink(capacity: 1 << 17)
-    let details = ByteSink(capacity: 1 << 17)
-    var ids: ByteSink { idSink }
-    var highIds: ByteSink { highIdSink }
+    package let scores = ByteSink(capacity: 1 << 17)
+    package let details = ByteSink(capacity: 1 << 17)
+    package var ids: ByteSink { idSink }
+    package var highIds: ByteSink { highIdSink }
 
-    init(driverNames: Int, interventions: Int) {
+    package init(driverNames: Int, interventions: Int, previousHigh: IdSet? = nil) {
         driverWidth = PredictionBlock.driverWidth(names: driverNames)
         actionWidth = PredictionBlock.actionWidth(names: interventions)
+        self.previousHigh = previousHigh
     }
 
-    func reset() {
+    package func reset() {
         rowCount = 0
         levelCounts = (0, 0, 0)
         linesConsecutive = true
         previousIdCount = 0
         for s in [probabilities, riskScores, levels, healths, lineDeltas, driverCodes, impacts, actions, idSink, highIdSink,
-                  scores, details] {
+                  hashes, newlyHighCandidates, scores, details] {
             s.removeAll()
         }
     }
 
+    /// Appends a row scored by the engine; its line is `baseLine + lineOffset`.
     @inline(__always)
-    func append(line: UInt64, id: UnsafeRawBufferPointer, probability: Double, riskScore: UInt8, level: UInt8,
-                health: UInt8, drivers: (UInt16, UInt16, UInt16), impacts driverImpacts: (Float, Float, Float),
-                intervention: UInt16) {
+    public func append(lineOffset: UInt32, id: UnsafeRawBufferPointer, score: RowScore) {
+        append(line: baseLine &+ UInt64(lineOffset), id: id, probability: score.probability, riskScore: score.riskScore,
+               level: score.riskLevel.rawValue, health: score.health, drivers: score.drivers, impacts: score.impacts,
+               intervention: score.intervention)
+    }
+
+    @inline(__always)
+    package func append(line: UInt64, id: UnsafeRawBufferPointer, probability: Double, riskScore: UInt8, level: UInt8,
+                        health: UInt8, drivers: (UInt16, UInt16, UInt16), impacts driverImpacts: (Float, Float, Float),
+                        intervention: UInt16) {
         if rowCount == 0 {
             firstLine = line
-            previousLine = line
+            lastLine = line
         }
-        let delta = Int64(bitPattern: line &- previousLine)
+        let delta = Int64(bitPattern: line &- lastLine)
         if delta != (rowCount == 0 ? 0 : 1) { linesConsecutive = false }
         lineDeltas.putSignedVarint(delta)
-        previousLine = line
+        lastLine = line
 
         probabilities.putFloat32(Float(probability))
         riskScores.put(riskScore)
@@ -116,14 +136,20 @@ final class PredictionBlockBuilder {
         idSink.putVarint(UInt64(shared))
         idSink.putVarint(UInt64(n - shared))
         if n > shared { idSink.put(UnsafeRawBufferPointer(rebasing: id[shared...])) }
-        if n > previousId.count { previousId = [UInt8](repeating: 0, count: max(n, 2 * previousId.count)) }
+        if n > previousId.count { previousId += [UInt8](repeating: 0, count: n) }
         if n > shared {
             previousId.withUnsafeMutableBytes { _ = memcpy($0.baseAddress! + shared, id.baseAddress! + shared, n - shared) }
         }
         previousIdCount = n
+        let h = CustomerIndex.hash(id)
+        hashes.putUInt64(h)
         if level == RiskLevel.high.rawValue {
             highIdSink.putVarint(UInt64(n))
             highIdSink.put(id)
+            if let previousHigh, !previousHigh.contains(id, hash: h) {
+                newlyHighCandidates.putVarint(UInt64(n))
+                newlyHighCandidates.put(id)
+            }
         }
         rowCount += 1
     }
@@ -138,8 +164,38 @@ final class PredictionBlockBuilder {
         if d != RowScore.noDriver { impacts.putSignedVarint(PredictionBlock.quantize(impact)) }
     }
 
+    /// Appends every row of `other` (built with the same name counts) after this builder's rows.
+    package func append(contentsOf other: PredictionBlockBuilder) {
+        guard other.rowCount > 0 else { return }
+        precondition(other.driverWidth == driverWidth && other.actionWidth == actionWidth, "blocks of different runs")
+        if rowCount == 0 {
+            firstLine = other.firstLine
+            linesConsecutive = other.linesConsecutive
+            lineDeltas.put(other.lineDeltas.bytes)
+        } else {
+            let delta = Int64(bitPattern: other.firstLine &- lastLine)
+            linesConsecutive = linesConsecutive && other.linesConsecutive && delta == 1
+            lineDeltas.putSignedVarint(delta)
+            // Row 0's delta of a builder is always 0, one byte.
+            lineDeltas.put(UnsafeRawBufferPointer(rebasing: other.lineDeltas.bytes[1...]))
+        }
+        lastLine = other.lastLine
+        for (mine, theirs) in [(probabilities, other.probabilities), (riskScores, other.riskScores), (levels, other.levels),
+                               (healths, other.healths), (driverCodes, other.driverCodes), (impacts, other.impacts),
+                               (actions, other.actions), (idSink, other.idSink), (highIdSink, other.highIdSink),
+                               (hashes, other.hashes), (newlyHighCandidates, other.newlyHighCandidates)] {
+            mine.put(theirs.bytes)
+        }
+        levelCounts.low += other.levelCounts.low
+        levelCounts.medium += other.levelCounts.medium
+        levelCounts.high += other.levelCounts.high
+        rowCount += other.rowCount
+        // The next row appended one by one is front-coded from scratch.
+        previousIdCount = 0
+    }
+
     /// Lays the columns out into `scores` and `details` (`ids` and `highIds` are already final).
-    func seal() {
+    package func seal() {
         scores.removeAll()
         scores.put(probabilities.bytes)
         scores.put(riskScores.bytes)
@@ -154,28 +210,63 @@ final class PredictionBlockBuilder {
     }
 }
 
-/// One block read back in full: every column as an array.
-struct DecodedBlock {
-    var rowCount: Int
-    var lines: [UInt64]
-    var probabilities: [Float]
-    var riskScores: [UInt8]
-    var levels: [UInt8]
-    var healths: [UInt8]
-    /// Ids concatenated; row i's id is `idBytes[idStarts[i]..<idStarts[i + 1]]`.
-    var idBytes: [UInt8]
-    var idStarts: [Int]
-    /// Three driver codes per row (`RowScore.noDriver` for none) and their impacts.
-    var drivers: [UInt16]
-    var impacts: [Double]
-    var actions: [UInt16]
+/// What scoring threads need to encode a run's predictions for the history: the run's name counts,
+/// the High-risk ids of the run it is compared with, and a pool of builders so that chunk after
+/// chunk reuses the same memory. Thread-safe.
+public final class PredictionRecording: @unchecked Sendable {
+    public let driverNames: Int
+    public let interventions: Int
+    package let previousHigh: IdSet?
+    private let lock = NSLock()
+    private var pool: [PredictionBlockBuilder] = []
 
-    func id(_ row: Int) -> String {
+    package init(driverNames: Int, interventions: Int, previousHigh: IdSet?) {
+        self.driverNames = driverNames
+        self.interventions = interventions
+        self.previousHigh = previousHigh
+    }
+
+    /// An empty builder for the rows of a chunk whose first line is `firstLine`.
+    public func makeChunk(firstLine: UInt64) -> PredictionBlockBuilder {
+        lock.lock()
+        let reused = pool.popLast()
+        lock.unlock()
+        let b = reused ?? PredictionBlockBuilder(driverNames: driverNames, interventions: interventions, previousHigh: previousHigh)
+        b.baseLine = firstLine
+        return b
+    }
+
+    /// Gives a builder back once its rows are copied out.
+    package func recycle(_ b: PredictionBlockBuilder) {
+        b.reset()
+        lock.lock()
+        if pool.count < 64 { pool.append(b) }
+        lock.unlock()
+    }
+}
+
+/// One block read back in full: every column as an array.
+package struct DecodedBlock {
+    package var rowCount: Int
+    package var lines: [UInt64]
+    package var probabilities: [Float]
+    package var riskScores: [UInt8]
+    package var levels: [UInt8]
+    package var healths: [UInt8]
+    /// Ids concatenated; row i's id is `idBytes[idStarts[i]..<idStarts[i + 1]]`.
+    package var idBytes: [UInt8]
+    package var idStarts: [Int]
+    /// Three driver codes per row (`RowScore.noDriver` for none) and their impacts.
+    package var drivers: [UInt16]
+    package var impacts: [Double]
+    package var actions: [UInt16]
+
+    package func id(_ row: Int) -> String {
         String(decoding: idBytes[idStarts[row]..<idStarts[row + 1]], as: UTF8.self)
     }
 
     /// Reads the scores columns only.
-    static func scores(_ blob: UnsafeRawBufferPointer, rowCount n: Int) throws
+    package static func scores(_ blob: UnsafeRawBufferPointer, rowCount n: Int) throws
         -> (probabilities: UnsafeRawBufferPointer, riskScores: UnsafeRawBufferPointer, levels: UnsafeRawBufferPointer,
             healths: UnsafeRawBufferPointer) {
         var s = ByteSource(blob)
@@ -187,7 +278,7 @@ struct DecodedBlock {
     }
 
     /// Decodes the ids column into concatenated bytes and starts.
-    static func ids(_ blob: UnsafeRawBufferPointer, rowCount n: Int) throws -> (bytes: [UInt8], starts: [Int]) {
+    package static func ids(_ blob: UnsafeRawBufferPointer, rowCount n: Int) throws -> (bytes: [UInt8], starts: [Int]) {
         var s = ByteSource(blob)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(blob.count * 3)
@@ -212,7 +303,7 @@ struct DecodedBlock {
     }
 
     /// Decodes the `high_ids` column.
-    static func highIds(_ blob: UnsafeRawBufferPointer, into body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package static func highIds(_ blob: UnsafeRawBufferPointer, into body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var s = ByteSource(blob)
         while !s.isAtEnd {
             let n = Int(try s.varint())
@@ -221,7 +312,7 @@ struct DecodedBlock {
     }
 
     /// Decodes a whole block.
-    static func decode(rowCount n: Int, firstLine: UInt64, scores: UnsafeRawBufferPointer, ids: UnsafeRawBufferPointer,
+    package static func decode(rowCount n: Int, firstLine: UInt64, scores: UnsafeRawBufferPointer, ids: UnsafeRawBufferPointer,
                        details: UnsafeRawBufferPointer, driverNames: Int, interventions: Int) throws -> DecodedBlock {
         let columns = try Self.scores(scores, rowCount: n)
         var probabilities = [Float](repeating: 0, count: n)
