@@ -33,7 +33,11 @@ let package = Package(
         .target(name: "ChurnEngine", dependencies: ["ChurnCore", "ChurnIO", "ChurnHistoryFormat"]),
         // The history's byte layout (column blocks, customer index hash): bytes in, bytes out, no SQLite,
         // so that scoring threads can encode what the store writes.
-        .target(name: "ChurnHistoryFormat", dependencies: ["ChurnCore"]),
+        // Its builders run per row on the scoring threads; dynamic exclusivity checks on their
+        // class-held buffers cost about a quarter of the scoring CPU (perf: swift_beginAccess,
+        // __tls_get_addr), so they are off here. The code is single-threaded per builder.
+        .target(name: "ChurnHistoryFormat", dependencies: ["ChurnCore"],
+                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         // Wire protocol codec: bytes in, messages out. No sockets, no crypto library.
         .target(name: "ChurnWire", dependencies: ["ChurnCore", "CCRC32C"]),
         // CRC32C (Castagnoli) with SSE4.2 when the CPU has it.

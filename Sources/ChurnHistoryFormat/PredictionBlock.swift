@@ -33,13 +33,10 @@ package enum PredictionBlock {
 
 /// Collects rows column by column (see `PredictionBlock`): on a scoring thread for one chunk, then
 /// in the store's writer, which appends whole chunks into the block it is filling. Besides the
-/// columns it keeps each row's `CustomerIndex.hash` and, when the run is compared with an earlier
-/// one, the ids of rows that are High now and were not High then (in order, repeats included).
+/// columns it keeps each row's `CustomerIndex.hash` for the store's customer index.
 public final class PredictionBlockBuilder {
     package let driverWidth: Int
     package let actionWidth: Int
-    /// High-risk ids of the run compared with (read-only, shared between threads).
-    private let previousHigh: IdSet?
     package private(set) var rowCount = 0
     package private(set) var firstLine: UInt64 = 0
     package private(set) var lastLine: UInt64 = 0
@@ -60,8 +57,6 @@ public final class PredictionBlockBuilder {
     private let highIdSink = ByteSink(capacity: 1 << 14)
     /// u64 per row.
     package let hashes = ByteSink(capacity: 1 << 17)
-    /// varint length + bytes per candidate.
-    package let newlyHighCandidates = ByteSink(capacity: 1 << 12)
     private var previousId = [UInt8](repeating: 0, count: 256)
     private var previousIdCount = 0
 
@@ -71,10 +66,9 @@ public final class PredictionBlockBuilder {
     package var ids: ByteSink { idSink }
     package var highIds: ByteSink { highIdSink }
 
-    package init(driverNames: Int, interventions: Int, previousHigh: IdSet? = nil) {
+    package init(driverNames: Int, interventions: Int) {
         driverWidth = PredictionBlock.driverWidth(names: driverNames)
         actionWidth = PredictionBlock.actionWidth(names: interventions)
-        self.previousHigh = previousHigh
     }
 
     package func reset() {
@@ -83,7 +77,7 @@ public final class PredictionBlockBuilder {
         linesConsecutive = true
         previousIdCount = 0
         for s in [probabilities, riskScores, levels, healths, lineDeltas, driverCodes, impacts, actions, idSink, highIdSink,
-                  hashes, newlyHighCandidates, scores, details] {
+                  hashes, scores, details] {
             s.removeAll()
         }
     }
@@ -146,10 +140,6 @@ public final class PredictionBlockBuilder {
         if level == RiskLevel.high.rawValue {
             highIdSink.putVarint(UInt64(n))
             highIdSink.put(id)
-            if let previousHigh, !previousHigh.contains(id, hash: h) {
-                newlyHighCandidates.putVarint(UInt64(n))
-                newlyHighCandidates.put(id)
-            }
         }
         rowCount += 1
     }
@@ -183,7 +173,7 @@ public final class PredictionBlockBuilder {
         for (mine, theirs) in [(probabilities, other.probabilities), (riskScores, other.riskScores), (levels, other.levels),
                                (healths, other.healths), (driverCodes, other.driverCodes), (impacts, other.impacts),
                                (actions, other.actions), (idSink, other.idSink), (highIdSink, other.highIdSink),
-                               (hashes, other.hashes), (newlyHighCandidates, other.newlyHighCandidates)] {
+                               (hashes, other.hashes)] {
             mine.put(theirs.bytes)
         }
         levelCounts.low += other.levelCounts.low
@@ -211,19 +201,16 @@ public final class PredictionBlockBuilder {
 }
 
 /// What scoring threads need to encode a run's predictions for the history: the run's name counts,
-/// the High-risk ids of the run it is compared with, and a pool of builders so that chunk after
-/// chunk reuses the same memory. Thread-safe.
+/// and a pool of builders so that chunk after chunk reuses the same memory. Thread-safe.
 public final class PredictionRecording: @unchecked Sendable {
     public let driverNames: Int
     public let interventions: Int
-    package let previousHigh: IdSet?
     private let lock = NSLock()
     private var pool: [PredictionBlockBuilder] = []
 
-    package init(driverNames: Int, interventions: Int, previousHigh: IdSet?) {
+    package init(driverNames: Int, interventions: Int) {
         self.driverNames = driverNames
         self.interventions = interventions
-        self.previousHigh = previousHigh
     }
 
     /// An empty builder for the rows of a chunk whose first line is `firstLine`.
@@ -231,7 +218,7 @@ public final class PredictionRecording: @unchecked Sendable {
         lock.lock()
         let reused = pool.popLast()
         lock.unlock()
-        let b = reused ?? PredictionBlockBuilder(driverNames: driverNames, interventions: interventions, previousHigh: previousHigh)
+        let b = reused ?? PredictionBlockBuilder(driverNames: driverNames, interventions: interventions)
         b.baseLine = firstLine
         return b
     }

@@ -17,8 +17,11 @@ import Foundation
 /// chunks encoded on the scoring threads (`append(chunk:)` with builders from `recording`); the
 /// writer's own thread then only copies columns and files index entries.
 ///
-/// With `comparingWith`, the writer also works out, as rows arrive, which customers are High now but
-/// were not High in that earlier run (`newlyHigh`), so the comparison costs nothing at the end.
+/// With `comparingWith`, the writer also works out, block by block on its own thread, which
+/// customers are High now but were not High in that earlier run (`newlyHigh`), so the comparison
+/// costs nothing at the end. Files of the same name list customers in about the same order from
+/// run to run, so each High id is first compared with the ids after the last one found (sequential
+/// memory) and only then looked up by hash; the result is exact either way.
 public final class PredictionWriter {
     /// The run the rows belong to.
     public let runId: Int64
@@ -38,6 +41,11 @@ public final class PredictionWriter {
     /// False while a migration writes inside its own transaction.
     let ownTransactions: Bool
 
+    /// The run compared with, its High ids (loaded with the first block), and where in them the
+    /// last High id of this run was found.
+    private let previousRunId: Int64?
+    private var previousHigh: IdSet?
+    private var previousCursor = -1
     /// This run's newly-High ids so far (each once), when comparing.
     private var highSeen = IdSet()
     private var newlyHighIds: [String] = []
@@ -50,19 +58,20 @@ public final class PredictionWriter {
     var isBroken = false
 
     init(store: RunStore, runId: Int64, driverNames: [String], interventions: [String], blockRows: Int,
-         previousHigh: IdSet?, ownTransactions: Bool = true) throws {
+         comparingWith previousRunId: Int64?, ownTransactions: Bool = true) throws {
         self.store = store
         self.runId = runId
         self.blockRows = blockRows
         self.ownTransactions = ownTransactions
+        self.previousRunId = previousRunId
         driverCount = driverNames.count
         interventionCount = interventions.count
         guard driverCount < 65535 else {
             throw StoreError(operation: "open prediction writer for run \(runId)", message: "more than 65534 driver names",
                              path: store.path)
         }
-        recording = PredictionRecording(driverNames: driverCount, interventions: interventionCount, previousHigh: previousHigh)
-        block = PredictionBlockBuilder(driverNames: driverCount, interventions: interventionCount, previousHigh: previousHigh)
+        recording = PredictionRecording(driverNames: driverCount, interventions: interventionCount)
+        block = PredictionBlockBuilder(driverNames: driverCount, interventions: interventionCount)
     }
 
     deinit {
@@ -189,7 +198,8 @@ public final class PredictionWriter {
     }
 
     private func insertBlockLocked() throws {
-        fileIndexEntriesAndNewlyHigh()
+        fileIndexEntries()
+        try findNewlyHighLocked()
         block.seal()
         let s = try store.statement(.insertBlock)
         defer { s.clearAndReset() }
@@ -211,17 +221,45 @@ public final class PredictionWriter {
         block.reset()
     }
 
-    /// The block's rows into the index segment, and its newly-High candidates into `newlyHigh`.
-    private func fileIndexEntriesAndNewlyHigh() {
+    /// The block's rows into the index segment.
+    private func fileIndexEntries() {
         let inSegment = blockNumber % CustomerIndex.blocksPerSegment
         let hashes = block.hashes.bytes
         for i in 0..<block.rowCount {
             index.add(hash: UInt64(littleEndian: hashes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)),
                       blockInSegment: inSegment)
         }
-        var s = ByteSource(block.newlyHighCandidates.bytes)
-        while !s.isAtEnd, let n = try? s.varint(), let id = try? s.take(Int(n)) {
-            if highSeen.insert(id, hash: CustomerIndex.hash(id)) { newlyHighIds.append(String(decoding: id, as: UTF8.self)) }
+    }
+
+    /// The block's High ids that were not High in the compared run, into `newlyHigh`.
+    private func findNewlyHighLocked() throws {
+        guard let previousRunId, block.levelCounts.high > 0 else { return }
+        if previousHigh == nil { previousHigh = try store.highIdSetLocked(runId: previousRunId) }
+        let previous = previousHigh!
+        var s = ByteSource(block.highIds.bytes)
+        while !s.isAtEnd {
+            guard let n = try? s.varint(), let id = try? s.take(Int(n)) else { break }
+            // The ids just after the last match first, then the hash table.
+            var found = false
+            if previousCursor >= 0 {
+                var k = previousCursor
+                let end = min(previous.count, previousCursor + 4)
+                while k < end {
+                    if previous.equals(at: k, id) {
+                        found = true
+                        previousCursor = k + 1
+                        break
+                    }
+                    k += 1
+                }
+            }
+            if !found, let k = previous.index(of: id, hash: CustomerIndex.hash(id)) {
+                found = true
+                previousCursor = k + 1
+            }
+            if !found && highSeen.insert(id, hash: CustomerIndex.hash(id)) {
+                newlyHighIds.append(String(decoding: id, as: UTF8.self))
+            }
         }
     }
 

@@ -120,9 +120,8 @@ public final class RunStore: @unchecked Sendable {
                 throw StoreError(operation: "open prediction writer for run \(runId)",
                                  message: "the run does not exist or is not running", path: path)
             }
-            let previousHigh = try previousRunId.map { try highIdSetLocked(runId: $0) }
             let w = try PredictionWriter(store: self, runId: runId, driverNames: driverNames, interventions: interventions,
-                                         blockRows: max(1, blockRows), previousHigh: previousHigh)
+                                         blockRows: max(1, blockRows), comparingWith: previousRunId)
             try db.execute("BEGIN IMMEDIATE", "store the strings of run \(runId)")
             do {
                 try insertStringsLocked(runId: runId, driverNames: driverNames, interventions: interventions)
