@@ -1,23 +1,43 @@
 import ChurnHistoryFormat
 import Foundation
 
-/// Collects the index entries of one segment, bucket by bucket.
+/// Collects the index entries of one segment and lays them out bucket by bucket (a counting sort)
+/// when the segment is written.
 final class CustomerIndexBuilder {
-    private(set) var buckets: [ByteSink]
-    private(set) var isEmpty = true
+    /// bucket << 32 | entry, per row, in arrival order.
+    private var keys: [UInt64] = []
+    private var entries: [UInt32] = []
+    private var starts = [Int](repeating: 0, count: CustomerIndex.bucketCount + 1)
 
-    init() {
-        buckets = (0..<CustomerIndex.bucketCount).map { _ in ByteSink(capacity: 256) }
+    var isEmpty: Bool { keys.isEmpty }
+
+    func add(hashes: UnsafeRawBufferPointer, rows: Int, blockInSegment: Int) {
+        keys.reserveCapacity(keys.count + rows)
+        for i in 0..<rows {
+            let h = UInt64(littleEndian: hashes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
+            keys.append(UInt64(CustomerIndex.bucket(h)) << 32 | UInt64(CustomerIndex.entry(h, blockInSegment: blockInSegment)))
+        }
     }
 
-    @inline(__always)
-    func add(hash h: UInt64, blockInSegment: Int) {
-        buckets[CustomerIndex.bucket(h)].putUInt32(CustomerIndex.entry(h, blockInSegment: blockInSegment))
-        isEmpty = false
-    }
-
-    func reset() {
-        for b in buckets { b.removeAll() }
-        isEmpty = true
+    /// Calls `body` with each non-empty bucket's entries (u32, little-endian), then empties the builder.
+    func drain(_ body: (_ bucket: Int, _ entries: UnsafeRawBufferPointer) throws -> Void) rethrows {
+        defer {
+            keys.removeAll(keepingCapacity: true)
+        }
+        for k in 0..<starts.count { starts[k] = 0 }
+        for key in keys { starts[Int(key >> 32) + 1] += 1 }
+        for b in 0..<CustomerIndex.bucketCount { starts[b + 1] += starts[b] }
+        if entries.count < keys.count { entries = [UInt32](repeating: 0, count: keys.count) }
+        var next = starts
+        for key in keys {
+            let b = Int(key >> 32)
+            entries[next[b]] = UInt32(truncatingIfNeeded: key).littleEndian
+            next[b] += 1
+        }
+        try entries.withUnsafeBytes { all in
+            for b in 0..<CustomerIndex.bucketCount where starts[b + 1] > starts[b] {
+                try body(b, UnsafeRawBufferPointer(rebasing: all[(4 * starts[b])..<(4 * starts[b + 1])]))
+            }
+        }
     }
 }

@@ -223,12 +223,7 @@ public final class PredictionWriter {
 
     /// The block's rows into the index segment.
     private func fileIndexEntries() {
-        let inSegment = blockNumber % CustomerIndex.blocksPerSegment
-        let hashes = block.hashes.bytes
-        for i in 0..<block.rowCount {
-            index.add(hash: UInt64(littleEndian: hashes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)),
-                      blockInSegment: inSegment)
-        }
+        index.add(hashes: block.hashes.bytes, rows: block.rowCount, blockInSegment: blockNumber % CustomerIndex.blocksPerSegment)
     }
 
     /// The block's High ids that were not High in the compared run, into `newlyHigh`.
@@ -266,20 +261,19 @@ public final class PredictionWriter {
     private func insertIndexLocked(segment: Int) throws {
         let s = try store.statement(.insertIndex)
         defer { s.clearAndReset() }
-        for (bucket, entries) in index.buckets.enumerated() where entries.count > 0 {
+        try index.drain { bucket, entries in
             s.bind(1, runId)
             s.bind(2, bucket)
             s.bind(3, segment)
-            s.bindStatic(4, entries.bytes)
+            s.bindStatic(4, entries)
             try s.run()
             s.reset()
         }
-        index.reset()
     }
 
     /// Drops buffered rows (the run failed).
     func discardPendingLocked() {
         block.reset()
-        index.reset()
+        index.drain { _, _ in }
     }
 }
