@@ -53,7 +53,7 @@ public final class RunStore: @unchecked Sendable {
         sqlite3_busy_timeout(db.handle, busyTimeoutMilliseconds)
         // Blocks are BLOBs of tens of kilobytes: bigger pages mean fewer pages (and WAL frames) per
         // block. Only takes effect on a new, empty file.
-        try db.execute("PRAGMA page_size = 16384", "configure page size")
+        try db.execute("PRAGMA page_size = 65536", "configure page size")
         let mode = try db.scalarText("PRAGMA journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {
             throw StoreError(operation: "open", message: "cannot switch to WAL journal mode (got \(mode ?? "nothing"))", path: path)
