@@ -266,27 +266,34 @@ package struct DecodedBlock {
 
     /// Decodes the ids column into concatenated bytes and starts.
     package static func ids(_ blob: UnsafeRawBufferPointer, rowCount n: Int) throws -> (bytes: [UInt8], starts: [Int]) {
-        var s = ByteSource(blob)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(blob.count * 3)
         var starts = [Int](repeating: 0, count: n + 1)
+        var capacity = max(64, blob.count * 4)
+        var out = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { out.deallocate() }
+        var used = 0
         var previousStart = 0
+        var s = ByteSource(blob)
         for i in 0..<n {
             let shared = Int(try s.varint())
             let suffix = Int(try s.varint())
-            let previousLength = bytes.count - previousStart
-            guard shared <= previousLength else { throw ByteSource.Damaged() }
-            let start = bytes.count
-            if shared > 0 {
-                bytes.reserveCapacity(start + shared)
-                for k in 0..<shared { bytes.append(bytes[previousStart + k]) }
+            guard shared <= used - previousStart else { throw ByteSource.Damaged() }
+            let tail = try s.take(suffix)
+            if used + shared + suffix > capacity {
+                capacity = 2 * (used + shared + suffix)
+                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+                bigger.update(from: out, count: used)
+                out.deallocate()
+                out = bigger
             }
-            bytes.append(contentsOf: try s.take(suffix))
-            previousStart = start
-            starts[i] = start
+            // The shared prefix lies wholly before `used`: the copy never overlaps itself.
+            if shared > 0 { (out + used).update(from: out + previousStart, count: shared) }
+            if suffix > 0 { memcpy(out + used + shared, tail.baseAddress!, suffix) }
+            starts[i] = used
+            previousStart = used
+            used += shared + suffix
         }
-        starts[n] = bytes.count
-        return (bytes, starts)
+        starts[n] = used
+        return (Array(UnsafeBufferPointer(start: out, count: used)), starts)
     }
 
     /// Decodes the `high_ids` column.

@@ -12,10 +12,14 @@ final class CustomerIndexBuilder {
     var isEmpty: Bool { keys.isEmpty }
 
     func add(hashes: UnsafeRawBufferPointer, rows: Int, blockInSegment: Int) {
-        keys.reserveCapacity(keys.count + rows)
-        for i in 0..<rows {
-            let h = UInt64(littleEndian: hashes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
-            keys.append(UInt64(CustomerIndex.bucket(h)) << 32 | UInt64(CustomerIndex.entry(h, blockInSegment: blockInSegment)))
+        let start = keys.count
+        keys.append(contentsOf: repeatElement(0, count: rows))
+        // One access to the array for the whole block, not one per row.
+        keys.withUnsafeMutableBufferPointer { keys in
+            for i in 0..<rows {
+                let h = UInt64(littleEndian: hashes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
+                keys[start + i] = UInt64(CustomerIndex.bucket(h)) << 32 | UInt64(CustomerIndex.entry(h, blockInSegment: blockInSegment))
+            }
         }
     }
 
@@ -24,15 +28,21 @@ final class CustomerIndexBuilder {
         defer {
             keys.removeAll(keepingCapacity: true)
         }
-        for k in 0..<starts.count { starts[k] = 0 }
-        for key in keys { starts[Int(key >> 32) + 1] += 1 }
-        for b in 0..<CustomerIndex.bucketCount { starts[b + 1] += starts[b] }
         if entries.count < keys.count { entries = [UInt32](repeating: 0, count: keys.count) }
-        var next = starts
-        for key in keys {
-            let b = Int(key >> 32)
-            entries[next[b]] = UInt32(truncatingIfNeeded: key).littleEndian
-            next[b] += 1
+        keys.withUnsafeBufferPointer { keys in
+            starts.withUnsafeMutableBufferPointer { starts in
+                for k in 0..<starts.count { starts[k] = 0 }
+                for key in keys { starts[Int(key >> 32) + 1] += 1 }
+                for b in 0..<CustomerIndex.bucketCount { starts[b + 1] += starts[b] }
+                var next = Array(starts)
+                entries.withUnsafeMutableBufferPointer { entries in
+                    for key in keys {
+                        let b = Int(key >> 32)
+                        entries[next[b]] = UInt32(truncatingIfNeeded: key).littleEndian
+                        next[b] += 1
+                    }
+                }
+            }
         }
         try entries.withUnsafeBytes { all in
             for b in 0..<CustomerIndex.bucketCount where starts[b + 1] > starts[b] {

@@ -33,7 +33,7 @@ public final class PredictionWriter {
     let store: RunStore
     private let driverCount: Int
     private let interventionCount: Int
-    private let block: PredictionBlockBuilder
+    private var block: PredictionBlockBuilder
     private let index = CustomerIndexBuilder()
     /// Number of the block being filled; its first row's number in the run.
     private var blockNumber = 0
@@ -141,7 +141,8 @@ public final class PredictionWriter {
     /// Appends a chunk of rows encoded by a scoring thread (a builder from `recording`), then gives
     /// the builder back to `recording`.
     public func append(chunk: PredictionBlockBuilder) throws {
-        defer { recording.recycle(chunk) }
+        var spent = chunk
+        defer { recording.recycle(spent) }
         guard !isClosed, !isBroken else {
             throw StoreError(operation: "insert predictions for run \(runId)",
                              message: isClosed ? "the run is already finished or failed" : "an earlier write of this run failed",
@@ -151,12 +152,20 @@ public final class PredictionWriter {
             throw StoreError(operation: "insert predictions for run \(runId)", message: "the chunk was encoded for another run",
                              path: store.path)
         }
-        block.append(contentsOf: chunk)
+        if block.rowCount == 0 && chunk.rowCount * 2 >= blockRows {
+            // A chunk of half a block or more becomes the block as it is, without a copy.
+            spent = block
+            block = chunk
+        } else {
+            block.append(contentsOf: chunk)
+        }
         rowsWritten &+= UInt64(chunk.rowCount)
-        if block.rowCount >= blockRows {
+        // Fed by chunks, a block is written once it holds half the target: with the default 1 MiB
+        // chunks each chunk is a block, never copied.
+        if block.rowCount * 2 >= blockRows {
             store.lock.lock()
             defer { store.lock.unlock() }
-            try writeBlockLocked(final: false)
+            try writeBlockLocked(final: false, force: true)
         }
     }
 

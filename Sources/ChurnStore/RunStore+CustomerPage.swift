@@ -172,9 +172,10 @@ extension RunStore {
         }
     }
 
-    /// Probabilities in [0, 1] as Float32 bit patterns sort like the numbers; the top 20 bits make a
-    /// histogram fine enough that the page's range holds few rows beyond the page.
-    private static let keyShift: UInt32 = 12
+    /// Probabilities in [0, 1] as Float32 bit patterns sort like the numbers; their top 16 bits make
+    /// a histogram small enough to stay in cache, and fine enough (1/256 near 1) that the page's
+    /// range holds few rows beyond the page.
+    private static let keyShift: UInt32 = 16
 
     private func probabilityPageLocked(_ query: CustomerQuery, filter: RowFilter) throws -> ([(block: Int, row: Int)], Int) {
         let descending = query.sort == .probabilityDescending
@@ -184,9 +185,11 @@ extension RunStore {
             let k = bits & 0x8000_0000 != 0 ? 0 : Int(bits >> Self.keyShift)
             return descending ? keyCount - 1 - k : k
         }
-        // Pass 1: how many matching rows per key.
+        // Pass 1: how many matching rows per key (and, with an id search, which rows match it).
         var histogram = [Int32](repeating: 0, count: keyCount)
-        try scanLocked(runId: query.runId, filter: filter) { _, scores, levels, matches in
+        var idMatches: [Int: [Bool]] = [:]
+        try scanLocked(runId: query.runId, filter: filter) { block, scores, levels, matches in
+            if let matches { idMatches[block] = matches }
             histogram.withUnsafeMutableBufferPointer { hist in
                 for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
                     let bits = UInt32(littleEndian: scores.loadUnaligned(fromByteOffset: 4 * row, as: UInt32.self))
@@ -211,9 +214,12 @@ extension RunStore {
             k += 1
         }
         let lastKey = k
-        // Pass 2: the rows in that key range, sorted exactly.
+        // Pass 2: the rows in that key range, sorted exactly; ids are not decoded again.
         var range: [(bits: UInt32, block: Int, row: Int)] = []
-        try scanLocked(runId: query.runId, filter: filter) { block, scores, levels, matches in
+        var plain = filter
+        plain.needle = []
+        try scanLocked(runId: query.runId, filter: plain) { block, scores, levels, _ in
+            let matches = filter.needle.isEmpty ? nil : idMatches[block]
             for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
                 let bits = UInt32(littleEndian: scores.loadUnaligned(fromByteOffset: 4 * row, as: UInt32.self))
                 let key = sortKey(bits)

@@ -3,6 +3,7 @@ import ChurnCore
 import Foundation
 import XCTest
 
+@testable import ChurnHistoryFormat
 @testable import ChurnStore
 
 /// The block layout of schema 2: its size, the customer index across blocks and segments, the
@@ -202,6 +203,48 @@ final class RunStoreLayoutTests: XCTestCase {
         XCTAssertEqual(newly, expected)
         XCTAssertEqual(try store.newlyHighRisk(runId: second, previousRunId: first), expected)
         XCTAssertEqual(try store.highRiskIds(runId: first), week1.filter { $0.score.riskLevel == .high }.map(\.id))
+    }
+
+    func testChunksEncodedElsewhereAreMergedOrTakenWholeAndReadBackExactly() throws {
+        let store = try RunStore(path: dbPath)
+        let (first, _) = try self.store(store, rows(2000, seed: 9))
+        let written = rows(2000, seed: 10, skipEvery: 13)
+        let runId = try store.beginRun(start())
+        let writer = try store.predictionWriter(runId: runId, driverNames: driverNames, interventions: actions, blockRows: 200,
+                                                comparingWith: first)
+        // Chunks of 7 rows (merged into blocks), then of 150 and 400 rows (each taken as a block).
+        var at = 0
+        for size in [Int](repeating: 7, count: 100) + [150, 400, 150, 400] + [Int](repeating: 50, count: 100) where at < written.count {
+            let rows = written[at..<min(written.count, at + size)]
+            let chunk = writer.recording.makeChunk(firstLine: rows.first!.line)
+            for r in rows {
+                var id = r.id
+                id.withUTF8 { chunk.append(lineOffset: UInt32(r.line - rows.first!.line), id: UnsafeRawBufferPointer($0), score: r.score) }
+            }
+            try writer.append(chunk: chunk)
+            at += size
+        }
+        XCTAssertEqual(at >= written.count, true)
+        try store.finishRun(runId, summaryJSON: "{}", rowsScored: 2000, rowsRejected: 0)
+
+        let page = try store.customerPage(CustomerQuery(runId: runId, offset: 0, limit: 2000))
+        XCTAssertEqual(page.rows.map(\.customerId), written.map(\.id))
+        XCTAssertEqual(page.rows.map(\.line), written.map(\.line))
+        XCTAssertEqual(page.rows.map(\.riskLevel), written.map(\.score.riskLevel))
+        XCTAssertEqual(page.rows.map(\.health), written.map { Int($0.score.health) })
+        for i in stride(from: 3, to: 2000, by: 101) {
+            XCTAssertEqual(try store.history(customerId: written[i].id).first?.line, written[i].line)
+        }
+        XCTAssertEqual(writer.newlyHigh, try store.newlyHighRisk(runId: runId, previousRunId: first))
+        XCTAssertFalse(writer.newlyHigh.isEmpty)
+    }
+
+    /// The id hash is stored in every customer index: it must never change.
+    func testTheIdHashIsStable() {
+        XCTAssertNotEqual(CustomerIndex.hash(""), CustomerIndex.hash("a"))
+        XCTAssertEqual(String(CustomerIndex.hash("C00012345"), radix: 16), "89fbd7fe56da0475")
+        XCTAssertEqual(String(CustomerIndex.hash("a-much-longer-customer-identifier@example.com"), radix: 16), "97c6fbc546620a43")
+        XCTAssertNotEqual(CustomerIndex.hash("C00012345"), CustomerIndex.hash("C00012346"))
     }
 
     /// A schema-1 file as the old code wrote it: one row per prediction, predictions.id ranges in runs.
