@@ -14,7 +14,7 @@ public final class RunHistory: @unchecked Sendable {
     /// The last successful run of the same input file name, if any.
     public let previousRun: RunRecord?
     private let writer: PredictionWriter
-    private let queue = WorkQueue<PredictionBlockBuilder>(capacity: 8)
+    private let queue = WorkQueue<PredictionBlockBuilder>(capacity: 16)
     private let done = DispatchSemaphore(value: 0)
     private var writeError: Error?
 

@@ -105,7 +105,9 @@ package struct ByteSource {
         self.offset = offset
     }
 
-    package struct Damaged: Error {}
+    package struct Damaged: Error {
+        package init() {}
+    }
 
     package var isAtEnd: Bool { offset >= bytes.count }
 

@@ -52,8 +52,11 @@ public final class PredictionWriter {
     /// Builders for the scoring threads, sharing the compared run's High ids with this writer.
     public let recording: PredictionRecording
 
-    /// Set by the store (under its lock) when the run is finished or failed.
-    var isClosed = false
+    /// Checkpoints the WAL off this writer's thread while it writes (nil inside a migration).
+    private var checkpointer: WALCheckpointer?
+
+    /// Set by the store (under its lock, through `closeLocked()`) when the run is finished or failed.
+    private(set) var isClosed = false
     /// Set when rows were lost to a failed write: the run can then only fail.
     var isBroken = false
 
@@ -72,6 +75,22 @@ public final class PredictionWriter {
         }
         recording = PredictionRecording(driverNames: driverCount, interventions: interventionCount)
         block = PredictionBlockBuilder(driverNames: driverCount, interventions: interventionCount)
+        if ownTransactions {
+            try store.db.execute("PRAGMA wal_autocheckpoint = 0", "open prediction writer for run \(runId)")
+            checkpointer = WALCheckpointer(path: store.path)
+        }
+    }
+
+    /// Ends the writer: no more rows; checkpoints go back to SQLite's automatic ones. Call with the
+    /// store's lock held.
+    func closeLocked() {
+        guard !isClosed else { return }
+        isClosed = true
+        if let checkpointer {
+            checkpointer.stop()
+            self.checkpointer = nil
+            try? store.db.execute("PRAGMA wal_autocheckpoint = 1000")
+        }
     }
 
     deinit {
@@ -79,6 +98,7 @@ public final class PredictionWriter {
             if !isClosed && !isBroken {
                 try? writeBlockLocked(final: true)
             }
+            closeLocked()
         }
     }
 
@@ -198,7 +218,10 @@ public final class PredictionWriter {
             if transaction { try store.db.execute("BEGIN IMMEDIATE", "write predictions of run \(runId)") }
             if writeBlock { try insertBlockLocked() }
             if writeIndex && !index.isEmpty { try insertIndexLocked(segment: segment) }
-            if transaction { try store.db.execute("COMMIT", "commit predictions of run \(runId)") }
+            if transaction {
+                try store.db.execute("COMMIT", "commit predictions of run \(runId)")
+                checkpointer?.committed()
+            }
         } catch {
             if transaction { try? store.db.execute("ROLLBACK") }
             isBroken = true

@@ -251,23 +251,43 @@ private struct RowFilter {
     }
 
     /// Rows of a block whose ids contain the needle (every row when there is none).
+    /// Works on the front-coded column without materialising the ids: an id whose shared prefix
+    /// holds the previous id's earliest-ending match matches too; otherwise only the window that
+    /// overlaps its new suffix is searched.
     func idMatches(_ ids: UnsafeRawBufferPointer, rowCount n: Int) throws -> [Bool]? {
         guard !needle.isEmpty else { return nil }
-        let (bytes, starts) = try DecodedBlock.ids(ids, rowCount: n)
+        let m = needle.count
         var out = [Bool](repeating: false, count: n)
-        bytes.withUnsafeBytes { hay in
-            needle.withUnsafeBytes { pin in
-                var from = 0
-                var row = 0
-                while from < hay.count, let at = find(pin, in: hay, from: from) {
-                    while starts[row + 1] <= at { row += 1 }
-                    if at + pin.count <= starts[row + 1] {
-                        out[row] = true
-                        from = starts[row + 1]  // this row matched: go on with the next
-                    } else {
-                        from = at + 1  // the hit straddles two ids
-                    }
+        var capacity = 256
+        var current = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { current.deallocate() }
+        var length = 0
+        var previousEnd = Int.max  // end of the previous id's earliest-ending match, or none
+        var s = ByteSource(ids)
+        try needle.withUnsafeBytes { pin in
+            for i in 0..<n {
+                let shared = Int(try s.varint())
+                let suffix = Int(try s.varint())
+                guard shared <= length else { throw ByteSource.Damaged() }
+                let tail = try s.take(suffix)
+                if shared + suffix > capacity {
+                    capacity = 2 * (shared + suffix)
+                    let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+                    bigger.update(from: current, count: shared)
+                    current.deallocate()
+                    current = bigger
                 }
+                if suffix > 0 { memcpy(current + shared, tail.baseAddress!, suffix) }
+                length = shared + suffix
+                var end = Int.max
+                if previousEnd <= shared {
+                    end = previousEnd
+                } else {
+                    let window = UnsafeRawBufferPointer(start: current, count: length)
+                    if let at = find(pin, in: window, from: max(0, shared - m + 1)) { end = at + m }
+                }
+                out[i] = end != Int.max
+                previousEnd = end
             }
         }
         return out

@@ -165,7 +165,7 @@ public final class RunStore: @unchecked Sendable {
             let operation = "finish run \(id)"
             let ownWriter = writer.flatMap { $0.runId == id && !$0.isClosed ? $0 : nil }
             if let w = ownWriter, w.isBroken {
-                w.isClosed = true
+                w.closeLocked()
                 throw StoreError(operation: operation, message: "an earlier write of its predictions failed; fail the run instead",
                                  path: path)
             }
@@ -191,10 +191,10 @@ public final class RunStore: @unchecked Sendable {
                 // Nothing of the last block nor the status change is kept; the run stays `running`
                 // and the caller is expected to fail it.
                 try? db.execute("ROLLBACK")
-                ownWriter?.isClosed = true
+                ownWriter?.closeLocked()
                 throw error
             }
-            ownWriter?.isClosed = true
+            ownWriter?.closeLocked()
         }
     }
 
@@ -214,7 +214,7 @@ public final class RunStore: @unchecked Sendable {
             let operation = "fail run \(id)"
             if let w = writer, w.runId == id, !w.isClosed {
                 w.discardPendingLocked()
-                w.isClosed = true
+                w.closeLocked()
             }
             let s = try db.prepare("""
                 UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ? AND status = 'running'

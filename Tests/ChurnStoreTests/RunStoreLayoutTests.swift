@@ -239,6 +239,18 @@ final class RunStoreLayoutTests: XCTestCase {
         XCTAssertFalse(writer.newlyHigh.isEmpty)
     }
 
+    func testIdSearchFindsMatchesInSharedPrefixesAndAcrossThem() throws {
+        let store = try RunStore(path: dbPath)
+        let ids = ["abcab", "abcabc", "abcabd", "abd", "xabc", "xabd", "abcx", "abcx", "", "bcab", "ab", "abc"]
+        var template = rows(ids.count, seed: 11)
+        for i in ids.indices { template[i].id = ids[i] }
+        let (runId, _) = try self.store(store, template, blockRows: 5)
+        for needle in ["abc", "bca", "cab", "bcx", "abd", "x", "ab", "c", "abcabc", "zz"] {
+            let page = try store.customerPage(CustomerQuery(runId: runId, idContains: needle, offset: 0, limit: 100))
+            XCTAssertEqual(page.rows.map(\.customerId), ids.filter { $0.contains(needle) }, needle)
+        }
+    }
+
     /// The id hash is stored in every customer index: it must never change.
     func testTheIdHashIsStable() {
         XCTAssertNotEqual(CustomerIndex.hash(""), CustomerIndex.hash("a"))
