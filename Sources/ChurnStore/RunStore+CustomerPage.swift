@@ -176,6 +176,8 @@ extension RunStore {
     /// a histogram small enough to stay in cache, and fine enough (1/256 near 1) that the page's
     /// range holds few rows beyond the page.
     private static let keyShift: UInt32 = 16
+    /// Rows an id search keeps from its one pass before falling back to two.
+    nonisolated(unsafe) static var keptLimit = 1 << 20
 
     private func probabilityPageLocked(_ query: CustomerQuery, filter: RowFilter) throws -> ([(block: Int, row: Int)], Int) {
         let descending = query.sort == .probabilityDescending
@@ -185,45 +187,59 @@ extension RunStore {
             let k = bits & 0x8000_0000 != 0 ? 0 : Int(bits >> Self.keyShift)
             return descending ? keyCount - 1 - k : k
         }
-        // Pass 1: how many matching rows per key (and, with an id search, which rows match it).
+        // Pass 1: how many matching rows per key. An id search usually keeps few rows: those are
+        // kept outright (up to `keptLimit`), and the second pass is not needed.
         var histogram = [Int32](repeating: 0, count: keyCount)
         var idMatches: [Int: [Bool]] = [:]
+        var kept: [(bits: UInt32, block: Int, row: Int)]? = filter.needle.isEmpty ? nil : []
         try scanLocked(runId: query.runId, filter: filter) { block, scores, levels, matches in
             if let matches { idMatches[block] = matches }
             histogram.withUnsafeMutableBufferPointer { hist in
                 for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
                     let bits = UInt32(littleEndian: scores.loadUnaligned(fromByteOffset: 4 * row, as: UInt32.self))
                     hist[sortKey(bits)] += 1
+                    if kept != nil {
+                        kept!.append((bits, block, row))
+                        if kept!.count > Self.keptLimit {
+                            // Too many to keep: remember the matches and make a second pass.
+                            kept = nil
+                        }
+                    }
                 }
             }
         }
         let total = histogram.reduce(0) { $0 + Int($1) }
         guard query.limit > 0, query.offset < total else { return ([], total) }
-        // The keys holding ranks offset ..< offset + limit, and how many rows come before them.
-        let last = min(total, query.offset + query.limit) - 1
+        var range: [(bits: UInt32, block: Int, row: Int)]
         var before = 0
-        var k = 0
-        while before + Int(histogram[k]) <= query.offset {
-            before += Int(histogram[k])
-            k += 1
-        }
-        let firstKey = k
-        var upTo = before
-        while upTo + Int(histogram[k]) <= last {
-            upTo += Int(histogram[k])
-            k += 1
-        }
-        let lastKey = k
-        // Pass 2: the rows in that key range, sorted exactly; ids are not decoded again.
-        var range: [(bits: UInt32, block: Int, row: Int)] = []
-        var plain = filter
-        plain.needle = []
-        try scanLocked(runId: query.runId, filter: plain) { block, scores, levels, _ in
-            let matches = filter.needle.isEmpty ? nil : idMatches[block]
-            for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
-                let bits = UInt32(littleEndian: scores.loadUnaligned(fromByteOffset: 4 * row, as: UInt32.self))
-                let key = sortKey(bits)
-                if key >= firstKey && key <= lastKey { range.append((bits, block, row)) }
+        if let kept {
+            range = kept
+        } else {
+            // The keys holding ranks offset ..< offset + limit, and how many rows come before them.
+            let last = min(total, query.offset + query.limit) - 1
+            var k = 0
+            while before + Int(histogram[k]) <= query.offset {
+                before += Int(histogram[k])
+                k += 1
+            }
+            let firstKey = k
+            var upTo = before
+            while upTo + Int(histogram[k]) <= last {
+                upTo += Int(histogram[k])
+                k += 1
+            }
+            let lastKey = k
+            // Pass 2: the rows in that key range, sorted exactly; ids are not decoded again.
+            range = []
+            var plain = filter
+            plain.needle = []
+            try scanLocked(runId: query.runId, filter: plain) { block, scores, levels, _ in
+                let matches = filter.needle.isEmpty ? nil : idMatches[block]
+                for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
+                    let bits = UInt32(littleEndian: scores.loadUnaligned(fromByteOffset: 4 * row, as: UInt32.self))
+                    let key = sortKey(bits)
+                    if key >= firstKey && key <= lastKey { range.append((bits, block, row)) }
+                }
             }
         }
         range.sort { a, b in

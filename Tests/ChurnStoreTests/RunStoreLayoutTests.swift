@@ -175,11 +175,16 @@ final class RunStoreLayoutTests: XCTestCase {
             CustomerQuery(runId: runId, idContains: "nobody", offset: 0, limit: 5),
             CustomerQuery(runId: runId, levels: [], offset: 0, limit: 5),
         ]
-        for q in queries {
-            let page = try store.customerPage(q)
-            let want = expected(q)
-            XCTAssertEqual(page.rows.map(\.customerId), want.ids, "\(q)")
-            XCTAssertEqual(page.totalMatching, want.total, "\(q)")
+        for keptLimit in [1 << 20, 7] {  // an id search in one pass, and in two when it keeps too many rows
+            let saved = RunStore.keptLimit
+            RunStore.keptLimit = keptLimit
+            defer { RunStore.keptLimit = saved }
+            for q in queries {
+                let page = try store.customerPage(q)
+                let want = expected(q)
+                XCTAssertEqual(page.rows.map(\.customerId), want.ids, "\(q)")
+                XCTAssertEqual(page.totalMatching, want.total, "\(q)")
+            }
         }
         XCTAssertEqual(try store.predictions(runId: runId, level: .high, limit: 3, offset: 1).map(\.customerId),
                        expected(CustomerQuery(runId: runId, levels: [.high], offset: 1, limit: 3)).ids)
