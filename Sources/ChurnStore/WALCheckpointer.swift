@@ -7,7 +7,7 @@ import Foundation
 /// checkpoints off while this runs and calls `committed()` after each commit.
 final class WALCheckpointer: @unchecked Sendable {
     /// Commits between two checkpoints.
-    static let commitsPerCheckpoint = 4
+    static let commitsPerCheckpoint = 16
 
     private let condition = NSCondition()
     private var pending = 0
