@@ -1,5 +1,6 @@
 import ChurnCore
 import ChurnEngine
+import ChurnHistoryFormat
 import ChurnIO
 import ChurnTransport
 import ChurnWire
@@ -20,11 +21,12 @@ public final class ClusterScorer {
         public var heartbeatTimeout: Duration
         public var poisonThreshold: Int
         public var allDownGrace: Duration
-        public var recordRows: Bool
+        /// Encode the results for the history store (`RunHistory.recording`); nil for no history.
+        public var recording: PredictionRecording?
 
         public init(endpoints: [WorkerEndpoint], secret: [UInt8]?, rankBy: RankBy, topLimit: Int,
                     maxOutstandingShards: Int = 32, heartbeatTimeout: Duration = .seconds(5), poisonThreshold: Int = 3,
-                    allDownGrace: Duration = .seconds(10), recordRows: Bool = false) {
+                    allDownGrace: Duration = .seconds(10), recording: PredictionRecording? = nil) {
             self.endpoints = endpoints
             self.secret = secret
             self.rankBy = rankBy
@@ -33,7 +35,7 @@ public final class ClusterScorer {
             self.heartbeatTimeout = heartbeatTimeout
             self.poisonThreshold = poisonThreshold
             self.allDownGrace = allDownGrace
-            self.recordRows = recordRows
+            self.recording = recording
         }
     }
 
@@ -100,12 +102,12 @@ public final class ClusterScorer {
 
         // Writer: results in input order → CSV and records, merged aggregate.
         let names = ResultCSVFormatter.NameTable(model: model)
-        let recordRows = options.recordRows
+        let recording = options.recording
         let writer = Thread {
             defer { state.finished.signal() }
             do {
                 while let shard = try completed.take() {
-                    let chunk = try Self.format(shard, names: names, recordRows: recordRows, topLimit: self.options.topLimit)
+                    let chunk = try Self.format(shard, names: names, recording: recording, topLimit: self.options.topLimit)
                     try consume(chunk)
                     state.total.merge(chunk.aggregate)
                     credits.release()
@@ -141,21 +143,22 @@ public final class ClusterScorer {
     }
 
     /// Turns a worker's binary rows into results CSV (and history records).
-    static func format(_ shard: CompletedShard, names: ResultCSVFormatter.NameTable, recordRows: Bool, topLimit: Int) throws -> ScoredChunk {
+    static func format(_ shard: CompletedShard, names: ResultCSVFormatter.NameTable, recording: PredictionRecording?,
+                       topLimit: Int) throws -> ScoredChunk {
+        let history = recording?.makeChunk(firstLine: shard.firstLine)
         guard let result = shard.result else {
             var aggregate = ScoreAggregate(topLimit: topLimit)
             if let poison = shard.poison { aggregate.reject(poison, rows: max(1, shard.lineCount)) }
             return ScoredChunk(index: shard.index, firstLine: shard.firstLine, csv: ByteWriter(capacity: 64).finish(),
-                               aggregate: aggregate, records: recordRows ? RowRecords() : nil)
+                               aggregate: aggregate, history: history)
         }
         var formatter = ResultCSVFormatter(names: names, capacity: result.rows.count * 2 + 4096)
-        var records = RowRecords()
         try result.forEachRow { row in
             formatter.append(lineOffset: row.lineOffset, id: row.id, score: row.score)
-            if recordRows { records.append(lineOffset: row.lineOffset, id: row.id, score: row.score) }
+            history?.append(lineOffset: row.lineOffset, id: row.id, score: row.score)
         }
         return ScoredChunk(index: shard.index, firstLine: shard.firstLine, csv: formatter.finish(), aggregate: result.aggregate,
-                           records: recordRows ? records : nil)
+                           history: history)
     }
 }
 

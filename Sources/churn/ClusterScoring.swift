@@ -53,7 +53,7 @@ struct ClusterScoring {
         let secret = try secretPath.map { try SecretFile.read(path: $0) }
 
         let scorer = ClusterScorer(model: compiled, modelBytes: loaded.bytes, modelHash: loaded.sha256, options: .init(
-            endpoints: endpoints, secret: secret, rankBy: command.rankBy, topLimit: command.top, recordRows: history != nil),
+            endpoints: endpoints, secret: secret, rankBy: command.rankBy, topLimit: command.top, recording: history?.recording),
             logger: logger)
         let (aggregate, inputBytes) = try ResultsWriting.run(command, output: output, model: compiled, history: history, progressUnit: "workers") {
             try scorer.run(reader: $0, consume: $1, progress: $2)

@@ -25,7 +25,7 @@ enum ResultsWriting {
         progress.unit = progressUnit
         let aggregate = try engine(reader, { chunk in
             try output.write(chunk.csv)
-            if let records = chunk.records { try history?.record(records, firstLine: chunk.firstLine) }
+            if let rows = chunk.history { try history?.record(rows) }
         }, { progress.update($0) })
         progress.finish()
         return (aggregate, reader.fileSize)

@@ -133,7 +133,7 @@ struct ScoreCommand: ParsableCommand {
 
     private func runInProcess(_ compiled: CompiledModel, output: OutputFile, history: RunHistory?) throws -> ScoringOutcome {
         let scorer = LocalScorer(model: compiled, rankBy: rankBy, topLimit: top, threads: threads)
-        scorer.recordRows = history != nil
+        scorer.recording = history?.recording
         let (aggregate, inputBytes) = try ResultsWriting.run(self, output: output, model: compiled, history: history, progressUnit: "threads") {
             try scorer.run(reader: $0, consume: $1, progress: $2)
         }
