@@ -227,7 +227,7 @@ public final class PredictionRecording: @unchecked Sendable {
     package func recycle(_ b: PredictionBlockBuilder) {
         b.reset()
         lock.lock()
-        if pool.count < 64 { pool.append(b) }
+        if pool.count < 96 { pool.append(b) }
         lock.unlock()
     }
 }
