@@ -37,6 +37,8 @@ final class ClusterTests: XCTestCase {
             let process = Process()
             process.executableURL = ChurnBinary.url
             process.arguments = args
+            // Never the user's own history file (as `ChurnBinary.run` does).
+            process.environment = ProcessInfo.processInfo.environment.merging(["CHURN_DB": ChurnBinary.historyPath]) { $1 }
             let errPipe = Pipe(), outPipe = Pipe()
             process.standardError = errPipe
             process.standardOutput = outPipe
