@@ -38,10 +38,17 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "File holding the cluster's shared secret.") var secretFile: String?
     @Option(help: "Coordinator log level (trace … critical).") var logLevel: String = "warning"
     @Flag(help: "No progress output.") var quiet = false
+    @Option(help: "Company name used in the report's e-mail drafts (default: the policy file's email.company; none: no company named).")
+    var company: String?
+    @Option(help: "Person who signs the report's e-mail drafts (default: the policy file's email.sender).") var sender: String?
 
     func run() throws {
         try runReportingErrors {
             guard top >= 0 else { throw CLIError("--top must be 0 or more") }
+            // Said in the flag's own words here; an unreadable model is reported by the service.
+            if rankBy == .revenue, let loaded = try? ModelFile.load(path: model, policyPath: policy), loaded.model.revenueColumn == nil {
+                throw CLIError("--rank-by revenue needs a revenue column, and \(model) has none (train with --revenue COL)")
+            }
             MemoryTuning.reuseLargeBuffers()
             Interruption.install()
             let pool = try makePool()
@@ -53,7 +60,7 @@ struct ScoreCommand: ParsableCommand {
                 engine: pool.map { .pool($0) } ?? .inProcess(threads: threads),
                 outputs: .init(results: out, report: report, summaryJSON: summaryJson),
                 history: .init(enabled: !noHistory, databasePath: db),
-                rankBy: rankBy, top: top, sheet: sheet, chunkBytes: shardBytes))
+                rankBy: rankBy, top: top, sheet: sheet, chunkBytes: shardBytes, emailCompany: company, emailSender: sender))
             // On SIGINT/SIGTERM: cancel (the results file goes, the history run is marked failed),
             // wait for the job to wind down, then stop the local workers.
             let cleanup = Interruption.onInterrupt {
