@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "ChurnTransportTests", dependencies: ["ChurnTransport"]),
         .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnCore", "CSQLite"]),
         .testTarget(name: "ChurnReportTests", dependencies: ["ChurnReport", "ChurnCore"]),
-        .testTarget(name: "ChurnCoordinatorTests", dependencies: ["ChurnCoordinator"]),
+        .testTarget(name: "ChurnCoordinatorTests", dependencies: ["ChurnCoordinator", "ChurnWire", "ChurnIO"]),
         .testTarget(name: "ChurnServiceTests", dependencies: [
             "ChurnService", "ChurnTesting", "ChurnCoordinator", "ChurnEngine", "ChurnCore",
             .product(name: "Logging", package: "swift-log"),
