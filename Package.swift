@@ -86,6 +86,5 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire"]),
-    ],
-    swiftLanguageModes: [.v5]
+    ]
 )

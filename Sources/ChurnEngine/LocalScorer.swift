@@ -68,15 +68,14 @@ public final class LocalScorer {
         let scorers = DispatchGroup()
         for _ in 0..<threads {
             scorers.enter()
-            let thread = Thread { [model, rankBy, topLimit, recordRows] in
+            // Each scoring thread owns its ShardScorer; chunks come and go through locked queues.
+            HandOffThread.start(name: "churn-scorer", stackSize: 1 << 20) { [model, rankBy, topLimit, recordRows] in
                 defer { scorers.leave() }
                 let scorer = ShardScorer(model: model, binding: binding, rankBy: rankBy, topLimit: topLimit)
                 while let chunk = work.pop() {
                     done.put(chunk.index, Self.score(chunk, scorer: scorer, names: names, recordRows: recordRows))
                 }
             }
-            thread.stackSize = 1 << 20
-            thread.start()
         }
         let threads = self.threads
         return try OrderedRun(reader: reader, maxInFlight: threads * 2 + 2, topLimit: topLimit, results: done).run(
@@ -112,7 +111,7 @@ public final class LocalScorer {
 
 /// A scoring run's running total (owned by its writer thread) and its first error (set and read
 /// from any thread).
-public final class RunOutcome: @unchecked Sendable {
+public final class RunOutcome: @unchecked Sendable {  // `firstError` guarded by `lock`; `total` owned by the writer thread, read after `finished`
     public var total: ScoreAggregate
     public let finished = DispatchSemaphore(value: 0)
     private let lock = NSLock()

@@ -39,7 +39,9 @@ public struct OrderedRun<Outcome> {
         let credits = Credits(maxInFlight)
         let started = Date()
         let (reader, results) = (self.reader, self.results)
-        let writer = Thread {
+        // The writer owns `finish`, `consume`, `progress` and `state.total`; `state`'s error and
+        // `credits` are locked; `reader.bytesRead` is read as a progress hint only.
+        HandOffThread.start(name: "churn-results-writer") {
             defer { state.finished.signal() }
             do {
                 while let outcome = try results.take() {
@@ -57,8 +59,6 @@ public struct OrderedRun<Outcome> {
                 writerFailed(error)
             }
         }
-        writer.name = "churn-results-writer"
-        writer.start()
 
         var submitted = 0
         var readError: Error?
