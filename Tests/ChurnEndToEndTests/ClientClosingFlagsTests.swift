@@ -8,7 +8,7 @@ import XCTest
 final class ClientClosingFlagsTests: XCTestCase {
     /// Accepts one connection, answers HELLO with `helloOK` and STATS_REQUEST with STATS, and
     /// records every frame the client sends until it closes.
-    private final class FakeWorker {
+    private final class FakeWorker: @unchecked Sendable {  // `frames` written by the accept thread, read after `done` is signalled
         let port: Int
         private let listener: Int32
         private var frames: [Frame] = []
@@ -70,7 +70,7 @@ final class ClientClosingFlagsTests: XCTestCase {
     }
 
     func testGoodbyeAtTheEndCarriesEndOfStream() throws {
-        let worker = try FakeWorker(version: 1)
+        let worker = try FakeWorker(version: 2)  // the version clients speak since the advice change
         let r = try ChurnBinary.run(["cluster", "status", "--workers", "127.0.0.1:\(worker.port)"], timeout: 30)
         XCTAssertEqual(r.status, 0, r.stderr)
         let last = worker.received().last
