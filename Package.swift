@@ -60,9 +60,19 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        // The scoring service: jobs (input + model + engine + options → results, history, summary,
+        // report) with events, cancellation and outcomes; what the CLI and the dashboard sit on.
+        .target(name: "ChurnService", dependencies: [
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnCoordinator", "ChurnReport",
+        ]),
+        // Test helper: real workers inside the test process on loopback, models and data for tests.
+        .target(name: "ChurnTesting", dependencies: [
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The CLI: a thin shell over the libraries.
         .executableTarget(name: "churn", dependencies: [
-            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator", "ChurnStore", "ChurnReport", "ChurnTransport",
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator", "ChurnStore", "ChurnService", "ChurnTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -79,7 +89,11 @@ let package = Package(
         .testTarget(name: "ChurnTransportTests", dependencies: ["ChurnTransport"]),
         .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnCore", "CSQLite", "ChurnHistoryFormat"]),
         .testTarget(name: "ChurnReportTests", dependencies: ["ChurnReport", "ChurnCore"]),
+        .testTarget(name: "ChurnCoordinatorTests", dependencies: ["ChurnCoordinator", "ChurnWire", "ChurnIO"]),
+        .testTarget(name: "ChurnServiceTests", dependencies: [
+            "ChurnService", "ChurnTesting", "ChurnCoordinator", "ChurnEngine", "ChurnCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire", "ChurnCore"]),
-    ],
-    swiftLanguageModes: [.v5]
+    ]
 )
