@@ -1,6 +1,6 @@
 /// The report's inline stylesheet: system fonts, no external resources, readable in print.
-enum ReportStylesheet {
-    static let css = """
+public enum ReportStylesheet {
+    public static let css = """
         :root { --ink: #1d2430; --muted: #5d6778; --line: #e3e7ee; --bg: #f4f6f9; --card: #ffffff;
                 --accent: #1f4e79; --high: #c0392b; --medium: #e39b17; --low: #2c7f4f; }
         * { box-sizing: border-box; }
