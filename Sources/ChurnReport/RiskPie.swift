@@ -62,7 +62,8 @@ public enum RiskPie {
         var s = "<ul class=\"legend\">"
         for (k, level) in levels.enumerated() {
             let count = counts[Int(level.rawValue)]
-            s += "<li><span class=\"swatch\" style=\"background:\(color(level))\"></span>"
+            // A class, not a style attribute: the dashboard's Content-Security-Policy allows no inline styles.
+            s += "<li><span class=\"swatch \(level.name.lowercased())\"></span>"
             s += "<span class=\"legend-name\">\(level.name)</span>"
             s += "<span class=\"legend-count\">\(ReportFormat.integer(count))</span>"
             s += "<span class=\"legend-pct\">\(String(format: "%.1f", shown[k]))%</span></li>"

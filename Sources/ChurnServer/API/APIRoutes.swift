@@ -132,7 +132,7 @@ struct APIRoutes {
             try? FileManager.default.removeItem(atPath: (received.file.path as NSString).deletingLastPathComponent)
             throw error
         }
-        dashboard.metrics.jobStarted(uploadBytes: received.file.bytes)
+        dashboard.metrics.uploaded(bytes: received.file.bytes)
         var headers: HTTPFields = [.contentType: "application/json"]
         headers[.location] = "/api/v1/runs/\(id)"
         return Response(status: .accepted, headers: headers,

@@ -5,7 +5,7 @@ import Foundation
 enum Sparkline {
     static func svg(_ values: [Double], labels: [String], width: Double = 260, height: Double = 70, maxValue: Double? = nil) -> String {
         let pad = 6.0
-        let top = maxValue ?? max(values.max() ?? 1, 1)
+        let top = maxValue ?? max(values.max() ?? 1, 1) * 1.15
         let lowest = maxValue == nil ? min(values.min() ?? 0, 0) : 0
         let span = max(top - lowest, 1e-9)
         func x(_ i: Int) -> Double { values.count <= 1 ? width / 2 : pad + (width - 2 * pad) * Double(i) / Double(values.count - 1) }
@@ -22,8 +22,8 @@ enum Sparkline {
         return s + "</svg>"
     }
 
-    static func card(_ title: String, _ values: [Double], labels: [String]) -> String {
-        "<div class=\"trend\"><div class=\"trend-title\">\(HTML.escape(title))</div><div class=\"trend-value\">\(values.last.map(value) ?? "–")</div>"
+    static func card(_ title: String, _ values: [Double], labels: [String], format: (Double) -> String = value) -> String {
+        "<div class=\"trend\"><div class=\"trend-title\">\(HTML.escape(title))</div><div class=\"trend-value\">\(values.last.map(format) ?? "–")</div>"
             + svg(values, labels: labels) + "</div>"
     }
 

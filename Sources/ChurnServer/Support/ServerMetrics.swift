@@ -16,9 +16,6 @@ final class ServerMetrics: @unchecked Sendable {
     private struct State {
         var requests: [String: UInt64] = [:]
         var latency: [String: Histogram] = [:]
-        var jobsStarted: UInt64 = 0
-        var jobsFinished: [String: UInt64] = [:]
-        var rowsScored: UInt64 = 0
         var uploadBytes: UInt64 = 0
     }
 
@@ -37,18 +34,12 @@ final class ServerMetrics: @unchecked Sendable {
         }
     }
 
-    func jobStarted(uploadBytes: Int64) {
-        state.withLockedValue { $0.jobsStarted += 1; $0.uploadBytes += UInt64(max(0, uploadBytes)) }
+    func uploaded(bytes: Int64) {
+        state.withLockedValue { $0.uploadBytes += UInt64(max(0, bytes)) }
     }
 
-    func jobFinished(status: LiveStatus, rows: UInt64) {
-        state.withLockedValue { s in
-            s.jobsFinished[status.rawValue, default: 0] += 1
-            s.rowsScored += rows
-        }
-    }
-
-    /// The exposition, with the gauges that are read at scrape time from the service.
+    /// The exposition. Job counts come from the service's list of the jobs this process started
+    /// (kept for the process's life, so they only grow); gauges are read at scrape time.
     func render(jobs: [LiveRun], pool: PoolSnapshot) -> String {
         let s = state.withLockedValue { $0 }
         var out = ""
@@ -56,16 +47,16 @@ final class ServerMetrics: @unchecked Sendable {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         }
         header("churn_jobs_started_total", "counter", "Scoring jobs started through the server.")
-        out += "churn_jobs_started_total \(s.jobsStarted)\n"
+        out += "churn_jobs_started_total \(jobs.count)\n"
         header("churn_jobs_finished_total", "counter", "Scoring jobs finished, by final status.")
-        for status in ["succeeded", "failed", "cancelled"] {
-            out += "churn_jobs_finished_total{status=\"\(status)\"} \(s.jobsFinished[status] ?? 0)\n"
+        for status in [LiveStatus.succeeded, .failed, .cancelled] {
+            out += "churn_jobs_finished_total{status=\"\(status.rawValue)\"} \(jobs.filter { $0.status == status }.count)\n"
         }
         let running = jobs.filter { $0.status == .running }
         header("churn_jobs_running", "gauge", "Scoring jobs running now.")
         out += "churn_jobs_running \(running.count)\n"
-        header("churn_rows_scored_total", "counter", "Rows scored by finished jobs.")
-        out += "churn_rows_scored_total \(s.rowsScored)\n"
+        header("churn_rows_scored_total", "counter", "Rows scored by succeeded jobs.")
+        out += "churn_rows_scored_total \(jobs.filter { $0.status == .succeeded }.reduce(UInt64(0)) { $0 + $1.rowsScored })\n"
         header("churn_rows_per_second", "gauge", "Rows per second of the running jobs together (0 when idle).")
         out += "churn_rows_per_second \(Self.number(running.reduce(0) { $0 + $1.rowsPerSecond }))\n"
         header("churn_upload_bytes_total", "counter", "Bytes of uploads accepted.")
