@@ -20,7 +20,8 @@ public struct RunSummary: Codable, Sendable {
     public var unseenCategories: UInt64
     public var healthHistogram: [HealthBin]
     public var riskDistribution: RiskDistribution
-    public var revenue: Revenue
+    /// Absent when the model has no revenue column: no money figures are made up.
+    public var revenue: Revenue?
     public var top: [RankedCustomer]
     public var rejected: [RejectedRow]
     /// Customers at High risk now who were not in the previous run of the same input (with --db).
@@ -43,7 +44,7 @@ public struct RunSummary: Codable, Sendable {
 
     /// Revenue totals, in the input's currency.
     public struct Revenue: Codable, Sendable {
-        public var column: String?
+        public var column: String
         public var total: Double
         public var atHighRisk: Double
         public var expectedLoss: Double
@@ -69,8 +70,10 @@ public struct RunSummary: Codable, Sendable {
             HealthBin(from: $0.offset * 10, to: $0.offset == ScoreAggregate.healthBins - 1 ? 100 : $0.offset * 10 + 9, count: $0.element)
         }
         riskDistribution = RiskDistribution(low: a.riskCounts[0], medium: a.riskCounts[1], high: a.riskCounts[2])
-        revenue = Revenue(column: revenueColumn, total: Double(a.revenueCents) / 100,
-                          atHighRisk: Double(a.highRiskRevenueCents) / 100, expectedLoss: Double(a.expectedLossCents) / 100)
+        revenue = revenueColumn.map {
+            Revenue(column: $0, total: Double(a.revenueCents) / 100,
+                    atHighRisk: Double(a.highRiskRevenueCents) / 100, expectedLoss: Double(a.expectedLossCents) / 100)
+        }
         top = a.top
         rejected = a.rejected
     }

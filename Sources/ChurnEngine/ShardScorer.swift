@@ -161,9 +161,9 @@ public final class ShardScorer {
         let id = binding.idField.map { scanner.string($0) } ?? String(line)
         let email = binding.emailField.map { scanner.string($0) } ?? ""
         return RankedCustomer(
-            line: line, id: id, email: email, revenue: revenue.isFinite ? revenue : 0, probability: s.probability,
+            line: line, id: id, email: email, revenue: revenue.isFinite ? revenue : nil, probability: s.probability,
             riskScore: Int(s.riskScore), riskLevel: s.riskLevel.name, health: Int(s.health),
-            drivers: s.driverList.map { DriverImpact(name: model.driverNames[Int($0.index)], impact: Double($0.impact)) },
+            drivers: s.driverList.map { model.driverDetail($0.index, impact: $0.impact, numeric: numeric) },
             intervention: model.actions[Int(s.intervention)], rankKey: key)
     }
 }

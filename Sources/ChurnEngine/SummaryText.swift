@@ -27,21 +27,21 @@ public enum SummaryText {
             out += "  \(name.padding(toLength: 7, withPad: " ", startingAt: 0)) \(bar(count, of: total, width: 40)) \(String(format: "%5.1f%%", share))  \(grouped(count))\n"
         }
 
-        if let column = s.revenue.column {
-            out += "\nRevenue (\(column)): total \(money(s.revenue.total)), at High risk \(money(s.revenue.atHighRisk)), expected loss \(money(s.revenue.expectedLoss))\n"
+        if let r = s.revenue {
+            out += "\nRevenue (\(r.column)): total \(money(r.total)), at High risk \(money(r.atHighRisk)), expected loss \(money(r.expectedLoss))\n"
         }
 
         if !s.top.isEmpty {
             let ranking = ["combined": "combined risk & health", "risk": "churn probability", "revenue": "expected revenue lost"][s.rankBy] ?? s.rankBy
             out += "\nTop \(s.top.count) riskiest customers (by \(ranking))\n"
-            out += "  #   customer         churn  risk    health  drivers (log-odds impact)                          intervention\n"
+            out += "  #   customer         churn  risk    health  drivers (customer's value, typical value, churn odds)  intervention\n"
             for (i, c) in s.top.enumerated() {
                 let rank = String(i + 1).padding(toLength: 3, withPad: " ", startingAt: 0)
                 let id = (c.id.count > 16 ? String(c.id.prefix(15)) + "…" : c.id).padding(toLength: 16, withPad: " ", startingAt: 0)
                 let prob = String(format: "%5.1f%%", 100 * c.probability)
                 let level = c.riskLevel.padding(toLength: 6, withPad: " ", startingAt: 0)
                 let health = String(c.health).padding(toLength: 6, withPad: " ", startingAt: 0)
-                let drivers = c.drivers.map { "\($0.name) +\(String(format: "%.2f", $0.impact))" }.joined(separator: ", ")
+                let drivers = c.drivers.map(driverText).joined(separator: "; ")
                 let isNew = s.newlyHighRisk?.contains(c.id) == true ? " [NEW High]" : ""
                 out += "  \(rank) \(id) \(prob)  \(level)  \(health)  \(drivers.padding(toLength: max(50, drivers.count), withPad: " ", startingAt: 0))  \(c.intervention)\(isNew)\n"
             }
@@ -58,6 +58,16 @@ public enum SummaryText {
         }
         out += "\nResults: \(s.output)\n"
         return out
+    }
+
+    /// "MonthlyCharges low: 25.2, typical 70.35, odds ×2.2"; "Contract=Month-to-month, odds ×1.9".
+    public static func driverText(_ d: DriverImpact) -> String {
+        var text = d.name
+        if d.direction != .is, let value = d.value {
+            text += ": \(value)"
+            if let typical = d.typical { text += ", typical \(typical)" }
+        }
+        return text + ", odds " + DriverImpact.oddsFactor(d.impact)
     }
 
     static func bar(_ value: UInt64, of maximum: UInt64, width: Int) -> String {

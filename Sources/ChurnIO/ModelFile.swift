@@ -10,6 +10,14 @@ public enum ModelFile {
         public var bytes: [UInt8]
         public var sha256: [UInt8]
         public var hashHex: String { sha256.map { String(format: "%02x", $0) }.joined() }
+        /// The policy file's e-mail settings, when it has any.
+        public var email: EmailSettings?
+    }
+
+    /// Who signs the drafted retention e-mails: `{"company": "Acme Telecom", "sender": "Dana Reyes"}`.
+    public struct EmailSettings: Codable, Sendable, Equatable {
+        public var company: String?
+        public var sender: String?
     }
 
     /// Overrides of a model's policies: the health scorecard, intervention rules and risk thresholds.
@@ -17,7 +25,9 @@ public enum ModelFile {
     public struct Policy: Codable, Sendable {
         public var health: HealthScorecard?
         public var interventions: InterventionRules?
-        public var thresholds: RiskThresholds?
+        /// Cut points to replace; absent fields keep the model's.
+        public var thresholds: RiskThresholds.Partial?
+        public var email: EmailSettings?
     }
 
     /// Loads a model file, applying a policy file's overrides when given.
@@ -32,6 +42,7 @@ public enum ModelFile {
             throw InputError(file: path, "is not a valid churn model file: \(describe(error))")
         }
         var bytes = [UInt8](data)
+        var email: EmailSettings?
         if let policyPath {
             guard let policyData = FileManager.default.contents(atPath: policyPath) else {
                 throw InputError(file: policyPath, "no such policy file")
@@ -44,15 +55,16 @@ public enum ModelFile {
             }
             if let h = policy.health { model.health = h }
             if let i = policy.interventions { model.interventions = i }
-            if let t = policy.thresholds { model.thresholds = t }
-            bytes = try encode(model)
+            if let t = policy.thresholds { model.thresholds = t.filled(from: model.thresholds) }
+            email = policy.email
+            if policy.health != nil || policy.interventions != nil || policy.thresholds != nil { bytes = try encode(model) }
         }
         do {
             _ = try CompiledModel(model)
         } catch {
             throw InputError(file: policyPath ?? path, "\(error)")
         }
-        return Loaded(model: model, bytes: bytes, sha256: Array(SHA256.hash(data: bytes)))
+        return Loaded(model: model, bytes: bytes, sha256: Array(SHA256.hash(data: bytes)), email: email)
     }
 
     /// The model as pretty-printed JSON with sorted keys.

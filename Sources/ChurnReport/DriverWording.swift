@@ -28,15 +28,17 @@ public enum DriverWording {
         return "mild"
     }
 
-    /// The factor by which the driver multiplies the odds of churn: "×2.7".
-    public static func oddsFactor(_ impact: Double) -> String {
-        let f = Foundation.exp(impact)
-        guard f.isFinite else { return "×∞" }
-        return "×" + (f < 10 ? String(format: "%.1f", f) : String(format: "%.0f", f))
+    /// A driver with its direction and values: "Monthly charges low: 25.2 (typical 70.35)",
+    /// "Contract: Month-to-month (typical Month-to-month)".
+    public static func label(_ d: DriverImpact) -> String {
+        guard let value = d.value else { return label(d.name) }
+        let typical = d.typical.map { " (typical \($0))" } ?? ""
+        if d.direction == .is { return label(d.name) + typical }
+        return label(d.name) + ": \(value)" + typical
     }
 
-    /// One sentence: "Open tickets: strong (churn odds ×2.7)".
+    /// One sentence: "Open tickets high: 6 (typical 1): strong (churn odds ×2.7)".
     public static func sentence(_ d: DriverImpact) -> String {
-        "\(label(d.name)): \(strength(d.impact)) (churn odds \(oddsFactor(d.impact)))"
+        "\(label(d)): \(strength(d.impact)) (churn odds \(DriverImpact.oddsFactor(d.impact)))"
     }
 }

@@ -70,6 +70,7 @@ public enum HTMLReport {
                       : (read > 0 ? "every row was scored" : "no rows read"),
                   a.rowsRejected > 0 ? "warn" : "")
         s += tile("High risk", ReportFormat.integer(high), "\(ReportFormat.percent(share(high, a.rowsScored))) of customers", "high")
+        guard input.hasRevenue else { return s + "</section>\n" }
         s += tile("Total revenue", ReportFormat.money(cents: a.revenueCents, symbol: symbol), "across scored customers")
         s += tile("High-risk revenue", ReportFormat.money(cents: a.highRiskRevenueCents, symbol: symbol),
                   "\(ReportFormat.percent(shareCents(a.highRiskRevenueCents, a.revenueCents))) of revenue", "high")
@@ -132,7 +133,7 @@ public enum HTMLReport {
         s += """
             <table>
             <thead><tr><th class="num">#</th><th>Customer</th><th class="num">Churn prob.</th><th>Risk</th>\
-            <th>Health</th><th>Top drivers</th><th>Suggested action</th><th class="num">Revenue</th></tr></thead>
+            <th>Health</th><th>Top drivers</th><th>Suggested action</th>\(input.hasRevenue ? "<th class=\"num\">Revenue</th>" : "")</tr></thead>
             <tbody>
 
             """
@@ -149,8 +150,10 @@ public enum HTMLReport {
             s += "\(HealthChart.colors[ScoreAggregate.healthBin(UInt8(health))])\"></span></span>\(health)</div></td>"
             s += "<td>" + drivers(c.drivers) + "</td>"
             s += "<td>\(HTML.escape(c.intervention))</td>"
-            s += "<td class=\"num\">\(ReportFormat.money(c.revenue, symbol: symbol))</td></tr>\n"
-            s += "<tr class=\"offer\"><td></td><td colspan=\"7\">\(offer(c, company: input.company))</td></tr>\n"
+            if input.hasRevenue {
+                s += "<td class=\"num\">\(c.revenue.map { ReportFormat.money($0, symbol: symbol) } ?? "")</td>"
+            }
+            s += "</tr>\n<tr class=\"offer\"><td></td><td colspan=\"\(input.hasRevenue ? 7 : 6)\">\(offer(c, input))</td></tr>\n"
         }
         return s + "</tbody>\n</table>\n</section>\n"
     }
@@ -161,15 +164,15 @@ public enum HTMLReport {
         var s = "<ul class=\"drivers\">"
         for d in list.prefix(3) {
             let strength = DriverWording.strength(d.impact)
-            s += "<li>\(HTML.escape(DriverWording.label(d.name))) "
+            s += "<li>\(HTML.escape(DriverWording.label(d))) "
             s += "<span class=\"impact \(strength)\" title=\"adds \(String(format: "%.2f", d.impact)) to the log-odds of churn\">"
-            s += "\(strength) · odds \(DriverWording.oddsFactor(d.impact))</span></li>"
+            s += "\(strength) · odds \(DriverImpact.oddsFactor(d.impact))</span></li>"
         }
         return s + "</ul>"
     }
 
-    static func offer(_ c: RankedCustomer, company: String) -> String {
-        let draft = RetentionOffer.draft(for: c, company: company)
+    static func offer(_ c: RankedCustomer, _ input: ReportInput) -> String {
+        let draft = RetentionOffer.draft(for: c, sender: input.sender, audience: input.audience)
         var s = "<details><summary>Retention e-mail draft: \(HTML.escape(draft.subject))</summary><div class=\"mail\">"
         if c.email.isEmpty {
             s += "<div class=\"hdr\">To: <b>no e-mail address on file</b></div>"

@@ -16,12 +16,17 @@ public struct ReportInput: Sendable {
     public var previousRun: String?
     /// Put before amounts: "$", "€", "£".
     public var currencySymbol: String
-    /// The sender of the drafted retention e-mails (see `RetentionOffer`).
-    public var company: String
+    /// Who signs the drafted retention e-mails (see `RetentionOffer`).
+    public var sender: RetentionOffer.Sender
+    /// Business accounts or consumers: the drafts' wording.
+    public var audience: RetentionOffer.Audience
+    /// Whether the model has a revenue column; without one the report shows no money at all.
+    public var hasRevenue: Bool
 
     public init(title: String, generatedAt: Date = Date(), input: InputFile, model: Model, run: Run,
                 aggregate: ScoreAggregate, newlyHighRisk: [String] = [], previousRun: String? = nil,
-                currencySymbol: String = "$", company: String = "Customer Success") {
+                currencySymbol: String = "$", sender: RetentionOffer.Sender = .init(),
+                audience: RetentionOffer.Audience = .business, hasRevenue: Bool = true) {
         self.title = title
         self.generatedAt = generatedAt
         self.input = input
@@ -31,7 +36,9 @@ public struct ReportInput: Sendable {
         self.newlyHighRisk = newlyHighRisk
         self.previousRun = previousRun
         self.currencySymbol = currencySymbol
-        self.company = company
+        self.sender = sender
+        self.audience = audience
+        self.hasRevenue = hasRevenue
     }
 
     /// The scored file.

@@ -38,12 +38,18 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "File holding the cluster's shared secret.") var secretFile: String?
     @Option(help: "Coordinator log level (trace … critical).") var logLevel: String = "warning"
     @Flag(help: "No progress output.") var quiet = false
+    @Option(help: "Company name used in the report's e-mail drafts (default: the policy file's email.company; none: no company named).")
+    var company: String?
+    @Option(help: "Person who signs the report's e-mail drafts (default: the policy file's email.sender).") var sender: String?
 
     func run() throws {
         try runReportingErrors {
             guard top >= 0 else { throw CLIError("--top must be 0 or more") }
             let loaded = try ModelFile.load(path: model, policyPath: policy)
             let compiled = try CompiledModel(loaded.model)
+            if rankBy == .revenue && loaded.model.revenueColumn == nil {
+                throw CLIError("--rank-by revenue needs a revenue column, and \(model) has none (train with --revenue COL)")
+            }
             MemoryTuning.reuseLargeBuffers()
             Interruption.install()
             guard FileManager.default.fileExists(atPath: input) else { throw CLIError("\(input): No such file") }
@@ -86,7 +92,10 @@ struct ScoreCommand: ParsableCommand {
                     run: .init(id: history?.runId, workers: outcome.workers, durationSeconds: summary.seconds,
                                rowsPerSecond: summary.rowsPerSecond, rankBy: rankBy),
                     aggregate: outcome.aggregate, newlyHighRisk: summary.newlyHighRisk ?? [],
-                    previousRun: history?.previousRun.map { "run \($0.id) of \($0.startedAt)" }))
+                    previousRun: history?.previousRun.map { "run \($0.id) of \($0.startedAt)" },
+                    sender: .init(company: company ?? loaded.email?.company, name: sender ?? loaded.email?.sender),
+                    audience: loaded.model.looksLikeBusinessAccounts ? .business : .consumer,
+                    hasRevenue: loaded.model.revenueColumn != nil))
                 guard FileManager.default.createFile(atPath: report, contents: Data(html.utf8)) else {
                     throw CLIError("\(report): cannot be written")
                 }

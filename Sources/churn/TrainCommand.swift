@@ -10,7 +10,9 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Numeric and categorical columns are told apart by their content; categories are one-hot \
             encoded, numbers standardized, blanks filled with the training median. Identifier-like \
-            columns (unique text per row) are not features. The fit is L2-regularized logistic \
+            columns (unique text, or unique whole numbers, on every row) are not features, nor are \
+            columns named for protected attributes (gender, race, religion, …) unless --allow-sensitive \
+            names them. Risk cut points are calibrated to the training churn rate. The fit is L2-regularized logistic \
             regression, the objective of scikit-learn's LogisticRegression(C=1.0), solved by Newton's method.
             """)
 
@@ -21,8 +23,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Comma-separated columns that are not features.") var ignore: String?
     @Option(help: "Column with recurring revenue (default: mrr, revenue, … if present).") var revenue: String?
     @Option(name: .customLong("C"), help: "Inverse regularization strength, as scikit-learn's C.") var c: Double = 1.0
-    @Option(help: "Risk score from which a customer is Medium risk.") var mediumRisk: Int = 40
-    @Option(help: "Risk score from which a customer is High risk.") var highRisk: Int = 70
+    @Option(help: "Risk score from which a customer is Medium risk (default: calibrated to the training churn rate).")
+    var mediumRisk: Int?
+    @Option(help: "Risk score from which a customer is High risk (default: calibrated to the training churn rate).")
+    var highRisk: Int?
+    @Option(help: "Comma-separated columns with a protected-attribute name (gender, race, …) to use as features all the same.")
+    var allowSensitive: String?
     @Option(help: "Worksheet to read from an XLSX file (default: the first).") var sheet: String?
     @Option(help: "Where to write the model file.") var out: String
 
@@ -32,7 +38,8 @@ struct TrainCommand: ParsableCommand {
             let options = Trainer.Options(
                 labelColumn: label, positive: positive, idColumn: id,
                 ignore: ignore.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [],
-                revenueColumn: revenue, C: c, thresholds: RiskThresholds(mediumRisk: mediumRisk, highRisk: highRisk))
+                revenueColumn: revenue, C: c, thresholds: RiskThresholds.Partial(mediumRisk: mediumRisk, highRisk: highRisk),
+                allowSensitive: allowSensitive.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [])
             let model = try Trainer(options: options).train(table, fingerprint: fingerprint)
             _ = try CompiledModel(model)
             try ModelFile.save(model, to: out)
@@ -43,6 +50,11 @@ struct TrainCommand: ParsableCommand {
             for ignored in model.ignoredColumns { print("Not a feature: \(ignored.column) (\(ignored.reason))") }
             print(String(format: "Converged in %d Newton steps; training accuracy %.3f, ROC AUC %.3f, log loss %.4f",
                          model.training.iterations, m.accuracy, m.auc, m.logLoss))
+            let t = model.thresholds
+            let how = mediumRisk == nil && highRisk == nil
+                ? String(format: "calibrated to the %.1f%% training churn rate", 100 * model.training.positiveRate)
+                : (mediumRisk != nil && highRisk != nil ? "as given" : "partly as given, the rest calibrated")
+            print("Risk levels: Medium from risk score \(t.mediumRisk), High from \(t.highRisk) (\(how))")
             for rejected in table.rejected.prefix(10) { printError("\(trainingFile):\(rejected.line): skipped: \(rejected.reason)") }
             print("Model written to \(out)")
         }

@@ -8,7 +8,7 @@ final class ScoringTests: XCTestCase {
         var customer = Fixtures.typicalCustomer(compiled.model)
         customer["open_tickets"] = "9"
         let score = try compiled.score(record: customer)
-        XCTAssertEqual(compiled.driverNames[Int(score.drivers.0)], "open_tickets")
+        XCTAssertEqual(compiled.driverNames[Int(score.drivers.0)], "open_tickets high")
         XCTAssertGreaterThan(score.impacts.0, 1)
         XCTAssertEqual(compiled.actions[Int(score.intervention)], "Dedicated support call")
     }
@@ -95,7 +95,17 @@ final class ScoringTests: XCTestCase {
         var customer = Fixtures.typicalCustomer(model)
         customer["open_tickets"] = "9"
         XCTAssertEqual(custom.actions[Int(try custom.score(record: customer).intervention)], "Send the support SWAT team")
-        XCTAssertEqual(custom.actions[Int(try custom.score(record: Fixtures.typicalCustomer(model)).intervention)], "Wait")
+        let typical = try custom.score(record: Fixtures.typicalCustomer(model))
+        XCTAssertEqual(typical.riskLevel, .low)
+        XCTAssertEqual(custom.actions[Int(typical.intervention)], "Monitor", "Low risk gets the no-action intervention")
+        model.interventions.lowRiskAction = "Keep watching"
+        XCTAssertEqual(try CompiledModel(model).actions[Int(typical.intervention)], "Keep watching")
+        // A Medium/High customer whose drivers have no rule gets the fallback.
+        customer = Fixtures.typicalCustomer(model)
+        customer["failed_payments"] = "6"
+        let s = try custom.score(record: customer)
+        XCTAssertGreaterThan(s.riskLevel, .low)
+        XCTAssertEqual(custom.actions[Int(s.intervention)], "Wait")
     }
 
     func testCombinedRankingIsNotTheProbabilityAlone() {

@@ -37,6 +37,8 @@ final class ClusterTests: XCTestCase {
             let process = Process()
             process.executableURL = ChurnBinary.url
             process.arguments = args
+            // Like ChurnBinary.run: never the user's own history (another build may own its schema).
+            process.environment = ProcessInfo.processInfo.environment.merging(["CHURN_DB": ChurnBinary.historyPath]) { $1 }
             let errPipe = Pipe(), outPipe = Pipe()
             process.standardError = errPipe
             process.standardOutput = outPipe
@@ -202,7 +204,7 @@ final class ClusterToolsTests: XCTestCase {
         XCTAssertEqual(rows.count, 2)
         XCTAssertEqual(rows[0]["reachable"] as? Bool, true)
         XCTAssertEqual(rows[0]["rowsScored"] as? Int, 500)
-        XCTAssertEqual(rows[0]["protocolVersion"] as? Int, 1)
+        XCTAssertEqual(rows[0]["protocolVersion"] as? Int, 2)
         XCTAssertEqual((rows[0]["models"] as? [String])?.count, 1)
         XCTAssertEqual(rows[1]["reachable"] as? Bool, false)
     }

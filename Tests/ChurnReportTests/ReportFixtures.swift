@@ -83,6 +83,6 @@ enum ReportFixtures {
                          featureCount: 11, trainingRows: 1000, trainingFile: "train.csv"),
             run: .init(id: 42, workers: 4, durationSeconds: 1.84, rowsPerSecond: 26_277, rankBy: .combined),
             aggregate: aggregate, newlyHighRisk: newlyHighRisk, previousRun: previousRun, currencySymbol: "$",
-            company: "Acme Analytics")
+            sender: .init(company: "Acme Analytics"))
     }
 }

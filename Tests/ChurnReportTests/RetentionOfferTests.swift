@@ -27,7 +27,7 @@ final class RetentionOfferTests: XCTestCase {
 
     func testDraftsAreWordedForTheirTheme() {
         let support = RetentionOffer.draft(for: customer(["open_tickets", "failed_payments"], intervention: "Dedicated support call"),
-                                           company: "Acme")
+                                           sender: .init(company: "Acme"))
         XCTAssertTrue(support.subject.contains("dedicated support engineer"))
         XCTAssertTrue(support.body.hasPrefix("Hello Jane,"))
         XCTAssertTrue(support.body.contains("sorry"))
@@ -36,18 +36,18 @@ final class RetentionOfferTests: XCTestCase {
         XCTAssertTrue(support.body.hasSuffix("The Acme team"))
 
         let discount = RetentionOffer.draft(for: customer(["failed_payments"], intervention: "Retention discount with a payment plan"),
-                                            company: "Acme")
+                                            sender: .init(company: "Acme"))
         XCTAssertTrue(discount.subject.contains("discount"))
-        let loyalty = RetentionOffer.draft(for: customer(["price_increase_pct"], intervention: "Retention discount"), company: "Acme")
+        let loyalty = RetentionOffer.draft(for: customer(["price_increase_pct"], intervention: "Retention discount"), sender: .init(company: "Acme"))
         XCTAssertTrue(loyalty.subject.contains("loyalty discount"))
         XCTAssertFalse(loyalty.body.contains("payments"), "no payment trouble to mention")
-        let grace = RetentionOffer.draft(for: customer(["failed_payments"], intervention: "Billing help and grace period"), company: "Acme")
+        let grace = RetentionOffer.draft(for: customer(["failed_payments"], intervention: "Billing help and grace period"), sender: .init(company: "Acme"))
         XCTAssertTrue(grace.subject.contains("grace period"))
-        XCTAssertTrue(RetentionOffer.draft(for: customer(["usage_drop_pct"], intervention: "x"), company: "Acme").subject.contains("training"))
-        XCTAssertTrue(RetentionOffer.draft(for: customer(["tenure_months"], intervention: "x"), company: "Acme").subject.contains("onboarding"))
-        XCTAssertTrue(RetentionOffer.draft(for: customer(["mrr"], intervention: "Executive sponsor call"), company: "Acme")
+        XCTAssertTrue(RetentionOffer.draft(for: customer(["usage_drop_pct"], intervention: "x"), sender: .init(company: "Acme")).subject.contains("training"))
+        XCTAssertTrue(RetentionOffer.draft(for: customer(["tenure_months"], intervention: "x"), sender: .init(company: "Acme")).subject.contains("onboarding"))
+        XCTAssertTrue(RetentionOffer.draft(for: customer(["mrr"], intervention: "Executive sponsor call"), sender: .init(company: "Acme"))
             .subject.contains("executive sponsor"))
-        let checkIn = RetentionOffer.draft(for: customer([], intervention: "Success check-in", email: "", level: "Medium"), company: "Acme")
+        let checkIn = RetentionOffer.draft(for: customer([], intervention: "Success check-in", email: "", level: "Medium"), sender: .init(company: "Acme"))
         XCTAssertTrue(checkIn.subject.contains("Checking in"))
         XCTAssertTrue(checkIn.body.hasPrefix("Hello there,"))
     }

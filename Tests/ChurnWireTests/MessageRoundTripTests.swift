@@ -52,13 +52,24 @@ final class MessageRoundTripTests: XCTestCase {
 
     func testAggregateWithNonFiniteDoublesRoundTrips() throws {
         var a = WireExamples.resultAggregate
-        a.top[0].revenue = .nan
+        a.top[0].revenue = nil
         a.top[0].rankKey = -.infinity
         a.top[0].drivers = []
         a.healthHistogram = (0..<10).map { UInt64($0) << 60 }
         a.revenueCents = .min
         a.expectedLossCents = .max
         try roundTrip(.shardResult(.init(shardId: 3, attempt: 1, rows: WireExamples.resultRows, aggregate: a)))
+    }
+
+    func testDriverDetailsOfEveryKindRoundTrip() throws {
+        var a = WireExamples.resultAggregate
+        a.top[0].drivers = [
+            DriverImpact(name: "Contract=Month-to-month", impact: 0.9, direction: .is, value: .text("Month-to-month"),
+                         typical: .text("Month-to-month")),
+            DriverImpact(name: "MonthlyCharges low", impact: 0.4, direction: .low, value: .number(25.2), typical: .number(70.35)),
+            DriverImpact(name: "legacy", impact: 0.1),
+        ]
+        try roundTrip(.shardResult(.init(shardId: 4, attempt: 0, rows: WireExamples.resultRows, aggregate: a)))
     }
 
     func testPayloadLayoutOfHello() {

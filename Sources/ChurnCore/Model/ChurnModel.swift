@@ -51,12 +51,64 @@ public struct ChurnModel: Codable, Equatable, Sendable {
         self.training = training
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case format, formatVersion, createdAt, label, idColumn, emailColumn, revenueColumn, ignoredColumns, intercept
+        case numeric, categorical, regularization, thresholds, health, interventions, training
+    }
+
+    /// Decodes a model file. A file without risk cut points (or with only some of them) gets the
+    /// missing ones calibrated from its training churn rate, as `churn train` does today.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decode(String.self, forKey: .format)
+        formatVersion = try c.decode(Int.self, forKey: .formatVersion)
+        createdAt = try c.decode(String.self, forKey: .createdAt)
+        label = try c.decode(LabelSpec.self, forKey: .label)
+        idColumn = try c.decodeIfPresent(String.self, forKey: .idColumn)
+        emailColumn = try c.decodeIfPresent(String.self, forKey: .emailColumn)
+        revenueColumn = try c.decodeIfPresent(String.self, forKey: .revenueColumn)
+        ignoredColumns = try c.decode([IgnoredColumn].self, forKey: .ignoredColumns)
+        intercept = try c.decode(Double.self, forKey: .intercept)
+        numeric = try c.decode([NumericFeature].self, forKey: .numeric)
+        categorical = try c.decode([CategoricalFeature].self, forKey: .categorical)
+        regularization = try c.decode(Regularization.self, forKey: .regularization)
+        health = try c.decode(HealthScorecard.self, forKey: .health)
+        interventions = try c.decode(InterventionRules.self, forKey: .interventions)
+        training = try c.decode(TrainingReport.self, forKey: .training)
+        let calibrated = RiskThresholds.calibrated(positiveRate: training.positiveRate)
+        let partial = try c.decodeIfPresent(RiskThresholds.Partial.self, forKey: .thresholds)
+        thresholds = partial.map { $0.filled(from: calibrated) } ?? calibrated
+    }
+
     /// Columns a scoring input must have.
     public var requiredColumns: [String] {
         var columns = numeric.map(\.column) + categorical.map(\.column)
         if let idColumn { columns.insert(idColumn, at: 0) }
         return columns
     }
+
+    /// Whether the data looks like business accounts rather than consumers, which decides whether
+    /// e-mail drafts may speak of "your team" and whether a high-value rule makes sense. True when a
+    /// column is named for a company-sized signal (seats, users, employees, licences, company,
+    /// industry) or a category value names a business segment (enterprise, mid-market, SMB,
+    /// small-business, B2B), or the revenue column's median is at least `businessRevenueFloor`.
+    public var looksLikeBusinessAccounts: Bool {
+        let columnWords = ["seat", "employee", "licen", "company", "industry", "user_count", "users", "num_users", "workspace"]
+        let columns = (numeric.map(\.column) + categorical.map(\.column)).map { $0.lowercased() }
+        if columns.contains(where: { c in columnWords.contains { c.contains($0) } }) { return true }
+        let segmentWords = ["enterprise", "mid-market", "midmarket", "smb", "small-business", "small business", "b2b"]
+        for f in categorical {
+            for cat in f.categories where segmentWords.contains(where: { cat.value.lowercased().contains($0) }) { return true }
+        }
+        if let r = revenueColumn, let f = numeric.first(where: { $0.column == r }), f.median >= Self.businessRevenueFloor {
+            return true
+        }
+        return false
+    }
+
+    /// A recurring revenue per customer from which accounts are business-sized (in the data's
+    /// currency per period; consumer plans are far below it).
+    public static let businessRevenueFloor = 500.0
 }
 
 /// Which column holds the label and which value of it means "churned".
@@ -123,6 +175,11 @@ public struct CategoricalFeature: Codable, Equatable, Sendable {
             self.coefficient = coefficient
         }
     }
+
+    /// The most frequent training value: the typical customer's category.
+    public var typical: String {
+        categories.max { a, b in a.frequency < b.frequency || (a.frequency == b.frequency && a.value > b.value) }?.value ?? ""
+    }
 }
 
 /// The fit's penalty, stated so the model file says what objective produced it.
@@ -150,6 +207,36 @@ public struct RiskThresholds: Codable, Equatable, Sendable {
         decision = try c.decodeIfPresent(Double.self, forKey: .decision) ?? 0.5
         mediumRisk = try c.decodeIfPresent(Int.self, forKey: .mediumRisk) ?? 40
         highRisk = try c.decodeIfPresent(Int.self, forKey: .highRisk) ?? 70
+    }
+
+    /// Cut points calibrated to a churn base rate `r` (the training share of churners): Medium from
+    /// the base rate (risk score ≥ round(100·r)), High from twice it, but no higher than halfway
+    /// between the base rate and certainty (round(50 + 50·r)). A customer is then Medium when the
+    /// model rates them at least as likely to leave as the average customer, and High at twice
+    /// that. For 20% churn: 20 and 40; for 26%: 26 and 52; for 50%: 50 and 75.
+    public static func calibrated(positiveRate r: Double, decision: Double = 0.5) -> RiskThresholds {
+        let rate = r.isFinite ? min(max(r, 0), 1) : 0.5
+        let medium = min(98, max(1, Int((100 * rate).rounded())))
+        let high = min(99, max(medium + 1, min(Int((200 * rate).rounded()), Int((50 + 50 * rate).rounded()))))
+        return RiskThresholds(decision: decision, mediumRisk: medium, highRisk: high)
+    }
+
+    /// Thresholds as written in a file, any field possibly absent.
+    public struct Partial: Codable, Sendable {
+        public var decision: Double?
+        public var mediumRisk: Int?
+        public var highRisk: Int?
+        public init(decision: Double? = nil, mediumRisk: Int? = nil, highRisk: Int? = nil) {
+            self.decision = decision
+            self.mediumRisk = mediumRisk
+            self.highRisk = highRisk
+        }
+
+        /// These thresholds, absent fields taken from `base`.
+        public func filled(from base: RiskThresholds) -> RiskThresholds {
+            RiskThresholds(decision: decision ?? base.decision, mediumRisk: mediumRisk ?? base.mediumRisk,
+                           highRisk: highRisk ?? base.highRisk)
+        }
     }
 }
 

@@ -8,8 +8,16 @@ public final class CompiledModel: @unchecked Sendable {
     public let model: ChurnModel
     public let numericCount: Int
     public let categoricalCount: Int
-    /// `column` for numeric drivers, `column=value` for categories.
+    /// `column high` / `column low` for numeric drivers (the direction that raises risk, fixed by
+    /// the coefficient's sign), `column=value` for categories.
     public let driverNames: [String]
+    /// Each driver's column.
+    public let driverColumns: [String]
+    /// Each driver's direction: `high`/`low` for numeric features (nil when the coefficient is 0,
+    /// which is never a driver), `is` for categories.
+    public let driverDirections: [DriverDirection?]
+    /// Each driver's typical value: the training median (numeric) or most frequent category.
+    public let driverTypical: [DriverValue]
     /// Distinct intervention texts; `RowScore.intervention` indexes this.
     public let actions: [String]
     /// For each categorical feature, its categories' UTF-8 bytes (for byte-level lookup).
@@ -22,6 +30,8 @@ public final class CompiledModel: @unchecked Sendable {
     let invStds: UnsafeMutablePointer<Double>
     let medians: UnsafeMutablePointer<Double>
     let coefficients: UnsafeMutablePointer<Double>
+    /// +1 when a numeric feature raises risk above its typical value, -1 below it, 0 never.
+    let riskSigns: UnsafeMutablePointer<Double>
     /// Coefficients of all categories, feature after feature; `categoryDriverBase` - numericCount indexes it.
     let categoryCoefficients: UnsafeMutablePointer<Double>
     /// Frequency-weighted mean coefficient of each categorical feature: the "average customer".
@@ -35,9 +45,17 @@ public final class CompiledModel: @unchecked Sendable {
     let healthInvSpan: UnsafeMutablePointer<Double>
     let healthHigherIsBetter: UnsafeMutablePointer<Bool>
     let healthWeightSum: Double
+    /// Per global category: its health measure's weight × sub-score / 100 (0 without a measure).
+    let categoryHealth: UnsafeMutablePointer<Double>
+    /// Per categorical feature: the same for a category unseen in training.
+    let categoryHealthUnseen: UnsafeMutablePointer<Double>
+    /// The health scale's low end and 100 / span; span 0 means no scale.
+    let healthScaleLow: Double
+    let healthScaleFactor: Double
     /// actionForDriver[driver * 3 + level] → action index, or -1.
     let actionForDriver: UnsafeMutablePointer<Int32>
     let fallbackAction: UInt16
+    let lowRiskAction: UInt16
     let highValueMinimum: Double
     let highValueLevel: RiskLevel
     let highValueAction: UInt16
@@ -50,7 +68,8 @@ public final class CompiledModel: @unchecked Sendable {
     let categoryStart: UnsafeMutablePointer<Int>
 
     deinit {
-        for p in [means, invStds, medians, coefficients, categoryCoefficients, categoryBaselines, healthWeight, healthLow, healthSpan, healthInvSpan] as [UnsafeMutablePointer<Double>] {
+        for p in [means, invStds, medians, coefficients, riskSigns, categoryCoefficients, categoryBaselines, healthWeight, healthLow,
+                  healthSpan, healthInvSpan, categoryHealth, categoryHealthUnseen] as [UnsafeMutablePointer<Double>] {
             p.deallocate()
         }
         categoryDriverBase.deallocate()
@@ -87,6 +106,7 @@ public final class CompiledModel: @unchecked Sendable {
         invStds = Self.buffer(model.numeric.map { $0.std > 0 ? 1 / $0.std : 1 }, filler: 0)
         medians = Self.buffer(model.numeric.map(\.median), filler: 0)
         coefficients = Self.buffer(model.numeric.map(\.coefficient), filler: 0)
+        riskSigns = Self.buffer(model.numeric.map { $0.coefficient > 0 ? 1.0 : ($0.coefficient < 0 ? -1.0 : 0) }, filler: 0)
         categoryCoefficients = Self.buffer(model.categorical.flatMap { $0.categories.map(\.coefficient) }, filler: 0)
         categoryBaselines = Self.buffer(model.categorical.map { f in f.categories.reduce(0) { $0 + $1.frequency * $1.coefficient } }, filler: 0)
         categoryBytes = model.categorical.map { $0.categories.map { Array($0.value.utf8) } }
@@ -94,14 +114,31 @@ public final class CompiledModel: @unchecked Sendable {
         categoryText = Self.buffer(allCategories.flatMap { $0 }, filler: 0)
         categoryByteStart = Self.buffer(allCategories.reduce(into: [0]) { $0.append($0.last! + $1.count) }, filler: 0)
         categoryStart = Self.buffer(categoryBytes.reduce(into: [0]) { $0.append($0.last! + $1.count) }, filler: 0)
-        var names = model.numeric.map(\.column)
+        var names: [String] = []
+        var columns: [String] = []
+        var directions: [DriverDirection?] = []
+        var typical: [DriverValue] = []
+        for f in model.numeric {
+            let direction = DriverDirection.raisingRisk(coefficient: f.coefficient)
+            names.append(direction.map { "\(f.column) \($0.rawValue)" } ?? f.column)
+            columns.append(f.column)
+            directions.append(direction)
+            typical.append(.number(f.median))
+        }
         var base: [Int] = []
         for f in model.categorical {
             base.append(names.count)
             names += f.categories.map { "\(f.column)=\($0.value)" }
+            columns += f.categories.map { _ in f.column }
+            directions += f.categories.map { _ in DriverDirection.is }
+            let mode = f.typical
+            typical += f.categories.map { _ in DriverValue.text(mode) }
         }
         guard names.count < Int(RowScore.noDriver) else { throw InvalidModel(description: "too many features (\(names.count))") }
         driverNames = names
+        driverColumns = columns
+        driverDirections = directions
+        driverTypical = typical
         categoryDriverBase = Self.buffer(base, filler: 0)
         guard model.thresholds.mediumRisk <= model.thresholds.highRisk else {
             throw InvalidModel(description: "thresholds: mediumRisk (\(model.thresholds.mediumRisk)) is above highRisk (\(model.thresholds.highRisk))")
@@ -125,7 +162,31 @@ public final class CompiledModel: @unchecked Sendable {
         healthSpan = Self.buffer(hs, filler: 0)
         healthInvSpan = Self.buffer(hs.map { $0 > 0 ? 1 / $0 : 0 }, filler: 0)
         healthHigherIsBetter = Self.buffer(hb, filler: false)
-        healthWeightSum = hw.reduce(0, +)
+        var categoryHealthTable = [Double](repeating: 0, count: max(0, names.count - numericCount))
+        var unseenHealth = [Double](repeating: 0, count: categoricalCount)
+        var categoricalWeight = 0.0
+        for m in model.health.categorical ?? [] {
+            guard let f = model.categorical.firstIndex(where: { $0.column == m.column }) else {
+                throw InvalidModel(description: "health measure '\(m.column)' is not a categorical feature of the model")
+            }
+            guard m.weight >= 0, m.weight.isFinite else { throw InvalidModel(description: "health measure '\(m.column)' has a negative weight") }
+            for (k, c) in model.categorical[f].categories.enumerated() {
+                let score = m.scores.first { $0.value == c.value }?.score ?? m.unseen
+                categoryHealthTable[base[f] - numericCount + k] += m.weight * min(100, max(0, score)) / 100
+            }
+            unseenHealth[f] += m.weight * min(100, max(0, m.unseen)) / 100
+            categoricalWeight += m.weight
+        }
+        categoryHealth = Self.buffer(categoryHealthTable, filler: 0)
+        categoryHealthUnseen = Self.buffer(unseenHealth, filler: 0)
+        healthWeightSum = hw.reduce(0, +) + categoricalWeight
+        if let scale = model.health.scale, scale.high > scale.low {
+            healthScaleLow = scale.low
+            healthScaleFactor = 100 / (scale.high - scale.low)
+        } else {
+            healthScaleLow = 0
+            healthScaleFactor = 0
+        }
 
         var actions: [String] = [model.interventions.fallback]
         func actionIndex(_ text: String) -> Int {
@@ -135,10 +196,28 @@ public final class CompiledModel: @unchecked Sendable {
         }
         var table = [Int32](repeating: -1, count: names.count * 3)
         for rule in model.interventions.rules {
-            let minimum = rule.minimumRisk.map { RiskLevel(name: $0) } ?? .low
+            let minimum = rule.minimumRisk.map { RiskLevel(name: $0) } ?? .medium
             guard let minimum else { throw InvalidModel(description: "intervention rule for '\(rule.driver)': unknown risk level '\(rule.minimumRisk ?? "")'") }
-            // A rule on a categorical column applies to every one of its categories.
-            let targets = names.indices.filter { names[$0] == rule.driver || names[$0].hasPrefix(rule.driver + "=") }
+            // `tenure_months low` names the column and the direction, as results files show them.
+            var column = rule.driver
+            var direction = rule.direction
+            for d in [DriverDirection.high, .low] where rule.driver.hasSuffix(" \(d.rawValue)") {
+                let stem = String(rule.driver.dropLast(d.rawValue.count + 1))
+                if model.numeric.contains(where: { $0.column == stem }) {
+                    if let direction, direction != d {
+                        throw InvalidModel(description: "intervention rule for '\(rule.driver)': direction '\(direction.rawValue)' contradicts the name")
+                    }
+                    column = stem
+                    direction = d
+                }
+            }
+            // A rule on a categorical column applies to every one of its categories; a rule with a
+            // direction only to a numeric driver that raises risk that way.
+            let targets = names.indices.filter { i in
+                guard columns[i] == column || names[i] == rule.driver else { return false }
+                guard let direction, directions[i] != .is else { return true }
+                return directions[i] == direction
+            }
             let a = Int32(actionIndex(rule.action))
             for d in targets {
                 for level in RiskLevel.allCases where level >= minimum && table[d * 3 + Int(level.rawValue)] < 0 {
@@ -147,6 +226,7 @@ public final class CompiledModel: @unchecked Sendable {
             }
         }
         fallbackAction = 0
+        lowRiskAction = UInt16(actionIndex(model.interventions.lowRiskAction))
         if let hv = model.interventions.highValue {
             guard let level = RiskLevel(name: hv.minimumRisk) else {
                 throw InvalidModel(description: "high-value rule: unknown risk level '\(hv.minimumRisk)'")
@@ -194,32 +274,47 @@ public final class CompiledModel: @unchecked Sendable {
         }
 
         for j in 0..<numericCount {
-            let c = coefficients[j] * ((numeric[j] - means[j]) * invStds[j])
+            let x = numeric[j]
+            let c = coefficients[j] * ((x - means[j]) * invStds[j])
             logit += c
-            offer(j, c)
+            // A driver must also lie beyond the typical (median) value on its risky side, so that
+            // "tenure low: 40, typical 29" never happens in a skewed column.
+            if c > c2 && (x - medians[j]) * riskSigns[j] > 0 { offer(j, c) }
         }
+        var categoryWeighted = 0.0
         for f in 0..<categoricalCount {
             let k = Int(categories[f])
-            guard k >= 0 else { continue }  // unseen: all-zero one-hot, no contribution
+            guard k >= 0 else {  // unseen: all-zero one-hot, no contribution
+                categoryWeighted += categoryHealthUnseen[f]
+                continue
+            }
             let d = categoryDriverBase[f] + k
             let coef = categoryCoefficients[d - numericCount]
             logit += coef
+            categoryWeighted += categoryHealth[d - numericCount]
             offer(d, coef - categoryBaselines[f])
         }
 
         let p = 1 / (1 + Foundation.exp(-logit))
         let riskScore = Int(p * 100 + 0.5)  // p ≥ 0: round half up without a libm call
         let level: RiskLevel = riskScore >= highRisk ? .high : (riskScore >= mediumRisk ? .medium : .low)
-        var weighted = 0.0
+        var weighted = categoryWeighted
         for m in 0..<healthCount {
             var t = healthSpan[m] > 0 ? (numeric[healthFeature[m]] - healthLow[m]) * healthInvSpan[m] : 0.5
             t = t < 0 ? 0 : (t > 1 ? 1 : t)
             weighted += healthWeight[m] * (healthHigherIsBetter[m] ? t : 1 - t)
         }
-        let health = healthWeightSum > 0 ? Int(100 * weighted / healthWeightSum + 0.5) : 50
+        var healthValue = healthWeightSum > 0 ? 100 * weighted / healthWeightSum : 50
+        if healthScaleFactor > 0 {
+            healthValue = (healthValue - healthScaleLow) * healthScaleFactor
+            healthValue = healthValue < 0 ? 0 : (healthValue > 100 ? 100 : healthValue)
+        }
+        let health = Int(healthValue + 0.5)
 
         var action = fallbackAction
-        if level >= highValueLevel && revenue >= highValueMinimum {
+        if level == .low {
+            action = lowRiskAction
+        } else if level >= highValueLevel && revenue >= highValueMinimum {
             action = highValueAction
         } else {
             let lv = Int(level.rawValue)
@@ -231,6 +326,16 @@ public final class CompiledModel: @unchecked Sendable {
         }
         return RowScore(probability: p, riskScore: UInt8(riskScore), riskLevel: level, health: UInt8(health),
                         drivers: (d0, d1, d2), impacts: (Float(c0), Float(c1), Float(c2)), intervention: action)
+    }
+
+    /// Driver `d` of a scored customer, named and described: the customer's value (from `numeric`,
+    /// the values just scored, or the category itself), the typical value and the direction.
+    public func driverDetail(_ d: UInt16, impact: Float, numeric: UnsafePointer<Double>) -> DriverImpact {
+        let i = Int(d)
+        let value: DriverValue = i < numericCount
+            ? .number(numeric[i]) : .text(String(driverNames[i].dropFirst(driverColumns[i].count + 1)))
+        return DriverImpact(name: driverNames[i], impact: Double(impact), direction: driverDirections[i], value: value,
+                            typical: driverTypical[i])
     }
 
     /// The index of a categorical value by its UTF-8 bytes, or -1 when unseen.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A row that could not be scored: its line in the input file (the header is line 1) and why.
 public struct RejectedRow: Codable, Equatable, Sendable {
     public var line: UInt64
@@ -8,13 +10,40 @@ public struct RejectedRow: Codable, Equatable, Sendable {
     }
 }
 
-/// A driver of churn by name, with its contribution to the log-odds.
+/// A driver of churn by name, with its contribution to the log-odds and, when known, the customer's
+/// value, the typical (training median or most frequent) value and the direction that raises risk.
 public struct DriverImpact: Codable, Equatable, Sendable {
+    /// `column high`, `column low` (numeric) or `column=value` (category).
     public var name: String
     public var impact: Double
-    public init(name: String, impact: Double) {
+    /// `high`, `low` or `is`; nil in records made before directions existed.
+    public var direction: DriverDirection?
+    public var value: DriverValue?
+    public var typical: DriverValue?
+    public init(name: String, impact: Double, direction: DriverDirection? = nil, value: DriverValue? = nil,
+                typical: DriverValue? = nil) {
         self.name = name
         self.impact = impact
+        self.direction = direction
+        self.value = value
+        self.typical = typical
+    }
+
+    /// The factor by which a log-odds impact multiplies the odds of churn, capped for people:
+    /// "×2.2", "×14", "×100+" (a linear model's extreme values give factors in the millions,
+    /// which mean nothing more than "very strong").
+    public static func oddsFactor(_ impact: Double) -> String {
+        let f = Foundation.exp(impact)
+        guard f < 100 else { return "×100+" }
+        if f < 10 { return "×" + String(format: "%.1f", f) }
+        return "×" + String(Int(f.rounded()))
+    }
+
+    /// The feature's column: the name without its direction or category value.
+    public var column: String {
+        if let eq = name.firstIndex(of: "=") { return String(name[..<eq]) }
+        for suffix in [" high", " low"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
+        return name
     }
 }
 
@@ -23,8 +52,8 @@ public struct RankedCustomer: Codable, Equatable, Sendable {
     public var line: UInt64
     public var id: String
     public var email: String
-    /// The revenue column's value (NaN-free: 0 when there is none).
-    public var revenue: Double
+    /// The revenue column's value; nil when the model has no revenue column (or the cell was blank).
+    public var revenue: Double?
     public var probability: Double
     public var riskScore: Int
     public var riskLevel: String
@@ -33,7 +62,7 @@ public struct RankedCustomer: Codable, Equatable, Sendable {
     public var intervention: String
     public var rankKey: Double
 
-    public init(line: UInt64, id: String, email: String, revenue: Double, probability: Double, riskScore: Int,
+    public init(line: UInt64, id: String, email: String, revenue: Double?, probability: Double, riskScore: Int,
                 riskLevel: String, health: Int, drivers: [DriverImpact], intervention: String, rankKey: Double) {
         self.line = line
         self.id = id

@@ -12,12 +12,17 @@ public struct Trainer: Sendable {
         public var ignore: [String]
         public var revenueColumn: String?
         public var C: Double
-        public var thresholds: RiskThresholds
+        /// Risk cut points given by the user; absent ones are calibrated from the training churn
+        /// rate (`RiskThresholds.calibrated`).
+        public var thresholds: RiskThresholds.Partial
+        /// Columns with a protected-attribute name that may be used as features all the same.
+        public var allowSensitive: [String]
         public var createdAt: Date
 
         public init(labelColumn: String, positive: String? = nil, idColumn: String? = nil, ignore: [String] = [],
-                    revenueColumn: String? = nil, C: Double = 1.0, thresholds: RiskThresholds = RiskThresholds(),
-                    createdAt: Date = Date()) {
+                    revenueColumn: String? = nil, C: Double = 1.0,
+                    thresholds: RiskThresholds.Partial = RiskThresholds.Partial(),
+                    allowSensitive: [String] = [], createdAt: Date = Date()) {
             self.labelColumn = labelColumn
             self.positive = positive
             self.idColumn = idColumn
@@ -25,6 +30,7 @@ public struct Trainer: Sendable {
             self.revenueColumn = revenueColumn
             self.C = C
             self.thresholds = thresholds
+            self.allowSensitive = allowSensitive
             self.createdAt = createdAt
         }
     }
@@ -49,6 +55,9 @@ public struct Trainer: Sendable {
         if let id = options.idColumn, table.columnIndex(id) == nil {
             throw TrainingError(description: "\(table.name): no id column '\(id)'")
         }
+        for name in options.allowSensitive where table.columnIndex(name) == nil {
+            throw TrainingError(description: "\(table.name): --allow-sensitive names '\(name)', which is not a column")
+        }
 
         // Label: rows with a blank label are skipped.
         let labelValues = Set(table.rows.map { $0[labelIndex].trimmingSpaces }.filter { !$0.isEmpty })
@@ -71,12 +80,16 @@ public struct Trainer: Sendable {
         var ignored: [IgnoredColumn] = []
         var numericColumns: [Int] = []
         var categoricalColumns: [(Int, [String])] = []
-        var idColumn = options.idColumn
+        var idCandidates: [String] = []
         var emailColumn: String?
         for (c, name) in header.enumerated() where c != labelIndex {
             if name == options.idColumn { continue }
             if options.ignore.contains(name) {
                 ignored.append(IgnoredColumn(column: name, reason: "ignored by --ignore"))
+                continue
+            }
+            if let attribute = SensitiveColumns.attribute(of: name), !options.allowSensitive.contains(name) {
+                ignored.append(IgnoredColumn(column: name, reason: "protected attribute (\(attribute)): not used for advice; --allow-sensitive \(name) to use it"))
                 continue
             }
             let cells = usable.map { table.rows[$0][c] }
@@ -87,10 +100,12 @@ public struct Trainer: Sendable {
                 ignored.append(IgnoredColumn(column: name, reason: reason))
                 if reason.hasPrefix("identifier-like") {
                     let looksLikeEmail = cells.prefix(100).filter { $0.contains("@") }.count * 2 > min(cells.count, 100)
-                    if looksLikeEmail && emailColumn == nil { emailColumn = name } else if idColumn == nil && !looksLikeEmail { idColumn = name }
+                    if looksLikeEmail && emailColumn == nil { emailColumn = name } else if !looksLikeEmail { idCandidates.append(name) }
                 }
             }
         }
+        // The id column: one named like an id (customerID, CustomerId) before a row counter.
+        let idColumn = options.idColumn ?? idCandidates.first { Self.namedLikeId($0) } ?? idCandidates.first
         guard !numericColumns.isEmpty || !categoricalColumns.isEmpty else {
             throw TrainingError(description: "\(table.name): no usable feature columns")
         }
@@ -163,7 +178,29 @@ public struct Trainer: Sendable {
             for j in 0..<d { z += x[i * d + j] * fit.weights[j] }
             probabilities[i] = 1 / (1 + Foundation.exp(-z))
         }
-        let metrics = EvaluationMetrics.compute(probabilities: probabilities, labels: y, threshold: options.thresholds.decision)
+        let positiveRate = Double(y.filter { $0 }.count) / Double(n)
+        let thresholds = options.thresholds.filled(from: RiskThresholds.calibrated(positiveRate: positiveRate))
+        guard thresholds.mediumRisk <= thresholds.highRisk else {
+            throw TrainingError(description: "risk cut points: Medium (\(thresholds.mediumRisk)) is above High (\(thresholds.highRisk))")
+        }
+        let metrics = EvaluationMetrics.compute(probabilities: probabilities, labels: y, threshold: thresholds.decision)
+
+        // Health: the default scorecard, stretched to span the training population.
+        var categoryIndices: [[Int]] = []
+        for (c, values) in categoricalColumns {
+            let index = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
+            categoryIndices.append(usable.map { index[table.rows[$0][c].trimmingSpaces] ?? -1 })
+        }
+        let unscaled = DefaultPolicies.healthScorecard(numeric, categorical)
+        let evaluator = HealthScorecard.Evaluator(unscaled, numeric: numeric, categorical: categorical)
+        let raw = (0..<n).map { i in
+            evaluator.weightedScore(numeric: { j in numericValues[j][i] }, category: { f in categoryIndices[f][i] })
+        }.sorted()
+        var health = unscaled
+        if Self.quantile(raw, 0.95) > Self.quantile(raw, 0.05) {
+            health.scale = HealthScorecard.Scale(low: (Self.quantile(raw, 0.05) * 1000).rounded() / 1000,
+                                                 high: (Self.quantile(raw, 0.95) * 1000).rounded() / 1000)
+        }
 
         let revenueColumn = options.revenueColumn ?? Self.guessRevenueColumn(numeric.map(\.column))
         if let r = options.revenueColumn, table.columnIndex(r) == nil {
@@ -172,6 +209,9 @@ public struct Trainer: Sendable {
         let revenueP75: Double? = revenueColumn.flatMap { name in
             table.columnIndex(name).map { c in Self.quantile(usable.compactMap { NumberParser.parse(table.rows[$0][c]) }.sorted(), 0.75) }
         }
+        // An executive sponsor for the top quarter of accounts only makes sense for business-sized
+        // accounts, not a consumer's monthly bill.
+        let highValueMinimum = revenueP75.flatMap { $0 >= ChurnModel.businessRevenueFloor ? $0 : nil }
 
         let formatter = ISO8601DateFormatter()
         return ChurnModel(
@@ -179,11 +219,11 @@ public struct Trainer: Sendable {
             label: LabelSpec(column: options.labelColumn, positive: positive),
             idColumn: idColumn, emailColumn: emailColumn, revenueColumn: revenueColumn,
             ignoredColumns: ignored, intercept: fit.intercept, numeric: numeric, categorical: categorical,
-            regularization: Regularization(C: options.C), thresholds: options.thresholds,
-            health: DefaultPolicies.healthScorecard(numeric),
-            interventions: DefaultPolicies.interventions(numeric: numeric, categorical: categorical, revenueMinimum: revenueP75),
+            regularization: Regularization(C: options.C), thresholds: thresholds,
+            health: health,
+            interventions: DefaultPolicies.interventions(numeric: numeric, categorical: categorical, revenueMinimum: highValueMinimum),
             training: TrainingReport(rows: n, skippedRows: skipped, imputedCells: imputed,
-                                     positiveRate: Double(y.filter { $0 }.count) / Double(n),
+                                     positiveRate: positiveRate,
                                      iterations: fit.iterations, converged: fit.converged, metrics: metrics, data: fingerprint))
     }
 
@@ -192,6 +232,12 @@ public struct Trainer: Sendable {
             return candidate
         }
         throw TrainingError(description: "\(table): cannot tell which value of '\(column)' means churn (values: \(values.sorted().prefix(5).joined(separator: ", "))); pass --positive VALUE")
+    }
+
+    /// `customerID`, `CustomerId`, `account_id`, `id`: a name whose last word is "id".
+    static func namedLikeId(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower == "id" || lower.hasSuffix("_id") || lower.hasSuffix(" id") || name.hasSuffix("ID") || name.hasSuffix("Id")
     }
 
     static func guessRevenueColumn(_ numeric: [String]) -> String? {

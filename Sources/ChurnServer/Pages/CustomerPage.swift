@@ -40,7 +40,7 @@ enum CustomerPage {
         }
         s += "</section>\n"
 
-        let draft = RetentionOffer.draft(for: ranked(c), company: "our company")
+        let draft = RetentionOffer.draft(for: ranked(c))
         s += """
             <dialog id="offer-modal">
             <form id="offer-form" method="dialog">

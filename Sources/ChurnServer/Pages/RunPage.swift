@@ -65,9 +65,12 @@ enum RunPage {
         t += tile("Customers", ReportFormat.integer(s.rowsScored), "customers")
         t += tile("Rejected rows", ReportFormat.integer(s.rowsRejected), "rejected")
         t += tile("High risk", ReportFormat.integer(s.riskDistribution.high), "high")
-        t += tile("Revenue", ReportFormat.money(s.revenue.total, symbol: symbol), "revenue")
-        t += tile("Revenue at High risk", ReportFormat.money(s.revenue.atHighRisk, symbol: symbol), "revenue-high")
-        t += tile("Expected loss", ReportFormat.money(s.revenue.expectedLoss, symbol: symbol), "expected-loss")
+        // Without a revenue column in the model there are no money figures, as in the report.
+        if let revenue = s.revenue {
+            t += tile("Revenue", ReportFormat.money(revenue.total, symbol: symbol), "revenue")
+            t += tile("Revenue at High risk", ReportFormat.money(revenue.atHighRisk, symbol: symbol), "revenue-high")
+            t += tile("Expected loss", ReportFormat.money(revenue.expectedLoss, symbol: symbol), "expected-loss")
+        }
         return t + "</section>\n"
     }
 

@@ -35,8 +35,10 @@ enum RunsPage {
         guard points.count >= 1 else { return s + "<p class=\"empty-note\">No succeeded run of this input yet.</p></section>\n" }
         s += "<div class=\"trends\">"
         s += Sparkline.card("High-risk customers", points.map { Double($0.1.riskDistribution.high) }, labels: points.map { "run \($0.0)" })
-        s += Sparkline.card("Revenue at High risk", points.map { $0.1.revenue.atHighRisk }, labels: points.map { "run \($0.0)" },
-                            format: { ReportFormat.money($0, symbol: "$") })
+        if points.allSatisfy({ $0.1.revenue != nil }) {
+            s += Sparkline.card("Revenue at High risk", points.map { $0.1.revenue?.atHighRisk ?? 0 }, labels: points.map { "run \($0.0)" },
+                                format: { ReportFormat.money($0, symbol: "$") })
+        }
         s += Sparkline.card("Mean health", points.map { meanHealth($0.1) }, labels: points.map { "run \($0.0)" })
         return s + "</div></section>\n"
     }

@@ -66,14 +66,16 @@ extension ScoreAggregate {
 }
 
 extension RankedCustomer {
-    /// line u64, id string, email string, revenue f64, probability f64, risk score u8, risk level string,
-    /// health u8, drivers list of (name string, impact f64), intervention string, rank key f64.
+    /// line u64, id string, email string, revenue f64 (NaN: none), probability f64, risk score u8,
+    /// risk level string, health u8, drivers list of (name string, impact f64, direction string,
+    /// value, typical), intervention string, rank key f64. A value is a u8 tag (0 none, 1 number,
+    /// 2 text) followed by an f64 or a string.
     /// Risk score and health are clamped to 0–255 when written (they are 0–100).
     func encode(into w: inout WireWriter) {
         w.write(line)
         w.write(id)
         w.write(email)
-        w.write(revenue)
+        w.write(revenue ?? .nan)
         w.write(probability)
         w.write(UInt8(clamping: riskScore))
         w.write(riskLevel)
@@ -81,6 +83,9 @@ extension RankedCustomer {
         w.writeList(drivers) { w, d in
             w.write(d.name)
             w.write(d.impact)
+            w.write(d.direction?.rawValue ?? "")
+            Self.write(d.value, into: &w)
+            Self.write(d.typical, into: &w)
         }
         w.write(intervention)
         w.write(rankKey)
@@ -95,21 +100,47 @@ extension RankedCustomer {
         let riskScore = try r.readU8("top risk score")
         let riskLevel = try r.readString("top risk level")
         let health = try r.readU8("top health")
-        let drivers = try r.readList("top drivers", minItemSize: 12) { r in
-            DriverImpact(name: try r.readString("driver name"), impact: try r.readDouble("driver impact"))
+        let drivers = try r.readList("top drivers", minItemSize: 18) { r in
+            let name = try r.readString("driver name")
+            let impact = try r.readDouble("driver impact")
+            let directionText = try r.readString("driver direction")
+            let direction = directionText.isEmpty ? nil : DriverDirection(rawValue: directionText)
+            if !directionText.isEmpty && direction == nil { throw r.malformed("driver direction '\(directionText)'") }
+            return DriverImpact(name: name, impact: impact, direction: direction, value: try Self.readValue(&r, "driver value"),
+                                typical: try Self.readValue(&r, "driver typical"))
         }
         let intervention = try r.readString("top intervention")
         let rankKey = try r.readDouble("top rank key")
-        self.init(line: line, id: id, email: email, revenue: revenue, probability: probability,
+        self.init(line: line, id: id, email: email, revenue: revenue.isNaN ? nil : revenue, probability: probability,
                   riskScore: Int(riskScore), riskLevel: riskLevel, health: Int(health), drivers: drivers,
                   intervention: intervention, rankKey: rankKey)
     }
 
     func bitwiseEquals(_ o: RankedCustomer) -> Bool {
-        line == o.line && id == o.id && email == o.email && revenue.bitPattern == o.revenue.bitPattern
+        line == o.line && id == o.id && email == o.email && revenue?.bitPattern == o.revenue?.bitPattern
             && probability.bitPattern == o.probability.bitPattern && riskScore == o.riskScore
             && riskLevel == o.riskLevel && health == o.health && intervention == o.intervention
             && rankKey.bitPattern == o.rankKey.bitPattern && drivers.count == o.drivers.count
-            && zip(drivers, o.drivers).allSatisfy { $0.name == $1.name && $0.impact.bitPattern == $1.impact.bitPattern }
+            && zip(drivers, o.drivers).allSatisfy {
+                $0.name == $1.name && $0.impact.bitPattern == $1.impact.bitPattern && $0.direction == $1.direction
+                    && $0.value == $1.value && $0.typical == $1.typical
+            }
+    }
+
+    private static func write(_ value: DriverValue?, into w: inout WireWriter) {
+        switch value {
+        case nil: w.write(UInt8(0))
+        case .number(let n)?: w.write(UInt8(1)); w.write(n)
+        case .text(let t)?: w.write(UInt8(2)); w.write(t)
+        }
+    }
+
+    private static func readValue(_ r: inout WireReader, _ what: String) throws -> DriverValue? {
+        switch try r.readU8(what) {
+        case 0: return nil
+        case 1: return .number(try r.readDouble(what))
+        case 2: return .text(try r.readString(what))
+        case let tag: throw r.malformed("\(what) tag \(tag)")
+        }
     }
 }
