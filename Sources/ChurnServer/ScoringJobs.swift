@@ -34,18 +34,22 @@ public struct RunOptions: Sendable, Equatable {
     }
 }
 
-/// An upload stored on disk under the data directory.
+/// An upload stored on disk under the data directory (kept after a successful run, so that the run
+/// can be refreshed with the current model).
 public struct UploadedFile: Sendable, Equatable {
     /// Where the bytes are.
     public var path: String
     /// The file name the client gave (runs with equal names are "the same input").
     public var name: String
     public var bytes: Int64
+    /// A file the server did not receive (a refresh of an earlier run's input): never removed.
+    public var keep: Bool
 
-    public init(path: String, name: String, bytes: Int64) {
+    public init(path: String, name: String, bytes: Int64, keep: Bool = false) {
         self.path = path
         self.name = name
         self.bytes = bytes
+        self.keep = keep
     }
 }
 

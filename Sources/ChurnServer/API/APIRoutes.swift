@@ -1,4 +1,5 @@
 import ChurnCore
+import ChurnEngine
 import ChurnStore
 import Foundation
 import Hummingbird
@@ -36,6 +37,20 @@ struct APIRoutes {
             }
             return Response(status: .accepted, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(data: try RunJSON.data(["id": run.id, "status": "cancelling"]))))
+        }
+        api.post("runs/{id}/refresh") { _, context in
+            let run = try run(context)
+            guard let record = try dashboard.store.run(id: run.id), FileManager.default.fileExists(atPath: record.inputPath) else {
+                throw HTTPError(.conflict, message: "the input of run \(run.id) is no longer on this server; upload it again")
+            }
+            var options = RunOptions(rankBy: RankBy(rawValue: record.rankBy) ?? .combined)
+            if let data = run.summaryJSON, let summary = try? JSONDecoder().decode(RunSummary.self, from: data) { options.top = summary.top.count }
+            let upload = UploadedFile(path: record.inputPath, name: record.inputName, bytes: record.inputBytes, keep: true)
+            let id = try await dashboard.jobs.start(upload, options: options)
+            var headers: HTTPFields = [.contentType: "application/json"]
+            headers[.location] = "/api/v1/runs/\(id)"
+            return Response(status: .accepted, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(data: try RunJSON.data(["id": id, "status": "running", "refreshes": run.id]))))
         }
         api.get("runs/{id}/results.csv") { _, context in
             let run = try run(context)

@@ -56,6 +56,12 @@ enum OpenAPIDocument {
                 "delete": ["summary": "Cancel a running run", "parameters": [runId],
                            "responses": ["202": json(["type": "object"], "Cancelling"), "404": error, "409": error]],
             ],
+            "/api/v1/runs/{id}/refresh": ["post": [
+                "summary": "Score the run's input again with the server's current model; a new run (compare its newly-High list)",
+                "parameters": [runId],
+                "responses": ["202": json(["type": "object", "properties": ["id": ["type": "integer"], "status": ["type": "string"],
+                                                                            "refreshes": ["type": "integer"]]], "Scoring started"),
+                              "404": error, "409": error]]],
             "/api/v1/runs/{id}/results.csv": ["get": [
                 "summary": "The results file, byte-identical to churn score's for the same input", "parameters": [runId],
                 "responses": ["200": ["description": "CSV", "content": ["text/csv": ["schema": ["type": "string"]]]], "404": error]]],

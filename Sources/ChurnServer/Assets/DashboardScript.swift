@@ -94,6 +94,17 @@ enum DashboardScript {
     const run = $("run");
     if (!run) return;
     if (run.dataset.status === "running") follow(run.dataset.run, false);
+    const refresh = $("refresh-run");
+    if (refresh) refresh.addEventListener("click", () => {
+      refresh.disabled = true;
+      fetch("/api/v1/runs/" + refresh.dataset.run + "/refresh", { method: "POST" })
+        .then((r) => r.text().then((t) => {
+          if (r.status === 202) { window.location.assign("/runs/" + JSON.parse(t).id); return; }
+          $("refresh-error").textContent = errorText(t);
+          $("refresh-error").hidden = false;
+          refresh.disabled = false;
+        }));
+    });
     const cancel = $("cancel-run");
     if (cancel) cancel.addEventListener("click", () => {
       fetch("/api/v1/runs/" + cancel.dataset.run, { method: "DELETE" }).then(() => { cancel.disabled = true; });

@@ -52,7 +52,9 @@ enum RunPage {
         s += "<a class=\"button\" href=\"/runs/\(run.id)/customers\">All customers</a> "
         if run.resultsPath != nil { s += "<a class=\"button\" id=\"download-csv\" href=\"/api/v1/runs/\(run.id)/results.csv\">Results CSV</a> " }
         s += "<a class=\"button\" href=\"/api/v1/runs/\(run.id)/summary.json\">Summary JSON</a> "
-        if run.reportPath != nil { s += "<a class=\"button\" href=\"/api/v1/runs/\(run.id)/report.html\">HTML report</a>" }
+        if run.reportPath != nil { s += "<a class=\"button\" href=\"/api/v1/runs/\(run.id)/report.html\">HTML report</a> " }
+        s += "<button type=\"button\" id=\"refresh-run\" data-run=\"\(run.id)\">Refresh: score this input again</button>"
+        s += "<span class=\"error\" id=\"refresh-error\" hidden></span>"
         return s + "</p></section>\n"
     }
 
