@@ -58,9 +58,19 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        // The scoring service: jobs (input + model + engine + options → results, history, summary,
+        // report) with events, cancellation and outcomes; what the CLI and the dashboard sit on.
+        .target(name: "ChurnService", dependencies: [
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnCoordinator", "ChurnReport",
+        ]),
+        // Test helper: real workers inside the test process on loopback, models and data for tests.
+        .target(name: "ChurnTesting", dependencies: [
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The web dashboard and REST API (`churn serve`): routes, pages, JSON, SSE progress, static assets.
         .target(name: "ChurnServer", dependencies: [
-            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnStore", "ChurnReport",
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnStore", "ChurnReport", "ChurnService", "ChurnCoordinator",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -69,7 +79,7 @@ let package = Package(
         ]),
         // The CLI: a thin shell over the libraries.
         .executableTarget(name: "churn", dependencies: [
-            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator", "ChurnStore", "ChurnReport", "ChurnTransport",
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator", "ChurnStore", "ChurnService", "ChurnTransport",
             "ChurnServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -87,6 +97,11 @@ let package = Package(
         .testTarget(name: "ChurnReportTests", dependencies: ["ChurnReport", "ChurnCore"]),
         .testTarget(name: "ChurnServerTests", dependencies: ["ChurnServer", "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnStore",
                                                             .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(name: "ChurnCoordinatorTests", dependencies: ["ChurnCoordinator"]),
+        .testTarget(name: "ChurnServiceTests", dependencies: [
+            "ChurnService", "ChurnTesting", "ChurnCoordinator", "ChurnEngine", "ChurnCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire"]),
     ],
     swiftLanguageModes: [.v5]

@@ -35,8 +35,10 @@ public final class WorkerServer: @unchecked Sendable {
     }
 
     /// Binds, calls `ready` with the bound address (port 0 gives a free port), and serves until drained.
+    /// - Parameter handleSignals: drain on SIGTERM/SIGINT (the `churn worker` process); false for a
+    ///   worker embedded in another program (tests), which calls `shutdown()` instead.
     /// - Returns: 0 after a clean shutdown.
-    public func run(ready: (String, Int) -> Void) throws -> Int32 {
+    public func run(handleSignals: Bool = true, ready: (String, Int) -> Void) throws -> Int32 {
         // A process started from a thread that blocks signals inherits the mask; drain must work anyway.
         var shutdownSignals = sigset_t()
         sigemptyset(&shutdownSignals)
@@ -47,9 +49,11 @@ public final class WorkerServer: @unchecked Sendable {
             self.accepted(connection)
         }
         self.listener = listener
-        signals = try SignalWatcher(loop: loop) { [unowned self] signal in
-            self.logger.info("signal \(signal): draining")
-            self.drain()
+        if handleSignals {
+            signals = try SignalWatcher(loop: loop) { [unowned self] signal in
+                self.logger.info("signal \(signal): draining")
+                self.drain()
+            }
         }
         logger.info("listening on \(configuration.host):\(listener.port) with \(configuration.threads) scoring threads")
         ready(configuration.host, listener.port)
@@ -96,6 +100,11 @@ public final class WorkerServer: @unchecked Sendable {
             self.logger.warning("drain timeout: closing \(self.connections.count) connections with work in flight")
             for c in self.connections.values { c.closeNow() }
         }
+    }
+
+    /// Drains and stops the worker, as SIGTERM does (callable from any thread).
+    public func shutdown() {
+        _ = loop.execute { [self] in drain() }
     }
 
     private func finishDrain() {

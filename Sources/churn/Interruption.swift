@@ -39,6 +39,11 @@ enum Interruption {
         lock.unlock()
     }
 
+    /// Parks the calling thread while the interrupt handler cleans up and exits the process.
+    static func waitForExit() -> Never {
+        while true { pause() }
+    }
+
     private static func interrupted(by sig: Int32) {
         lock.lock()
         let pending = actions.sorted { $0.key > $1.key }.map(\.value)

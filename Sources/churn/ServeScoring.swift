@@ -2,21 +2,12 @@ import ChurnServer
 import Foundation
 import Logging
 
-/// Builds the scoring service `churn serve` runs uploads on.
+/// The scoring service `churn serve` runs uploads on: ChurnService, on this process's cores or on
+/// the worker pool of --local, --cluster or --workers (one pool shared by every job).
 enum ServeScoring {
-    static func makeJobs(command: ServeCommand, configuration: ServerConfiguration, logger: Logger) throws -> any ScoringJobs {
-        UnavailableJobs()
+    static func makeJobs(command: ServeCommand, configuration: ServerConfiguration, logger: Logger) throws -> ServiceJobs {
+        let pool = try makeWorkerPool(workers: command.workers, cluster: command.cluster, local: command.local,
+                                      secretFile: command.secretFile, logLevel: command.logLevel == "notice" ? "warning" : command.logLevel)
+        return ServiceJobs(configuration: configuration, pool: pool, threads: ProcessInfo.processInfo.activeProcessorCount)
     }
-}
-
-/// TEMPORARY: until the scoring service (ChurnService) is merged, uploads are refused.
-private struct UnavailableJobs: ScoringJobs {
-    struct NotYet: Error, CustomStringConvertible { var description: String { "scoring service not available yet" } }
-    func start(_ upload: UploadedFile, options: RunOptions) async throws -> Int64 { throw NotYet() }
-    func live(_ runId: Int64) -> LiveRun? { nil }
-    func liveRuns() -> [LiveRun] { [] }
-    func cancel(_ runId: Int64) -> Bool { false }
-    func updates(_ runId: Int64) -> AsyncStream<LiveRun>? { nil }
-    func pool() -> PoolSnapshot { PoolSnapshot(mode: "in-process", workers: []) }
-    func drain(grace: Duration) async {}
 }
