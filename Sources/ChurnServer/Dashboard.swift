@@ -38,7 +38,11 @@ final class Dashboard: Sendable {
         var live: [Int64: LiveRun] = [:]
         for run in jobs.liveRuns() { live[run.runId] = run }
         var out = try store.listRuns(limit: limit).map { record -> RunView in
-            if let l = live.removeValue(forKey: record.id) { return RunView(l) }
+            if let l = live.removeValue(forKey: record.id) {
+                var view = RunView(l)
+                view.modelHash = record.modelHash
+                return view
+            }
             return RunView(record, resultsPath: nil, reportPath: nil)
         }
         out += live.values.map(RunView.init)

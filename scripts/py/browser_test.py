@@ -71,6 +71,8 @@ server = subprocess.Popen([churn, "serve", "--listen", "127.0.0.1:0", "--data-di
                           stdout=subprocess.PIPE, stderr=open(os.path.join(work, "serve.log"), "w"), text=True)
 line = server.stdout.readline()
 m = re.search(r"churn serve listening on (http://\S+)", line)
+if m is None:
+    server.kill()
 check(m is not None, f"churn serve did not start: {line!r}")
 base = m.group(1)
 
@@ -81,84 +83,91 @@ for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--wind
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 wait = WebDriverWait(driver, 120)
 errors = []
+try:
 
 
-def console_errors():
-    try:
-        return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
-    except Exception:
-        return []
+    def console_errors():
+        try:
+            return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        except Exception:
+            return []
 
 
-def upload(path, sheet=None, name="run"):
-    driver.get(base + "/")
-    driver.find_element(By.ID, "file").send_keys(path)
-    if sheet:
-        driver.find_element(By.ID, "sheet").send_keys(sheet)
-    driver.save_screenshot(os.path.join(shots, f"{name}-upload.png"))
-    driver.find_element(By.ID, "upload-button").click()
-    wait.until(EC.url_matches(r"/runs/\d+$"))
-    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#health-chart svg.chart")))
-    run_id = driver.current_url.rsplit("/", 1)[1]
-    status = driver.find_element(By.ID, "run").get_attribute("data-status")
-    check(status == "succeeded", f"{name}: run {run_id} is {status}")
-    bars = driver.find_elements(By.CSS_SELECTOR, "#health-chart svg.chart rect.bar")
-    check(len(bars) == 10, f"{name}: {len(bars)} health bars, expected 10")
-    counts = [int(b.get_attribute("data-count")) for b in bars]
-    check(sum(counts) > 0 and any(float(b.get_attribute("height")) > 0 for b in bars), f"{name}: the bars are empty")
-    check(all(b.size["height"] >= 0 and b.is_displayed() for b in bars), f"{name}: bars not drawn")
-    slices = driver.find_elements(By.CSS_SELECTOR, "#risk-chart svg.pie .slice")
-    check(len(slices) >= 1 and all(s.is_displayed() for s in slices), f"{name}: no pie slices drawn")
-    check(sum(int(s.get_attribute("data-count")) for s in slices) == sum(counts), f"{name}: pie and bars disagree")
-    rows = driver.find_elements(By.CSS_SELECTOR, "#top-table tbody tr.top-row")
-    shown = [(r.get_attribute("data-id"), r.find_element(By.CSS_SELECTOR, "td.prob").text,
-              r.find_element(By.CSS_SELECTOR, ".badge").text) for r in rows[:5]]
-    driver.save_screenshot(os.path.join(shots, f"{name}-run.png"))
-    return run_id, shown
+    def upload(path, sheet=None, name="run"):
+        driver.get(base + "/")
+        driver.find_element(By.ID, "file").send_keys(path)
+        if sheet:
+            driver.find_element(By.ID, "sheet").send_keys(sheet)
+        driver.save_screenshot(os.path.join(shots, f"{name}-upload.png"))
+        driver.find_element(By.ID, "upload-button").click()
+        wait.until(EC.url_matches(r"/runs/\d+$"))
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#health-chart svg.chart")))
+        run_id = driver.current_url.rsplit("/", 1)[1]
+        status = driver.find_element(By.ID, "run").get_attribute("data-status")
+        check(status == "succeeded", f"{name}: run {run_id} is {status}")
+        bars = driver.find_elements(By.CSS_SELECTOR, "#health-chart svg.chart rect.bar")
+        check(len(bars) == 10, f"{name}: {len(bars)} health bars, expected 10")
+        counts = [int(b.get_attribute("data-count")) for b in bars]
+        check(sum(counts) > 0 and any(float(b.get_attribute("height")) > 0 for b in bars), f"{name}: the bars are empty")
+        check(all(b.size["height"] >= 0 and b.is_displayed() for b in bars), f"{name}: bars not drawn")
+        slices = driver.find_elements(By.CSS_SELECTOR, "#risk-chart svg.pie .slice")
+        check(len(slices) >= 1 and all(s.is_displayed() for s in slices), f"{name}: no pie slices drawn")
+        check(sum(int(s.get_attribute("data-count")) for s in slices) == sum(counts), f"{name}: pie and bars disagree")
+        rows = driver.find_elements(By.CSS_SELECTOR, "#top-table tbody tr.top-row")
+        shown = [(r.get_attribute("data-id"), r.find_element(By.CSS_SELECTOR, "td.prob").text,
+                  r.find_element(By.CSS_SELECTOR, ".badge").text) for r in rows[:5]]
+        driver.save_screenshot(os.path.join(shots, f"{name}-run.png"))
+        return run_id, shown
 
 
-csv_run, csv_top = upload(sample, name="csv")
-expected = cli_top5(sample)
-check(csv_top == expected, f"CSV top 5 differs from churn score's summary:\n page {csv_top}\n CLI  {expected}")
+    csv_run, csv_top = upload(sample, name="csv")
+    expected = cli_top5(sample)
+    check(csv_top == expected, f"CSV top 5 differs from churn score's summary:\n page {csv_top}\n CLI  {expected}")
 
-xlsx_run, xlsx_top = upload(xlsx, sheet="Customers", name="xlsx")
-expected_x = cli_top5(xlsx, "--sheet", "Customers")
-check(xlsx_top == expected_x, f"XLSX top 5 differs from churn score's summary:\n page {xlsx_top}\n CLI  {expected_x}")
+    xlsx_run, xlsx_top = upload(xlsx, sheet="Customers", name="xlsx")
+    expected_x = cli_top5(xlsx, "--sheet", "Customers")
+    check(xlsx_top == expected_x, f"XLSX top 5 differs from churn score's summary:\n page {xlsx_top}\n CLI  {expected_x}")
 
-# The customers table, riskiest first.
-driver.get(f"{base}/runs/{csv_run}/customers?sort=risk&risk=high")
-rows = driver.find_elements(By.CSS_SELECTOR, "#customer-table tbody tr")
-check(len(rows) > 0, "no customers listed")
-check(all("High" in r.text for r in rows), "the High filter let other levels through")
-driver.save_screenshot(os.path.join(shots, "customers.png"))
+    # The customers table, riskiest first.
+    driver.get(f"{base}/runs/{csv_run}/customers?sort=risk&risk=high")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#customer-table tbody tr")
+    check(len(rows) > 0, "no customers listed")
+    check(all("High" in r.text for r in rows), "the High filter let other levels through")
+    driver.save_screenshot(os.path.join(shots, "customers.png"))
 
-# A customer and the offer modal.
-driver.get(f"{base}/runs/{csv_run}")
-driver.find_element(By.CSS_SELECTOR, "#top-table a.customer-link").click()
-wait.until(EC.presence_of_element_located((By.ID, "open-offer")))
-customer_id = driver.find_element(By.ID, "customer").get_attribute("data-customer")
-check(customer_id == csv_top[0][0], f"opened {customer_id}, expected {csv_top[0][0]}")
-check(len(driver.find_elements(By.CSS_SELECTOR, "#customer-history svg.sparkline")) == 2, "no sparklines")
-driver.find_element(By.ID, "open-offer").click()
-modal = wait.until(EC.visibility_of_element_located((By.ID, "offer-modal")))
-check(modal.get_attribute("open") is not None, "the offer modal did not open")
-subject = driver.find_element(By.ID, "offer-subject")
-check(len(subject.get_attribute("value")) > 5, "the draft has no subject")
-check(len(driver.find_element(By.ID, "offer-body").get_attribute("value")) > 50, "the draft has no body")
-driver.save_screenshot(os.path.join(shots, "offer-modal.png"))
-subject.clear()
-subject.send_keys("Browser test offer")
-driver.find_element(By.ID, "offer-save").click()
-wait.until(EC.text_to_be_present_in_element((By.ID, "offers"), "Browser test offer"))
-driver.save_screenshot(os.path.join(shots, "customer.png"))
+    # A customer and the offer modal.
+    driver.get(f"{base}/runs/{csv_run}")
+    driver.find_element(By.CSS_SELECTOR, "#top-table a.customer-link").click()
+    wait.until(EC.presence_of_element_located((By.ID, "open-offer")))
+    customer_id = driver.find_element(By.ID, "customer").get_attribute("data-customer")
+    check(customer_id == csv_top[0][0], f"opened {customer_id}, expected {csv_top[0][0]}")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "#customer-history svg.sparkline")) == 2, "no sparklines")
+    driver.find_element(By.ID, "open-offer").click()
+    modal = wait.until(EC.visibility_of_element_located((By.ID, "offer-modal")))
+    check(modal.get_attribute("open") is not None, "the offer modal did not open")
+    subject = driver.find_element(By.ID, "offer-subject")
+    check(len(subject.get_attribute("value")) > 5, "the draft has no subject")
+    check(len(driver.find_element(By.ID, "offer-body").get_attribute("value")) > 50, "the draft has no body")
+    driver.save_screenshot(os.path.join(shots, "offer-modal.png"))
+    subject.clear()
+    subject.send_keys("Browser test offer")
+    driver.find_element(By.ID, "offer-save").click()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "offers"), "Browser test offer"))
+    driver.save_screenshot(os.path.join(shots, "customer.png"))
 
-driver.get(base + "/runs")
-check(len(driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")) == 2, "the runs page does not list both runs")
-driver.save_screenshot(os.path.join(shots, "runs.png"))
-errors = console_errors()
-check(errors == [], f"browser console errors: {errors}")
+    driver.get(base + "/runs")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")) == 2, "the runs page does not list both runs")
+    driver.save_screenshot(os.path.join(shots, "runs.png"))
+    errors = console_errors()
+    check(errors == [], f"browser console errors: {errors}")
 
-driver.quit()
-server.send_signal(signal.SIGTERM)
-check(server.wait(timeout=60) == 0, "churn serve did not exit 0 on SIGTERM")
+finally:
+    driver.quit()
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+check(server.returncode == 0, f"churn serve did not exit 0 on SIGTERM ({server.returncode})")
 print(f"browser checks: {checks} passed (screenshots in {shots})")

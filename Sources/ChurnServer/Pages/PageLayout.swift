@@ -17,6 +17,7 @@ enum PageLayout {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(HTML.escape(title)) · churn</title>
+            <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
             <link rel="stylesheet" href="/static/report.css">
             <link rel="stylesheet" href="/static/dashboard.css">
             <script src="/static/dashboard.js" defer></script>
