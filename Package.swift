@@ -97,12 +97,11 @@ let package = Package(
         .testTarget(name: "ChurnReportTests", dependencies: ["ChurnReport", "ChurnCore"]),
         .testTarget(name: "ChurnServerTests", dependencies: ["ChurnServer", "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnStore",
                                                             .product(name: "Hummingbird", package: "hummingbird")]),
-        .testTarget(name: "ChurnCoordinatorTests", dependencies: ["ChurnCoordinator"]),
+        .testTarget(name: "ChurnCoordinatorTests", dependencies: ["ChurnCoordinator", "ChurnWire", "ChurnIO"]),
         .testTarget(name: "ChurnServiceTests", dependencies: [
             "ChurnService", "ChurnTesting", "ChurnCoordinator", "ChurnEngine", "ChurnCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire"]),
-    ],
-    swiftLanguageModes: [.v5]
+    ]
 )

@@ -30,6 +30,9 @@ struct JobRunner {
         }
         if let thresholds = request.riskThresholds { loaded = try loaded.overriding(thresholds: thresholds) }
         let compiled = try CompiledModel(loaded.model)
+        if request.rankBy == .revenue && loaded.model.revenueColumn == nil {
+            throw ServiceError("ranking by revenue needs a revenue column, and \(modelPath) has none (train with --revenue COL)")
+        }
         guard FileManager.default.fileExists(atPath: inputPath) else { throw ServiceError("\(inputName): No such file") }
         if job.isCancelled { throw job.cancellation }
 
@@ -65,8 +68,7 @@ struct JobRunner {
                                rowsPerSecond: summary.rowsPerSecond, rankBy: request.rankBy),
                     aggregate: aggregate, newlyHighRisk: summary.newlyHighRisk ?? [],
                     previousRun: history?.previousRun.map { "run \($0.id) of \($0.startedAt)" },
-                    sender: .init(company: request.emailSender.company ?? loaded.email?.company,
-                                  name: request.emailSender.name ?? loaded.email?.sender),
+                    sender: .init(company: request.emailCompany ?? loaded.email?.company, name: request.emailSender ?? loaded.email?.sender),
                     audience: loaded.model.looksLikeBusinessAccounts ? .business : .consumer,
                     hasRevenue: loaded.model.revenueColumn != nil))
                 guard FileManager.default.createFile(atPath: path, contents: Data(html.utf8)) else {

@@ -90,7 +90,7 @@ public final class ScoringService: @unchecked Sendable {  // `jobsById`, `order`
         let resultsPath = request.outputs.results ?? "\(configuration.dataDirectory)/results/job-\(id)-\(ProcessInfo.processInfo.processIdentifier).csv"
         let databasePath = request.history.databasePath ?? configuration.defaultDatabasePath
 
-        let runOnThread: @Sendable (String, (() -> Void)?) -> Void = { inputPath, cleanup in
+        let runOnThread: @Sendable (String, (@Sendable () -> Void)?) -> Void = { inputPath, cleanup in
             let thread = Thread {
                 defer { cleanup?() }
                 let result = Result {

@@ -26,7 +26,7 @@ import Foundation
 /// over High-risk rows only for the High-risk queries; a run's rows are found through the
 /// `predictions.id` range recorded in its `runs` row. Each index on every row costs about a third
 /// of the insert rate, so there is no full `(run_id, risk_level)` index.
-public final class RunStore: @unchecked Sendable {
+public final class RunStore: @unchecked Sendable {  // writer state guarded by `lock` (see below); `db` used under it
     /// The database file.
     public let path: String
     let db: SQLiteConnection

@@ -6,7 +6,7 @@ import Logging
 /// A scoring worker: one libuv loop owns the listener and every connection; a pool of threads
 /// parses and scores shards; SIGTERM/SIGINT drain it (finish in-flight shards, say GOODBYE, close
 /// every handle) and `run()` returns.
-public final class WorkerServer: @unchecked Sendable {
+public final class WorkerServer: @unchecked Sendable {  // loop thread only, except `shutdown()`, which posts to the loop
     public let configuration: WorkerConfiguration
     let logger: Logger
     let models = ModelCache()

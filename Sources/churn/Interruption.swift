@@ -5,9 +5,10 @@ import Foundation
 /// delete the half-written results, mark the history run failed), then the process exits 128+signal.
 enum Interruption {
     private static let lock = NSLock()
-    private static var actions: [Int: () -> Void] = [:]
-    private static var nextToken = 0
-    private static var sources: [DispatchSourceSignal] = []
+    // All three guarded by `lock`.
+    nonisolated(unsafe) private static var actions: [Int: () -> Void] = [:]
+    nonisolated(unsafe) private static var nextToken = 0
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
     /// Starts watching the signals (once).
     static func install() {

@@ -45,8 +45,8 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             guard top >= 0 else { throw CLIError("--top must be 0 or more") }
-            // Refused before any work: ranking by revenue needs a revenue column.
-            if rankBy == .revenue, try ModelFile.load(path: model, policyPath: policy).model.revenueColumn == nil {
+            // Said in the flag's own words here; an unreadable model is reported by the service.
+            if rankBy == .revenue, let loaded = try? ModelFile.load(path: model, policyPath: policy), loaded.model.revenueColumn == nil {
                 throw CLIError("--rank-by revenue needs a revenue column, and \(model) has none (train with --revenue COL)")
             }
             MemoryTuning.reuseLargeBuffers()
@@ -60,8 +60,7 @@ struct ScoreCommand: ParsableCommand {
                 engine: pool.map { .pool($0) } ?? .inProcess(threads: threads),
                 outputs: .init(results: out, report: report, summaryJSON: summaryJson),
                 history: .init(enabled: !noHistory, databasePath: db),
-                rankBy: rankBy, top: top, sheet: sheet, chunkBytes: shardBytes,
-                emailSender: .init(company: company, name: sender)))
+                rankBy: rankBy, top: top, sheet: sheet, chunkBytes: shardBytes, emailCompany: company, emailSender: sender))
             // On SIGINT/SIGTERM: cancel (the results file goes, the history run is marked failed),
             // wait for the job to wind down, then stop the local workers.
             let cleanup = Interruption.onInterrupt {

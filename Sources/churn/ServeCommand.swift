@@ -50,8 +50,8 @@ struct ServeCommand: ParsableCommand {
             Task {
                 do {
                     try await server.run { host, port in
-                        print("churn serve listening on http://\(host):\(port)")
-                        fflush(stdout)
+                        // Written at once (not through print's buffer): scripts wait for this line.
+                        FileHandle.standardOutput.write(Data("churn serve listening on http://\(host):\(port)\n".utf8))
                     }
                 } catch {
                     failure.error = error
