@@ -39,8 +39,11 @@ public struct OrderedRun<Outcome> {
         let credits = Credits(maxInFlight)
         let started = Date()
         let (reader, results) = (self.reader, self.results)
-        // The writer owns `finish`, `consume`, `progress` and `state.total`; `state`'s error and
-        // `credits` are locked; `reader.bytesRead` is read as a progress hint only.
+        // Bytes read so far: written by this (reading) thread, read by the writer for progress.
+        let bytesRead = LockedCount()
+        // The writer owns `finish`, `consume`, `progress` and `state.total`; `state`'s error,
+        // `credits` and `bytesRead` are locked; `reader` stays with this thread.
+        let totalBytes = reader.fileSize
         HandOffThread.start(name: "churn-results-writer") {
             defer { state.finished.signal() }
             do {
@@ -49,7 +52,7 @@ public struct OrderedRun<Outcome> {
                     try consume(chunk)
                     state.total.merge(chunk.aggregate)
                     credits.release()
-                    progress?(ScoreProgress(bytesRead: reader.bytesRead, totalBytes: reader.fileSize,
+                    progress?(ScoreProgress(bytesRead: bytesRead.value, totalBytes: totalBytes,
                                             rowsScored: state.total.rowsScored, rowsRejected: state.total.rowsRejected,
                                             elapsed: Date().timeIntervalSince(started), workersAlive: workersAlive()))
                 }
@@ -64,6 +67,7 @@ public struct OrderedRun<Outcome> {
         var readError: Error?
         do {
             while state.error == nil, let chunk = try reader.nextChunk() {
+                bytesRead.value = reader.bytesRead
                 guard credits.acquire(), state.error == nil, try submit(chunk) else { break }
                 submitted += 1
             }
@@ -75,5 +79,15 @@ public struct OrderedRun<Outcome> {
         state.finished.wait()
         if let error = readError ?? state.error { throw error }
         return state.total
+    }
+}
+
+/// An integer shared between threads.
+private final class LockedCount: @unchecked Sendable {  // `stored` guarded by `lock`
+    private let lock = NSLock()
+    private var stored = 0
+    var value: Int {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
     }
 }

@@ -92,7 +92,6 @@ public final class ScoringService: @unchecked Sendable {  // `jobsById`, `order`
 
         let runOnThread: @Sendable (String, (@Sendable () -> Void)?) -> Void = { inputPath, cleanup in
             let thread = Thread {
-                defer { cleanup?() }
                 let result = Result {
                     if request.outputs.results == nil {
                         try FileManager.default.createDirectory(atPath: "\(configuration.dataDirectory)/results",
@@ -105,6 +104,7 @@ public final class ScoringService: @unchecked Sendable {  // `jobsById`, `order`
                     return try JobRunner(job: job, request: request, inputPath: inputPath, inputName: inputName,
                                          resultsPath: resultsPath, databasePath: databasePath).run()
                 }
+                cleanup?()  // before anyone waiting on the job wakes up
                 job.complete(result)
             }
             thread.name = "churn-job-\(id)"
