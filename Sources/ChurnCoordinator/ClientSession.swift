@@ -95,3 +95,13 @@ struct ClientSession {
         return [.established(s)]
     }
 }
+
+extension Message {
+    /// GOODBYE and ERROR from a client end the stream: they go out with END_OF_STREAM.
+    var closesStream: Bool {
+        switch self {
+        case .goodbye, .error: return true
+        default: return false
+        }
+    }
+}

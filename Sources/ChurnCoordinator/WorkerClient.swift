@@ -88,7 +88,7 @@ final class WorkerClient {
         for action in actions {
             switch action {
             case let .send(m, id):
-                _ = connection?.write(m.encode(requestId: id))
+                _ = connection?.write(m.encode(requestId: id, flags: m.closesStream ? .endOfStream : []))
             case let .established(s):
                 session = s
                 readyResult(.success(s))
@@ -173,7 +173,7 @@ final class WorkerClient {
 
     func close() {
         if let c = connection {
-            if case let .send(m, id) = core.goodbye("done") { _ = c.write(m.encode(requestId: id)) }
+            if case let .send(m, id) = core.goodbye("done") { _ = c.write(m.encode(requestId: id, flags: .endOfStream)) }
             c.shutdownAndClose()
         }
     }

@@ -123,7 +123,7 @@ final class WorkerLink {
     private func perform(_ actions: [ClientSession.Action]) {
         for action in actions {
             switch action {
-            case let .send(message, requestId): send(message, requestId: requestId)
+            case let .send(message, requestId): send(message, requestId: requestId, flags: message.closesStream ? .endOfStream : [])
             case let .established(s): established(s)
             case let .refuse(reason): refuse(reason)
             case let .deliver(message, requestId): handle(message, requestId: requestId)
@@ -277,8 +277,8 @@ final class WorkerLink {
 
     private func takeRequestId() -> UInt64 { session.takeRequestId() }
 
-    private func send(_ message: Message, requestId: UInt64) {
-        _ = connection?.write(message.encode(requestId: requestId))
+    private func send(_ message: Message, requestId: UInt64, flags: FrameFlags = []) {
+        _ = connection?.write(message.encode(requestId: requestId, flags: flags))
     }
 
     // MARK: Liveness

@@ -1,5 +1,6 @@
 import ChurnCore
 import ChurnEngine
+import ChurnHistoryFormat
 import ChurnIO
 import ChurnTransport
 import ChurnWire
@@ -153,14 +154,16 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         public var modelHash: [UInt8]
         public var rankBy: RankBy
         public var topLimit: Int
-        public var recordRows: Bool
-        public init(model: CompiledModel, modelBytes: [UInt8], modelHash: [UInt8], rankBy: RankBy, topLimit: Int, recordRows: Bool) {
+        /// Encode results for the history store (`RunHistory.recording`); nil for no history.
+        public var recording: PredictionRecording?
+        public init(model: CompiledModel, modelBytes: [UInt8], modelHash: [UInt8], rankBy: RankBy, topLimit: Int,
+                    recording: PredictionRecording?) {
             self.model = model
             self.modelBytes = modelBytes
             self.modelHash = modelHash
             self.rankBy = rankBy
             self.topLimit = topLimit
-            self.recordRows = recordRows
+            self.recording = recording
         }
     }
 
@@ -238,7 +241,7 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
                     let failure = (error as? ClusterError) ?? .badInput("\(error)")
                     _ = loop.execute { box.dispatcher?.fail(job: jobId, failure) }
                 },
-                finish: { try ShardResultFormatting.format($0, names: names, recordRows: settings.recordRows, topLimit: settings.topLimit) },
+                finish: { try ShardResultFormatting.format($0, names: names, recording: settings.recording, topLimit: settings.topLimit) },
                 consume: consume,
                 progress: { progress($0, report()) },
                 workersAlive: { status.snapshot.workersAlive })

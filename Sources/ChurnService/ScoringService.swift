@@ -97,10 +97,6 @@ public final class ScoringService: @unchecked Sendable {  // `jobsById`, `order`
                         try FileManager.default.createDirectory(atPath: "\(configuration.dataDirectory)/results",
                                                                 withIntermediateDirectories: true)
                     }
-                    if request.history.enabled {
-                        try FileManager.default.createDirectory(atPath: (databasePath as NSString).deletingLastPathComponent,
-                                                                withIntermediateDirectories: true)
-                    }
                     return try JobRunner(job: job, request: request, inputPath: inputPath, inputName: inputName,
                                          resultsPath: resultsPath, databasePath: databasePath).run()
                 }

@@ -18,7 +18,8 @@ struct Churn: ParsableCommand {
         version: "1.0.0",
         subcommands: [
             GenerateCommand.self, TrainCommand.self, EvaluateCommand.self, ScoreCommand.self,
-            WorkerCommand.self, RunsCommand.self, HistoryCommand.self, ClusterCommand.self, LoadtestCommand.self, ServeCommand.self,
+            WorkerCommand.self, RunsCommand.self, HistoryCommand.self, CustomersCommand.self, ClusterCommand.self, LoadtestCommand.self,
+            ServeCommand.self,
         ])
 
     /// Process-wide settings belong to the executable, never to the libraries: a write to a worker or

@@ -51,6 +51,8 @@ struct ScoreCommand: ParsableCommand {
             }
             MemoryTuning.reuseLargeBuffers()
             Interruption.install()
+            guard FileManager.default.fileExists(atPath: input) else { throw CLIError("\(input): No such file") }
+            try checkPaths()
             let pool = try makePool()
             defer { pool?.close() }
             let service = ScoringService(configuration: .init(dataDirectory: NSTemporaryDirectory() + "churn-cli",
@@ -83,6 +85,19 @@ struct ScoreCommand: ParsableCommand {
             if let summaryJson = outcome.summaryJSONPath { print("Summary JSON: \(summaryJson)") }
             if let runId = outcome.historyRunId, let path = outcome.historyPath { print("History: run \(runId) in \(path)") }
         }
+    }
+
+    /// Outputs may not overwrite an input of the run, nor each other (said in the flags' words).
+    private func checkPaths() throws {
+        var inputs = [("the input", input), ("the model", model)]
+        if let policy { inputs.append(("the policy", policy)) }
+        if let secretFile { inputs.append(("the secret file", secretFile)) }
+        if let cluster { inputs.append(("the cluster file", cluster)) }
+        if !noHistory { inputs.append(("the history database", db ?? RunHistory.defaultPath)) }
+        var outputs = [("--out", out)]
+        if let summaryJson { outputs.append(("--summary-json", summaryJson)) }
+        if let report { outputs.append(("--report", report)) }
+        try OutputPaths.check(inputs: inputs, outputs: outputs)
     }
 
     /// The worker pool that --workers, --cluster and --local ask for (nil: score in process).
