@@ -102,25 +102,7 @@ struct ScoreCommand: ParsableCommand {
 
     /// The worker pool that --workers, --cluster and --local ask for (nil: score in process).
     private func makePool() throws -> WorkerPool? {
-        guard workers != nil || cluster != nil || local != nil else { return nil }
-        let logger = try makeLogger(label: "churn.coordinator", level: logLevel)
-        var endpoints: [WorkerEndpoint] = []
-        var secretPath = secretFile
-        if let list = workers { endpoints += try WorkerEndpoint.parseList(list) }
-        if let clusterPath = cluster {
-            let file = try ClusterFile.read(path: clusterPath)
-            endpoints += file.workers
-            if secretPath == nil { secretPath = file.secretFile }
-        }
-        if let n = local {
-            guard n >= 1 else { throw CLIError("--local needs at least 1 worker") }
-            let cores = ProcessInfo.processInfo.activeProcessorCount
-            let pool = try WorkerPool.startingLocalWorkers(count: n, executable: try WorkerExecutable.path(), secretFile: secretPath,
-                                                           threadsEach: max(1, cores / n), extraEndpoints: endpoints, logger: logger)
-            // Interrupted before the job starts: the workers still go.
-            return pool
-        }
-        return try WorkerPool(endpoints: endpoints, secret: try secretPath.map { try SecretFile.read(path: $0) }, logger: logger)
+        try makeWorkerPool(workers: workers, cluster: cluster, local: local, secretFile: secretFile, logLevel: logLevel)
     }
 
     /// Shows the job's progress on stderr until it ends; `wait()` on the result returns once the
