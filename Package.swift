@@ -20,6 +20,7 @@ let package = Package(
         // C system libraries.
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Pure scoring core: schema, model, training, health, drivers, interventions, metrics. No I/O.
         .target(name: "ChurnCore"),
@@ -54,6 +55,12 @@ let package = Package(
         .target(name: "ChurnStore", dependencies: ["CSQLite", "ChurnCore", "ChurnHistoryFormat"]),
         // Self-contained HTML report.
         .target(name: "ChurnReport", dependencies: ["ChurnCore"]),
+        // Retention offers by e-mail: MIME messages, templates, unsubscribe tokens, SMTP through libcurl,
+        // and the delivery loop over the outbox (which lives in ChurnStore).
+        .target(name: "ChurnMail", dependencies: [
+            "CCurl", "ChurnCore", "ChurnReport", "ChurnStore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Coordinator: shards an upload, dispatches to workers, merges.
         .target(name: "ChurnCoordinator", dependencies: [
             "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWire", "ChurnTransport", "ChurnStore", "ChurnHistoryFormat",
@@ -62,7 +69,7 @@ let package = Package(
         ]),
         // The CLI: a thin shell over the libraries.
         .executableTarget(name: "churn", dependencies: [
-            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator", "ChurnStore", "ChurnReport", "ChurnTransport",
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator", "ChurnStore", "ChurnReport", "ChurnTransport", "ChurnMail",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -79,6 +86,7 @@ let package = Package(
         .testTarget(name: "ChurnTransportTests", dependencies: ["ChurnTransport"]),
         .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnCore", "CSQLite", "ChurnHistoryFormat"]),
         .testTarget(name: "ChurnReportTests", dependencies: ["ChurnReport", "ChurnCore"]),
+        .testTarget(name: "ChurnMailTests", dependencies: ["ChurnMail", "ChurnStore", "ChurnReport", "ChurnCore"]),
         .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire", "ChurnCore"]),
     ],
     swiftLanguageModes: [.v5]
