@@ -22,15 +22,26 @@ struct OfferCustomers {
         self.run = run
     }
 
+    /// The top list of the run's stored summary (`RunSummary` JSON, which carries the addresses).
+    private var storedTop: [RankedCustomer] {
+        get throws {
+            struct Stored: Decodable { var top: [RankedCustomer]? }
+            guard let json = run.summaryJSON else { return [] }
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            return (try decoder.decode(Stored.self, from: Data(json.utf8))).top ?? []
+        }
+    }
+
     mutating func top(_ n: Int) throws -> [RankedCustomer] {
-        let top = try run.summary()?.top ?? []
+        let top = try storedTop
         if n <= top.count { return Array(top.prefix(n)) }
         let page = try store.customerPage(CustomerQuery(runId: run.id, sort: .probabilityDescending, offset: 0, limit: n))
         return try page.rows.map { try ranked($0, known: top) }
     }
 
     mutating func customers(_ ids: [String]) throws -> [RankedCustomer] {
-        let top = try run.summary()?.top ?? []
+        let top = try storedTop
         var out: [RankedCustomer] = []
         var missing: [String] = []
         for id in ids {
