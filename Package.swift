@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "ChurnTransportTests", dependencies: ["ChurnTransport"]),
         .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnCore", "CSQLite", "ChurnHistoryFormat"]),
         .testTarget(name: "ChurnReportTests", dependencies: ["ChurnReport", "ChurnCore"]),
-        .testTarget(name: "ChurnMailTests", dependencies: ["ChurnMail", "ChurnStore", "ChurnReport", "ChurnCore"]),
+        .testTarget(name: "ChurnMailTests", dependencies: ["ChurnMail", "ChurnStore"]),
         .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire", "ChurnCore"]),
     ],
     swiftLanguageModes: [.v5]
