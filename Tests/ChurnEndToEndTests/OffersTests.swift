@@ -162,6 +162,19 @@ final class OffersTests: XCTestCase {
         XCTAssertEqual(try smtp.messages().count, 1, "the other customer's offer still went out")
     }
 
+    func testADryRunPrintsTheMessagesAndQueuesNothing() throws {
+        let smtp = server()
+        try smtp.start()
+        defer { smtp.stop() }
+        let r = try offers(["send", "--run", "1", "--customers", "C00000001,C00000003", "--dry-run"], smtp)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("----- C00000001: c00000001@example.com"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("----- C00000003: no e-mail address: would not be sent"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Content-Type: multipart/alternative"), r.stdout)
+        XCTAssertEqual(try outbox().count, 0)
+        XCTAssertEqual(try smtp.messages().count, 0)
+    }
+
     func testTheSameOfferTwiceSendsOneMessageAndCooldownHoldsBackAnother() throws {
         let smtp = server()
         try smtp.start()

@@ -89,3 +89,26 @@ final class MailFormatTests: XCTestCase {
         XCTAssertEqual(unlimited.reserve(now: t0), t0)
     }
 }
+
+final class OfferTemplateTests: XCTestCase {
+    func testATemplateFileIsReadAndAnUnknownPlaceholderNamesFileAndLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("churn-templates-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "Subject: Hi {{name}}\n\nDear {{name}},\n{{offer}}\n".write(to: dir.appendingPathComponent("good.txt"), atomically: true, encoding: .utf8)
+        let good = try XCTUnwrap(try OfferTemplate.load(directory: dir.path, name: "good"))
+        let rendered = good.render(["name": "Jane", "offer": "A discount"])
+        XCTAssertEqual(rendered.subject, "Hi Jane")
+        XCTAssertEqual(rendered.body, "Dear Jane,\nA discount\n")
+        XCTAssertNil(try OfferTemplate.load(directory: dir.path, name: "missing"))
+
+        try "Subject: Hi\n\nDear {{name}},\n{{discount_code}}\n".write(to: dir.appendingPathComponent("bad.txt"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try OfferTemplate.load(directory: dir.path, name: "bad")) { error in
+            XCTAssertTrue("\(error)".contains("bad.txt:4: unknown placeholder {{discount_code}}"), "\(error)")
+        }
+        try "Dear {{name}}\n".write(to: dir.appendingPathComponent("nosubject.txt"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try OfferTemplate.load(directory: dir.path, name: "nosubject")) { error in
+            XCTAssertTrue("\(error)".contains("nosubject.txt:1: must start with a \"Subject:\" line"), "\(error)")
+        }
+    }
+}
