@@ -80,7 +80,7 @@ package enum CustomerIndex {
 /// over millions of ids: open addressing, ids kept in one arena in insertion order, so that a
 /// caller walking ids in about the same order can check them against the neighbours of the last
 /// match (`equals(at:_:)`) before paying for a hash probe.
-package struct IdSet: @unchecked Sendable {
+package struct IdSet: Sendable {
     /// One slot: the id's hash and its insertion number (-1: empty).
     private struct Slot {
         var hash: UInt64 = 0

@@ -202,7 +202,7 @@ public final class PredictionBlockBuilder {
 
 /// What scoring threads need to encode a run's predictions for the history: the run's name counts,
 /// and a pool of builders so that chunk after chunk reuses the same memory. Thread-safe.
-public final class PredictionRecording: @unchecked Sendable {
+public final class PredictionRecording: @unchecked Sendable {  // `pool` guarded by `lock`; the counts are constants
     public let driverNames: Int
     public let interventions: Int
     private let lock = NSLock()

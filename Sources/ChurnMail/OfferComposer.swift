@@ -40,12 +40,28 @@ public struct OfferComposer: Sendable {
             }
             template = OfferTemplate.builtIn(name: name)
         }
+        return message(customer: customer, runId: runId, template: template!, now: now)
+    }
+
+    /// The offer for an edited text (the dashboard's modal): `subject` and `body` may use the
+    /// placeholders; the unsubscribe line is added below the body when it has no `{{unsubscribe_url}}`.
+    /// The offer's template name is the customer's theme, as with `compose(customer:runId:now:)`.
+    public func edited(customer: RankedCustomer, runId: Int64, subject: String, body: String, now: Date = Date()) -> NewOffer {
+        let name = templateName ?? RetentionOffer.theme(for: customer).rawValue
+        var text = body
+        if !text.contains("{{unsubscribe_url}}") { text += "\n\n" + OfferTemplate.unsubscribeLine }
+        return message(customer: customer, runId: runId, template: OfferTemplate(name: name, subject: subject, body: text), now: now)
+    }
+
+    /// Fills in `template` for `customer` and renders the message.
+    public func message(customer: RankedCustomer, runId: Int64, template: OfferTemplate, now: Date = Date()) -> NewOffer {
+        let name = template.name
         let email = customer.email.trimmingCharacters(in: .whitespaces)
         let address = MailAddress.isPlausible(email) ? email : nil
         let draft = RetentionOffer.draft(for: customer, sender: sender, audience: audience)
         let link = UnsubscribeToken.link(base: unsubscribeBase,
                                          token: UnsubscribeToken.make(customerId: customer.id, email: address ?? "", key: signingKey))
-        let (subject, text) = template!.render([
+        let (subject, text) = template.render([
             "customer_id": customer.id, "name": RetentionOffer.greeting(for: email), "email": address ?? "",
             "drivers": RetentionOffer.driverSummary(customer), "offer": customer.intervention, "risk_level": customer.riskLevel,
             "company": sender.company ?? "", "sender": sender.name ?? "", "draft_subject": draft.subject, "draft": draft.body,

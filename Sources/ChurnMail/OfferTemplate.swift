@@ -24,15 +24,16 @@ public struct OfferTemplate: Sendable, Equatable {
         "unsubscribe_url": "the customer's signed unsubscribe link",
     ]
 
+    /// The line with the unsubscribe link below every built-in or edited text.
+    public static let unsubscribeLine = """
+        --
+        You receive this e-mail because you are our customer. To receive no more offers like this one, \
+        open {{unsubscribe_url}}
+        """
+
     /// The built-in template: the report's draft, with the unsubscribe link below it.
     public static func builtIn(name: String) -> OfferTemplate {
-        OfferTemplate(name: name, subject: "{{draft_subject}}", body: """
-            {{draft}}
-
-            --
-            You receive this e-mail because you are our customer. To receive no more offers like this one, \
-            open {{unsubscribe_url}}
-            """)
+        OfferTemplate(name: name, subject: "{{draft_subject}}", body: "{{draft}}\n\n" + unsubscribeLine)
     }
 
     public init(name: String, subject: String, body: String) {

@@ -106,7 +106,7 @@ struct OffersSendCommand: ParsableCommand {
             guard let record = try store.run(id: runId), record.status == .succeeded else {
                 throw CLIError("run \(runId) is not a succeeded run in \(store.path)")
             }
-            var source = OfferCustomers(store: store, run: record)
+            var source = RunRecipients(store: store, run: record, fingerprint: { try? RunHistory.quickFingerprint(path: $0).text })
             let chosen = try top.map { try source.top($0) }
                 ?? source.customers(customers!.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
             let outbox = try OfferOutbox(store: store)

@@ -51,6 +51,9 @@ public final class OfferOutbox: @unchecked Sendable {
         }
     }
 
+    static var columnList: String { columns }
+    static func decodeRow(_ s: SQLiteStatement) -> OutboxMessage { row(s) }
+
     private static let columns = """
         id, customer_id, run_id, template, recipient, subject, message, message_id, status, reason, attempts,
         next_attempt_at, created_at, updated_at, sent_at
@@ -320,6 +323,21 @@ extension OfferOutbox {
             s.bind(1, now.timeIntervalSince1970)
             s.bind(2, now.timeIntervalSince1970)
             try s.run()
+        }
+    }
+}
+
+extension OfferOutbox {
+    /// One customer's offers, newest first.
+    public func list(customerId: String, limit: Int = 100) throws -> [OutboxMessage] {
+        try store.locked {
+            let s = try store.db.prepare("SELECT \(Self.columnList) FROM offer_outbox WHERE customer_id = ? ORDER BY id DESC LIMIT ?",
+                                         "list offers of a customer")
+            s.bind(1, customerId)
+            s.bind(2, limit)
+            var out: [OutboxMessage] = []
+            while try s.step() { out.append(Self.decodeRow(s)) }
+            return out
         }
     }
 }

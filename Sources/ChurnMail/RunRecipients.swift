@@ -1,4 +1,3 @@
-import ChurnCoordinator
 import ChurnCore
 import ChurnIO
 import ChurnStore
@@ -11,15 +10,18 @@ import Foundation
 /// size. Any other customer's address is read from the run's input file, found by its line number,
 /// when the file is still there, unchanged (same quick fingerprint as when it was scored) and CSV.
 /// Otherwise the customer is listed as having no known address and is not sent anything.
-struct OfferCustomers {
+public struct RunRecipients {
     let store: RunStore
     let run: RunRecord
+    /// The input file's quick fingerprint as the history records it (`RunHistory.quickFingerprint`).
+    let fingerprint: (String) -> String?
     private var inputTable: Table??
     private var emailColumn: Int?
 
-    init(store: RunStore, run: RunRecord) {
+    public init(store: RunStore, run: RunRecord, fingerprint: @escaping (String) -> String?) {
         self.store = store
         self.run = run
+        self.fingerprint = fingerprint
     }
 
     /// The top list of the run's stored summary (`RunSummary` JSON, which carries the addresses).
@@ -33,14 +35,14 @@ struct OfferCustomers {
         }
     }
 
-    mutating func top(_ n: Int) throws -> [RankedCustomer] {
+    public mutating func top(_ n: Int) throws -> [RankedCustomer] {
         let top = try storedTop
         if n <= top.count { return Array(top.prefix(n)) }
         let page = try store.customerPage(CustomerQuery(runId: run.id, sort: .probabilityDescending, offset: 0, limit: n))
         return try page.rows.map { try ranked($0, known: top) }
     }
 
-    mutating func customers(_ ids: [String]) throws -> [RankedCustomer] {
+    public mutating func customers(_ ids: [String]) throws -> [RankedCustomer] {
         let top = try storedTop
         var out: [RankedCustomer] = []
         var missing: [String] = []
@@ -54,7 +56,7 @@ struct OfferCustomers {
             }
         }
         guard missing.isEmpty else {
-            throw CLIError("not in run \(run.id): \(missing.joined(separator: ", "))")
+            throw RecipientError(message: "not in run \(run.id): \(missing.joined(separator: ", "))")
         }
         return out
     }
@@ -80,11 +82,17 @@ struct OfferCustomers {
 
     private mutating func loadInput() -> Table? {
         let path = run.inputPath
-        guard !InputFiles.isXLSX(path), let now = try? RunHistory.quickFingerprint(path: path),
-              now.text == run.inputFingerprint, let table = try? CSVTableReader.read(path: path).table else { return nil }
+        guard !InputFiles.isXLSX(path), let now = fingerprint(path),
+              now == run.inputFingerprint, let table = try? CSVTableReader.read(path: path).table else { return nil }
         let modelEmail = (try? ModelFile.load(path: run.modelPath))?.model.emailColumn
         emailColumn = table.header.firstIndex(where: { $0 == modelEmail })
             ?? table.header.firstIndex(where: { ["email", "e-mail", "email_address"].contains($0.lowercased()) })
         return table
     }
+}
+
+/// Customers asked for who are not in the run.
+public struct RecipientError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
