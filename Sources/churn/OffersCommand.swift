@@ -85,7 +85,7 @@ struct OffersSendCommand: ParsableCommand {
         discussion: "Exit status: 0 when every chosen offer was sent, suppressed or already made; 3 when some failed or are still queued.")
 
     @Option(name: .customLong("run"), help: "The run (see `churn runs`).") var runId: Int64
-    @Option(help: "The run's N riskiest customers (in the run's ranking).") var top: Int?
+    @Option(help: "The run's N riskiest customers (the run's ranking as far as its stored top list goes, then by probability).") var top: Int?
     @Option(help: "These customers, by id: A,B,C.") var customers: String?
     @OptionGroup var smtpOptions: SMTPOptions
     @Flag(help: "Print the messages; queue and send nothing.") var dryRun = false
