@@ -7,17 +7,21 @@ import Foundation
 public final class SMTPClient: @unchecked Sendable {
     public let url: SMTPURL
     private let password: String?
+    private let caFile: String?
     private let connectTimeout: Int
     private let timeout: Int
 
     private static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// - Parameters:
+    ///   - caFile: certificates (PEM) to trust instead of the system's store, for a server with a
+    ///     private certificate authority.
     ///   - connectTimeout, timeout: seconds for the connection, and for the whole exchange.
-    public init(url: SMTPURL, password: String?, connectTimeout: Int = 10, timeout: Int = 60) {
+    public init(url: SMTPURL, password: String?, caFile: String? = nil, connectTimeout: Int = 10, timeout: Int = 60) {
         Self.globalInit
         self.url = url
         self.password = password
+        self.caFile = caFile
         self.connectTimeout = connectTimeout
         self.timeout = timeout
     }
@@ -38,6 +42,7 @@ public final class SMTPClient: @unchecked Sendable {
                 _ = churn_curl_setopt_long(h, CURLOPT_USE_SSL, Int(url.implicitTLS ? CURLUSESSL_ALL.rawValue : CURLUSESSL_TRY.rawValue))
                 if let user = url.user { _ = churn_curl_setopt_string(h, CURLOPT_USERNAME, user) }
                 if let password { _ = churn_curl_setopt_string(h, CURLOPT_PASSWORD, password) }
+                if let caFile { _ = churn_curl_setopt_string(h, CURLOPT_CAINFO, caFile) }
                 _ = churn_curl_setopt_string(h, CURLOPT_MAIL_FROM, "<\(envelopeFrom)>")
                 _ = churn_curl_setopt_slist(h, CURLOPT_MAIL_RCPT, recipients)
                 _ = churn_curl_setopt_long(h, CURLOPT_UPLOAD, 1)

@@ -22,6 +22,7 @@ struct SMTPOptions: ParsableArguments {
     var smtp: String
     @Option(help: "Sender address, 'Name <addr>' or addr.") var from: String
     @Option(help: "File holding the SMTP password (for the URL's user).") var smtpPasswordFile: String?
+    @Option(help: "Certificates (PEM) to trust for the SMTP server instead of the system's (a private CA).") var smtpCa: String?
     @Option(help: "At most this many messages per minute (0: no limit).") var rate: Double = 60
     @Option(help: "First retry delay after a connection error or a 4xx reply; doubles per attempt (e.g. 30s, 500ms).")
     var retryDelay: DurationArgument = DurationArgument(seconds: 30)
@@ -48,7 +49,7 @@ struct SMTPOptions: ParsableArguments {
     /// Delivers the outbox and prints what happened.
     func deliver(outbox: OfferOutbox) throws -> OfferDelivery.Tally {
         let (url, address, password) = try validated()
-        let client = SMTPClient(url: url, password: password)
+        let client = SMTPClient(url: url, password: password, caFile: smtpCa)
         let delivery = OfferDelivery(
             outbox: outbox, envelopeFrom: address.email,
             policy: RetryPolicy(baseDelay: retryDelay.seconds, maxDelay: 3600, maxAttempts: maxAttempts),

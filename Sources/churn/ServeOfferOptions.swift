@@ -9,6 +9,7 @@ struct ServeOfferOptions: ParsableArguments {
     var smtp: String?
     @Option(help: "Sender of offers, 'Name <addr>' or addr.") var from: String?
     @Option(help: "File holding the SMTP password.") var smtpPasswordFile: String?
+    @Option(help: "Certificates (PEM) to trust for the SMTP server instead of the system's.") var smtpCa: String?
     @Option(help: "Company named in offers.") var company: String?
     @Option(help: "Public URL of this server's unsubscribe page (default: http://LISTEN/unsubscribe).") var unsubscribeUrl: String?
     @Option(help: "Offers per minute at most.") var offerRate: Double = 60
@@ -30,7 +31,7 @@ struct ServeOfferOptions: ParsableArguments {
             password = text.trimmingCharacters(in: .newlines)
         }
         let shownHost = host == "0.0.0.0" ? "127.0.0.1" : host
-        return OfferMailSettings(smtp: url, password: password, from: address, company: company, senderName: address.name,
+        return OfferMailSettings(smtp: url, password: password, caFile: smtpCa, from: address, company: company, senderName: address.name,
                                  unsubscribeURL: unsubscribeUrl ?? "http://\(shownHost):\(port)/unsubscribe",
                                  perMinute: offerRate, cooldownSeconds: cooldown.seconds)
     }

@@ -196,6 +196,42 @@ final class OffersTests: XCTestCase {
         XCTAssertEqual(try smtp.messages().count, 2)
     }
 
+    func testSTARTTLSAndAUTHWithAPasswordFileAndAPrivateCA() throws {
+        // A self-signed certificate for 127.0.0.1; the server requires STARTTLS before MAIL and AUTH.
+        let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
+        let openssl = try ChurnBinary.runProcess(URL(fileURLWithPath: "/usr/bin/env"), [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-days", "2"])
+        XCTAssertEqual(openssl.status, 0, openssl.stderr)
+        let smtp = server()
+        try smtp.start(["--starttls", cert, key, "--auth", "apikey:s3cret pass"])
+        defer { smtp.stop() }
+        let passwordFile = dir.appendingPathComponent("smtp-password")
+        try "s3cret pass\n".write(to: passwordFile, atomically: true, encoding: .utf8)
+        let url = "smtp://apikey@127.0.0.1:\(smtp.port)"
+
+        let ok = try ChurnBinary.run(["offers", "send", "--run", "1", "--customers", "C00000001", "--smtp", url, "--smtp-password-file",
+                                      passwordFile.path, "--smtp-ca", cert, "--from", "offers@acme.example", "--db", db!, "--rate", "0"])
+        XCTAssertEqual(ok.status, 0, ok.stdout + ok.stderr)
+        XCTAssertEqual(smtp.replies, ["AUTH PLAIN accepted", "250 2.0.0 Message accepted for delivery"])
+        XCTAssertEqual(try smtp.messages().count, 1)
+
+        // Without the password: the server's 530 fails the message.
+        let noAuth = try ChurnBinary.run(["offers", "send", "--run", "1", "--customers", "C00000002", "--smtp", "smtp://127.0.0.1:\(smtp.port)",
+                                          "--smtp-ca", cert, "--from", "offers@acme.example", "--db", db!, "--rate", "0", "--cooldown", "0"])
+        XCTAssertEqual(noAuth.status, 3, noAuth.stdout + noAuth.stderr)
+        let failed = try outbox("failed")
+        XCTAssertTrue((failed.first?["reason"] as? String ?? "").hasPrefix("530"), "\(failed)")
+        // Without trusting the certificate: nothing is sent, the message stays queued.
+        let untrusted = try ChurnBinary.run(["offers", "send", "--run", "1", "--customers", "C00000004", "--smtp", url, "--smtp-password-file",
+                                             passwordFile.path, "--from", "offers@acme.example", "--db", db!, "--rate", "0", "--cooldown", "0",
+                                             "--retry-for", "0s"])
+        XCTAssertEqual(untrusted.status, 3, untrusted.stdout + untrusted.stderr)
+        let queued = try outbox("queued")
+        XCTAssertTrue((queued.first?["reason"] as? String ?? "").contains("certificate"), "\(queued)")
+        XCTAssertEqual(try smtp.messages().count, 1)
+    }
+
     func testASenderKilledMidSendLeavesTheMessageSendingAndTheNextDeliveryResendsItOnce() throws {
         let smtp = server()
         try smtp.start(["--slow-data", "3"])

@@ -37,6 +37,11 @@ final class SMTPTestServer {
                        "--port", String(port), "--maildir", maildir.path] + options
         let out = Pipe()
         p.standardOutput = out
+        // The server's own log (a refused TLS handshake prints a traceback) goes beside the Maildir.
+        try FileManager.default.createDirectory(at: maildir, withIntermediateDirectories: true)
+        let log = maildir.appendingPathComponent("server.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: log)
         try p.run()
         process = p
         let line = String(decoding: out.fileHandleForReading.availableDataOrLine(), as: UTF8.self)

@@ -9,6 +9,8 @@ per SMTP reply it gives to DIR/replies.log, so a test can count attempts.
 --tempfail N      answer the first N DATA commands with 451 (a temporary failure)
 --reject TEXT     answer RCPT for addresses containing TEXT with 550 and a text of its own
 --slow-data S     wait S seconds before accepting DATA (lets a test kill the sender mid-send)
+--starttls CERT KEY  offer STARTTLS with this certificate and require it before MAIL
+--auth USER:PASS  require AUTH (PLAIN or LOGIN, only after STARTTLS) with these credentials
 
 Prints "ready PORT" on stdout once listening; stops on SIGTERM or SIGINT.
 """
@@ -16,10 +18,12 @@ import argparse
 import mailbox
 import os
 import signal
+import ssl
 import threading
 import time
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class Handler:
@@ -61,8 +65,25 @@ def main():
     p.add_argument("--tempfail", type=int, default=0)
     p.add_argument("--reject", default="")
     p.add_argument("--slow-data", type=float, default=0)
+    p.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
+    p.add_argument("--auth", default="")
     a = p.parse_args()
-    controller = Controller(Handler(a.maildir, a.tempfail, a.reject, a.slow_data), hostname="127.0.0.1", port=a.port)
+    handler = Handler(a.maildir, a.tempfail, a.reject, a.slow_data)
+    options = {}
+    if a.starttls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(a.starttls[0], a.starttls[1])
+        options.update(tls_context=context, require_starttls=True)
+    if a.auth:
+        user, password = a.auth.split(":", 1)
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = auth_data.login.decode() == user and auth_data.password.decode() == password
+            handler.note("AUTH %s %s" % (mechanism, "accepted" if ok else "refused"))
+            return AuthResult(success=ok)
+
+        options.update(authenticator=authenticator, auth_required=True)
+    controller = Controller(handler, hostname="127.0.0.1", port=a.port, server_kwargs=options)
     controller.start()
     print("ready %d" % a.port, flush=True)
     stop = threading.Event()

@@ -69,7 +69,7 @@ final class OfferDesk: @unchecked Sendable {  // `opened` guarded by `lock`; del
         let settings = settings
         deliveries.async { [self] in
             guard let o = try? outbox() else { return }
-            let client = SMTPClient(url: url, password: settings.password)
+            let client = SMTPClient(url: url, password: settings.password, caFile: settings.caFile)
             let delivery = OfferDelivery(outbox: o, envelopeFrom: settings.from.email, policy: RetryPolicy(baseDelay: 30, maxDelay: 3600, maxAttempts: 10),
                                          perMinute: settings.perMinute, lease: 600,
                                          transport: { m in client.send(envelopeFrom: settings.from.email, recipient: m.recipient ?? "", message: m.message) })

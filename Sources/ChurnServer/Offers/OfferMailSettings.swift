@@ -7,6 +7,8 @@ import Foundation
 public struct OfferMailSettings: Sendable {
     public var smtp: SMTPURL?
     public var password: String?
+    /// Certificates (PEM) to trust for the SMTP server instead of the system's.
+    public var caFile: String?
     public var from: MailAddress
     public var company: String?
     public var senderName: String?
@@ -15,10 +17,11 @@ public struct OfferMailSettings: Sendable {
     public var perMinute: Double
     public var cooldownSeconds: TimeInterval
 
-    public init(smtp: SMTPURL?, password: String?, from: MailAddress, company: String?, senderName: String?,
+    public init(smtp: SMTPURL?, password: String?, caFile: String? = nil, from: MailAddress, company: String?, senderName: String?,
                 unsubscribeURL: String, perMinute: Double = 60, cooldownSeconds: TimeInterval = 30 * 86_400) {
         self.smtp = smtp
         self.password = password
+        self.caFile = caFile
         self.from = from
         self.company = company
         self.senderName = senderName
