@@ -25,6 +25,7 @@ let package = Package(
         // C system libraries.
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Pure scoring core: schema, model, training, health, drivers, interventions, metrics. No I/O.
         .target(name: "ChurnCore"),
@@ -59,6 +60,12 @@ let package = Package(
         .target(name: "ChurnStore", dependencies: ["CSQLite", "ChurnCore", "ChurnHistoryFormat"]),
         // Self-contained HTML report.
         .target(name: "ChurnReport", dependencies: ["ChurnCore"]),
+        // Retention offers by e-mail: MIME messages, templates, unsubscribe tokens, SMTP through libcurl,
+        // and the delivery loop over the outbox (which lives in ChurnStore).
+        .target(name: "ChurnMail", dependencies: [
+            "CCurl", "ChurnCore", "ChurnIO", "ChurnReport", "ChurnStore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Coordinator: shards an upload, dispatches to workers, merges.
         .target(name: "ChurnCoordinator", dependencies: [
             "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWire", "ChurnTransport", "ChurnStore", "ChurnHistoryFormat",
@@ -77,7 +84,7 @@ let package = Package(
         ]),
         // The web dashboard and REST API (`churn serve`): routes, pages, JSON, SSE progress, static assets.
         .target(name: "ChurnServer", dependencies: [
-            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnStore", "ChurnReport", "ChurnService", "ChurnCoordinator",
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnStore", "ChurnReport", "ChurnService", "ChurnCoordinator", "ChurnMail",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -87,7 +94,7 @@ let package = Package(
         // The CLI: a thin shell over the libraries.
         .executableTarget(name: "churn", dependencies: [
             "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator", "ChurnStore", "ChurnService", "ChurnTransport",
-            "ChurnServer",
+            "ChurnServer", "ChurnMail", "ChurnReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -104,6 +111,7 @@ let package = Package(
         .testTarget(name: "ChurnTransportTests", dependencies: ["ChurnTransport"]),
         .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnCore", "CSQLite", "ChurnHistoryFormat"]),
         .testTarget(name: "ChurnReportTests", dependencies: ["ChurnReport", "ChurnCore"]),
+        .testTarget(name: "ChurnMailTests", dependencies: ["ChurnMail", "ChurnStore"]),
         .testTarget(name: "ChurnServerTests", dependencies: ["ChurnServer", "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnStore",
                                                             .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "ChurnCoordinatorTests", dependencies: ["ChurnCoordinator", "ChurnWire", "ChurnIO"]),

@@ -10,6 +10,8 @@ final class Dashboard: Sendable {
     let metrics = ServerMetrics()
     /// For `/api/v1/predict`: the model of `--model`, compiled once.
     let compiled: CompiledModel
+    /// Retention offers: the outbox, sending, opt-outs.
+    let offerDesk: OfferDesk
 
     init(configuration: ServerConfiguration, jobs: any ScoringJobs) throws {
         self.configuration = configuration
@@ -17,6 +19,7 @@ final class Dashboard: Sendable {
         try configuration.prepareDirectories()
         store = try RunStore(path: configuration.historyPath)
         compiled = try CompiledModel(configuration.model.model)
+        offerDesk = OfferDesk(store: store, settings: configuration.offerMail)
     }
 
     /// The results CSV of a run started by the server (`<data>/results/<id>.csv`).

@@ -24,6 +24,7 @@ public struct DashboardServer {
         router.add(middleware: ErrorPages())
         APIRoutes(dashboard: dashboard).register(on: router)
         PageRoutes(dashboard: dashboard).register(on: router)
+        OfferRoutes(dashboard: dashboard).register(on: router)
         return router
     }
 

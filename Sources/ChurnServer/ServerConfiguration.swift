@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var modelPath: String
     /// Records per `/api/v1/predict` call.
     public var maxPredictRecords = 10_000
+    /// Sending retention offers from the dashboard; nil: offers are queued for `churn offers deliver`.
+    public var offerMail: OfferMailSettings?
 
     public init(host: String, port: Int, dataDirectory: String, maxUploadBytes: Int64, model: ModelFile.Loaded, modelPath: String) {
         self.host = host

@@ -19,7 +19,7 @@ struct Churn: ParsableCommand {
         subcommands: [
             GenerateCommand.self, TrainCommand.self, EvaluateCommand.self, ScoreCommand.self,
             WorkerCommand.self, RunsCommand.self, HistoryCommand.self, CustomersCommand.self, ClusterCommand.self, LoadtestCommand.self,
-            ServeCommand.self,
+            ServeCommand.self, OffersCommand.self,
         ])
 
     /// Process-wide settings belong to the executable, never to the libraries: a write to a worker or

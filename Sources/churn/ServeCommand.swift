@@ -25,6 +25,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "File holding the cluster's shared secret.") var secretFile: String?
     @Option(help: "Largest upload accepted (bytes, or with KB/MB/GB/KiB/MiB/GiB); larger answers 413.") var maxUpload: String = "2GiB"
     @Option(help: "Server log level (trace … critical).") var logLevel: String = "notice"
+    @OptionGroup(title: "Retention offers") var offers: ServeOfferOptions
 
     func run() throws {
         try runReportingErrors {
@@ -41,6 +42,7 @@ struct ServeCommand: ParsableCommand {
             var configuration = ServerConfiguration(host: host, port: port, dataDirectory: dataDirectory, maxUploadBytes: maxBytes,
                                                     model: loaded, modelPath: modelPath)
             configuration.maxPredictRecords = 10_000
+            configuration.offerMail = try offers.settings(host: host, port: port)
             try configuration.prepareDirectories()
             let logger = try makeLogger(label: "churn.serve", level: logLevel)
             let jobs = try ServeScoring.makeJobs(command: self, configuration: configuration, logger: logger)

@@ -3,7 +3,8 @@
 
 Uploads the sample CSV and an XLSX through the upload page, waits for each run, checks that the
 charts are drawn and that the top-5 table equals `churn score`'s summary for the same file,
-re-ranks a run, opens a customer and the retention-offer modal, saves a draft, and saves screenshots.
+re-ranks a run, opens a customer and the retention-offer modal, saves a draft and sends it (queued in
+the outbox), and saves screenshots.
 
 usage: browser_test.py CHURN_BINARY SCREENSHOT_DIR
 """
@@ -164,7 +165,18 @@ try:
     subject.send_keys("Browser test offer")
     driver.find_element(By.ID, "offer-save").click()
     wait.until(EC.text_to_be_present_in_element((By.ID, "offers"), "Browser test offer"))
+    check("draft" in driver.find_element(By.ID, "offers").text, "the saved offer is not a draft in the outbox")
     driver.save_screenshot(os.path.join(shots, "customer.png"))
+    # Send the saved draft: without an SMTP server it is queued in the outbox.
+    driver.find_element(By.ID, "open-offer").click()
+    wait.until(EC.visibility_of_element_located((By.ID, "offer-modal")))
+    driver.find_element(By.ID, "offer-send").click()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "offers"), "queued"))
+    driver.get(base + "/outbox")
+    outbox_rows = driver.find_elements(By.CSS_SELECTOR, "#outbox tbody tr")
+    check(len(outbox_rows) == 1 and customer_id in outbox_rows[0].text and "queued" in outbox_rows[0].text,
+          f"the outbox page does not show the queued offer: {[r.text for r in outbox_rows]}")
+    driver.save_screenshot(os.path.join(shots, "outbox.png"))
 
     driver.get(base + "/runs")
     check(len(driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")) == 3, "the runs page does not list all three runs")

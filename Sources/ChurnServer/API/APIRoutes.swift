@@ -93,16 +93,13 @@ struct APIRoutes {
                 "id": id,
                 "latest": CustomerTable.json(latest),
                 "history": history.map(CustomerTable.json),
-                "offers": OfferDrafts(directory: dashboard.configuration.offersDirectory).list(customerId: id).map(\.json),
+                "offers": try dashboard.offerDesk.outbox().list(customerId: id).map(OutboxPage.json),
             ] as [String: Any]))
         }
         api.post("customers/{id}/offers") { request, context in
             let id = try DashboardContext.customerId(context)
             let body = try await request.body.collect(upTo: 1 << 20)
-            let draft = try OfferDrafts.Draft.decode(Data(buffer: body), customerId: id)
-            try OfferDrafts(directory: dashboard.configuration.offersDirectory).save(draft)
-            return Response(status: .created, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(data: try RunJSON.data(draft.json))))
+            return try OfferRequest.handle(Data(buffer: body), customerId: id, desk: dashboard.offerDesk)
         }
         api.get("cluster") { _, _ in
             let pool = dashboard.jobs.pool()

@@ -95,11 +95,17 @@ enum OpenAPIDocument {
                     "id": ["type": "string"], "latest": ref("Customer"), "history": ["type": "array", "items": ref("Customer")],
                     "offers": ["type": "array", "items": ref("Offer")]]], "The customer"), "404": error]]],
             "/api/v1/customers/{id}/offers": ["post": [
-                "summary": "Save a retention-offer draft for the customer",
+                "summary": "Make a retention offer for the customer's latest run: send (queue it in the outbox) or save as a draft",
                 "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]],
                 "requestBody": ["required": true, "content": ["application/json": ["schema": [
-                    "type": "object", "properties": ["subject": ["type": "string"], "body": ["type": "string"]], "required": ["subject", "body"]]]]],
-                "responses": ["201": json(ref("Offer"), "Saved"), "400": error]]],
+                    "type": "object", "properties": ["subject": ["type": "string"], "body": ["type": "string"], "send": ["type": "boolean"]], "required": ["subject", "body"]]]]],
+                "responses": ["201": json(ref("Offer"), "Queued or saved"), "200": json(ref("Offer"), "Already in the outbox (duplicate: true); nothing new"),
+                              "400": error, "404": error]]],
+            "/api/v1/outbox": ["get": [
+                "summary": "The retention-offer outbox, newest first",
+                "parameters": [["name": "status", "in": "query", "required": false,
+                                "schema": ["type": "string", "enum": ["draft", "queued", "sending", "sent", "failed", "suppressed"]]]],
+                "responses": ["200": json(["type": "array", "items": ref("Offer")], "The offers"), "400": error]]],
             "/api/v1/cluster": ["get": [
                 "summary": "The worker pool",
                 "responses": ["200": json(["type": "object", "properties": ["mode": ["type": "string"], "workers": ["type": "array", "items": ["type": "object"]]]], "Pool")]]],
@@ -128,8 +134,11 @@ enum OpenAPIDocument {
                 "probability": ["type": "number"], "riskScore": ["type": "integer"], "riskLevel": ["type": "string"], "health": ["type": "integer"],
                 "drivers": ["type": "array", "items": ref("Driver")], "intervention": ["type": "string"]]],
             "Offer": ["type": "object", "properties": [
-                "customerId": ["type": "string"], "subject": ["type": "string"], "body": ["type": "string"],
-                "savedAt": ["type": "string"], "status": ["type": "string"]]],
+                "id": ["type": "integer"], "customerId": ["type": "string"], "runId": ["type": "integer"], "template": ["type": "string"],
+                "recipient": ["type": "string"], "subject": ["type": "string"], "messageId": ["type": "string"],
+                "status": ["type": "string", "enum": ["draft", "queued", "sending", "sent", "failed", "suppressed"]],
+                "reason": ["type": "string"], "attempts": ["type": "integer"], "createdAt": ["type": "string"],
+                "updatedAt": ["type": "string"], "sentAt": ["type": "string"], "duplicate": ["type": "boolean"]]],
         ] as [String: Any]],
     ]
 }

@@ -124,7 +124,8 @@ enum DashboardScript {
     $("offer-cancel").addEventListener("click", () => modal.close());
     $("offer-form").addEventListener("submit", (e) => {
       e.preventDefault();
-      const body = JSON.stringify({ subject: $("offer-subject").value, body: $("offer-body").value });
+      const send = !!(e.submitter && e.submitter.id === "offer-send");
+      const body = JSON.stringify({ subject: $("offer-subject").value, body: $("offer-body").value, send: send });
       fetch("/api/v1/customers/" + encodeURIComponent(customer) + "/offers",
             { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
         .then((r) => r.ok ? window.location.reload() : r.text().then((t) => {

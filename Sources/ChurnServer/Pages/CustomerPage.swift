@@ -6,7 +6,7 @@ import Foundation
 /// `/customers/{id}`: the current score, drivers and intervention, score and health across runs,
 /// the drafted offers, and the "Create retention offer" modal (editable subject and body).
 enum CustomerPage {
-    static func render(id: String, history: [CustomerScore], offers: [OfferDrafts.Draft]) -> String {
+    static func render(id: String, history: [CustomerScore], offers: [OutboxMessage], canDeliver: Bool) -> String {
         guard let c = history.first else { return "" }
         var s = "<section class=\"card\" id=\"customer\" data-customer=\"\(HTML.escape(id))\">"
         s += "<h2>Customer <span class=\"id\">\(HTML.escape(id))</span> <span class=\"badge \(c.riskLevel.name)\">\(c.riskLevel.name)</span></h2>"
@@ -35,7 +35,10 @@ enum CustomerPage {
             s += "<p class=\"empty-note\" id=\"no-offers\">No offer drafted yet.</p>"
         } else {
             s += "<ul class=\"offers\">"
-            for o in offers { s += "<li><b>\(HTML.escape(o.subject))</b> <span class=\"muted\">\(o.status), \(PageLayout.date(o.savedAt))</span></li>" }
+            for o in offers {
+                s += "<li><b>\(HTML.escape(o.subject))</b> <span class=\"status \(o.status.rawValue)\">\(o.status.rawValue)</span>"
+                s += " <span class=\"muted\">run \(o.runId), \(HTML.escape(o.recipient ?? "no e-mail address")), \(PageLayout.date(o.updatedAt))\(o.reason.map { ": " + HTML.escape($0) } ?? "")</span></li>"
+            }
             s += "</ul>"
         }
         s += "</section>\n"
@@ -47,9 +50,9 @@ enum CustomerPage {
             <h2>Retention offer for \(HTML.escape(id))</h2>
             <label>Subject <input type="text" id="offer-subject" name="subject" value="\(HTML.escape(draft.subject))" required maxlength="500"></label>
             <label>Body <textarea id="offer-body" name="body" rows="14">\(HTML.escape(draft.body))</textarea></label>
-            <p class="hint">Sending goes through the e-mail outbox once it exists; for now the draft is saved with the customer.</p>
+            <p class="hint">Goes through the <a href="/outbox">outbox</a> to the address in the customer's latest run, with an unsubscribe link below the text; never twice for the same run.\(canDeliver ? "" : " No SMTP server is configured: sent offers wait in the queue for <code>churn offers deliver</code>.")</p>
             <p class="error" id="offer-error" hidden></p>
-            <div class="modal-buttons"><button type="button" id="offer-cancel">Close</button> <button type="submit" id="offer-save">Save draft</button></div>
+            <div class="modal-buttons"><button type="button" id="offer-cancel">Close</button> <button type="submit" id="offer-save" value="draft">Save draft</button> <button type="submit" id="offer-send" value="send">Send</button></div>
             </form>
             </dialog>
 

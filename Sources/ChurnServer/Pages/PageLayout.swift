@@ -8,7 +8,7 @@ import NIOCore
 /// nothing is loaded from outside the server.
 enum PageLayout {
     static func page(title: String, active: String, body: String) -> Response {
-        let nav = [("/", "Upload", "upload"), ("/runs", "Runs", "runs"), ("/cluster", "Cluster", "cluster")]
+        let nav = [("/", "Upload", "upload"), ("/runs", "Runs", "runs"), ("/outbox", "Outbox", "outbox"), ("/cluster", "Cluster", "cluster")]
             .map { "<a href=\"\($0.0)\"\($0.2 == active ? " class=\"active\"" : "")>\($0.1)</a>" }.joined()
         let html = """
             <!doctype html>

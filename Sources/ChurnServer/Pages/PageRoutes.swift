@@ -33,8 +33,9 @@ struct PageRoutes {
             let id = try DashboardContext.customerId(context)
             let history = try dashboard.store.history(customerId: id)
             guard !history.isEmpty else { return PageLayout.problem(.notFound, "No scored customer has this id.") }
-            let offers = OfferDrafts(directory: dashboard.configuration.offersDirectory).list(customerId: id)
-            return PageLayout.page(title: "Customer \(id)", active: "runs", body: CustomerPage.render(id: id, history: history, offers: offers))
+            let offers = try dashboard.offerDesk.outbox().list(customerId: id)
+            return PageLayout.page(title: "Customer \(id)", active: "runs",
+                                   body: CustomerPage.render(id: id, history: history, offers: offers, canDeliver: dashboard.offerDesk.canDeliver))
         }
         router.get("/cluster") { _, _ in
             PageLayout.page(title: "Cluster", active: "cluster", body: ClusterPage.render(dashboard.jobs.pool()))
