@@ -146,6 +146,8 @@ final class RunStoreLayoutTests: XCTestCase {
         func expected(_ q: CustomerQuery) -> (ids: [String], total: Int) {
             var kept = written.enumerated().filter { (_, r) in
                 (q.levels?.contains(r.score.riskLevel) ?? true) && (q.idContains.map { $0.isEmpty || r.id.contains($0) } ?? true)
+                    && (q.healthMin.map { Int(r.score.health) >= $0 } ?? true) && (q.healthMax.map { Int(r.score.health) <= $0 } ?? true)
+                    && (q.intervention.map { actions[Int(r.score.intervention)] == $0 } ?? true)
             }
             switch q.sort {
             case .inputOrder: break
@@ -174,8 +176,17 @@ final class RunStoreLayoutTests: XCTestCase {
             CustomerQuery(runId: runId, idContains: "C00004999", offset: 0, limit: 5),
             CustomerQuery(runId: runId, idContains: "nobody", offset: 0, limit: 5),
             CustomerQuery(runId: runId, levels: [], offset: 0, limit: 5),
+            CustomerQuery(runId: runId, healthMin: 40, healthMax: 60, offset: 100, limit: 50),
+            CustomerQuery(runId: runId, healthMax: 10, sort: .probabilityDescending, offset: 5, limit: 40),
+            CustomerQuery(runId: runId, healthMin: 90, sort: .probabilityAscending, offset: 0, limit: 30),
+            CustomerQuery(runId: runId, healthMin: 70, healthMax: 20, offset: 0, limit: 5),
+            CustomerQuery(runId: runId, intervention: actions[1], offset: 700, limit: 50),
+            CustomerQuery(runId: runId, intervention: actions[2], sort: .probabilityDescending, offset: 20, limit: 25),
+            CustomerQuery(runId: runId, intervention: "No such offer", offset: 0, limit: 5),
+            CustomerQuery(runId: runId, levels: [.high, .medium], idContains: "1", healthMin: 20, healthMax: 80,
+                          intervention: actions[0], sort: .probabilityDescending, offset: 3, limit: 30),
         ]
-        for keptLimit in [1 << 20, 7] {  // an id search in one pass, and in two when it keeps too many rows
+        for keptLimit in [1 << 20, 7] {  // row filters in one pass, and in two when they keep too many rows
             let saved = RunStore.keptLimit
             RunStore.keptLimit = keptLimit
             defer { RunStore.keptLimit = saved }
