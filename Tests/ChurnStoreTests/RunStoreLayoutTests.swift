@@ -203,6 +203,49 @@ final class RunStoreLayoutTests: XCTestCase {
         XCTAssertThrowsError(try store.customerPage(CustomerQuery(runId: runId, offset: -1)))
     }
 
+    func testScoreChangesMatchABruteForceAnswer() throws {
+        let store = try RunStore(path: dbPath)
+        var old = rows(3000, seed: 7)
+        old.removeLast(200)  // 200 customers new in the second run
+        old[5].id = old[6].id  // a repeated id counts by its first row
+        var new = rows(3000, seed: 8)
+        new.removeFirst(100)  // 100 customers gone
+        new[40].id = new[41].id
+        XCTAssertNil(try store.scoreChanges(runId: try self.store(store, old, blockRows: 128).0))
+        try self.store(store, rows(10, seed: 9), name: "other.csv")  // another input: not compared
+        let (runId, _) = try self.store(store, new, blockRows: 128)
+        let c = try XCTUnwrap(try store.scoreChanges(runId: runId, top: 7))
+
+        var before: [String: RowScore] = [:]
+        for r in old where before[r.id] == nil { before[r.id] = r.score }
+        var seen = Set<String>()
+        var changes: [(id: String, change: Double, order: Int)] = []
+        var added = 0, newlyHigh = 0
+        for r in new where seen.insert(r.id).inserted {
+            let b = before[r.id]
+            if r.score.riskLevel == .high && b?.riskLevel != .high { newlyHigh += 1 }
+            guard let b else { added += 1; continue }
+            changes.append((r.id, Double(Float(r.score.probability)) - Double(Float(b.probability)), changes.count))
+        }
+        let down = changes.filter { $0.change < 0 }, up = changes.filter { $0.change > 0 }
+        XCTAssertEqual(c.previousRunId, 1)
+        XCTAssertEqual(c.matched, changes.count)
+        XCTAssertEqual(c.added, added)
+        XCTAssertEqual(c.added, 200)  // C00002800–C00002999
+        XCTAssertEqual(c.newlyHigh, newlyHigh)
+        XCTAssertEqual(c.improved, down.count)
+        XCTAssertEqual(c.worsened, up.count)
+        XCTAssertEqual(c.meanImprovement, down.map(\.change).reduce(0, +) / Double(down.count), accuracy: 1e-9)
+        XCTAssertEqual(c.meanWorsening, up.map(\.change).reduce(0, +) / Double(up.count), accuracy: 1e-9)
+        XCTAssertEqual(c.meanChange, changes.map(\.change).reduce(0, +) / Double(changes.count), accuracy: 1e-9)
+        let movers = changes.filter { $0.change != 0 }
+            .sorted { abs($0.change) != abs($1.change) ? abs($0.change) > abs($1.change) : $0.order < $1.order }.prefix(7)
+        XCTAssertEqual(c.topMovers.map(\.customerId), movers.map(\.id))
+        XCTAssertEqual(c.topMovers.map(\.change), movers.map(\.change))
+        XCTAssertEqual(try store.scoreChanges(runId: runId, previousRunId: runId).matched, 3000 - 100 - 1)
+        XCTAssertEqual(try store.scoreChanges(runId: runId, previousRunId: runId).topMovers, [])
+    }
+
     func testNewlyHighAsRowsArriveEqualsTheQueryAndIsExact() throws {
         let store = try RunStore(path: dbPath)
         let week1 = rows(3000, seed: 7)
