@@ -82,7 +82,11 @@ enum OpenAPIDocument {
                 "summary": "The run's scored customers, one page at a time",
                 "parameters": [runId, query("risk", "string", "comma-separated levels: low, medium, high"),
                                query("sort", "string", "input (file order), risk (riskiest first), -risk (safest first)"),
-                               query("q", "string", "customer id contains"), query("limit", "integer", "1 to 500, default 50"),
+                               query("q", "string", "customer id contains"),
+                               query("health_min", "integer", "health at least this, 0 to 100"),
+                               query("health_max", "integer", "health at most this, 0 to 100"),
+                               query("intervention", "string", "exactly this intervention text"),
+                               query("limit", "integer", "1 to 500, default 50"),
                                query("cursor", "string", "nextCursor of the previous page")],
                 "responses": ["200": json(["type": "object", "properties": [
                     "runId": ["type": "integer"], "customers": ["type": "array", "items": ref("Customer")],
@@ -124,7 +128,16 @@ enum OpenAPIDocument {
                 "finishedAt": ["type": "string", "format": "date-time", "nullable": true], "error": ["type": "string", "nullable": true],
                 "progress": ["type": "object", "properties": ["rowsScored": ["type": "integer"], "bytesRead": ["type": "integer"],
                                                              "fraction": ["type": "number"], "rowsPerSecond": ["type": "number"], "workers": ["type": "integer"]]],
-                "summary": ["type": "object", "nullable": true, "description": "The object of churn score --summary-json"]]],
+                "summary": ["type": "object", "nullable": true, "description": "The object of churn score --summary-json"],
+                "changes": ["allOf": [ref("RunChanges")], "nullable": true,
+                            "description": "Against the previous succeeded run of the same input (GET /api/v1/runs/{id} only)"]]],
+            "RunChanges": ["type": "object", "properties": [
+                "previousRunId": ["type": "integer"], "matched": ["type": "integer"], "added": ["type": "integer"],
+                "newlyHigh": ["type": "integer"], "improved": ["type": "integer"], "meanImprovement": ["type": "number"],
+                "worsened": ["type": "integer"], "meanWorsening": ["type": "number"], "meanChange": ["type": "number"],
+                "topMovers": ["type": "array", "items": ["type": "object", "properties": [
+                    "id": ["type": "string"], "previousProbability": ["type": "number"], "probability": ["type": "number"],
+                    "change": ["type": "number"]]]]]],
             "Driver": ["type": "object", "properties": ["name": ["type": "string"], "impact": ["type": "number"]]],
             "Customer": ["type": "object", "properties": [
                 "runId": ["type": "integer"], "line": ["type": "integer"], "id": ["type": "string"], "probability": ["type": "number"],

@@ -19,7 +19,7 @@ struct PageRoutes {
         router.get("/runs/{id}") { request, context in
             guard let run = try run(context) else { return PageLayout.problem(.notFound, "There is no such run.") }
             let top = request.uri.queryParameters.get("top", as: Int.self).map { max(0, $0) }
-            return PageLayout.page(title: "Run \(run.id)", active: "runs", body: RunPage.render(run, top: top))
+            return PageLayout.page(title: "Run \(run.id)", active: "runs", body: RunPage.render(run, top: top, changes: try dashboard.changes(run)))
         }
         router.get("/runs/{id}/customers") { request, context in
             guard let run = try run(context) else { return PageLayout.problem(.notFound, "There is no such run.") }
@@ -27,7 +27,9 @@ struct PageRoutes {
             let query: CustomerTable.Query
             do { query = try CustomerTable.parse(APIRoutes.parameters(request)) } catch { return PageLayout.problem(.badRequest, "\(error)") }
             let page = try CustomerTable.page(dashboard.store, runId: run.id, query)
-            return PageLayout.page(title: "Customers of run \(run.id)", active: "runs", body: CustomersPage.render(run: run, query: query, page: page))
+            let interventions = try dashboard.store.interventions(runId: run.id)
+            return PageLayout.page(title: "Customers of run \(run.id)", active: "runs",
+                                   body: CustomersPage.render(run: run, query: query, page: page, interventions: interventions))
         }
         router.get("/customers/{id}") { _, context in
             let id = try DashboardContext.customerId(context)
