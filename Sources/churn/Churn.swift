@@ -19,6 +19,7 @@ struct Churn: ParsableCommand {
         subcommands: [
             GenerateCommand.self, TrainCommand.self, EvaluateCommand.self, ScoreCommand.self,
             WorkerCommand.self, RunsCommand.self, HistoryCommand.self, ClusterCommand.self, LoadtestCommand.self, ServeCommand.self,
+            UsersCommand.self, TokensCommand.self, AuditCommand.self,
         ])
 
     /// Process-wide settings belong to the executable, never to the libraries: a write to a worker or

@@ -25,9 +25,11 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "File holding the cluster's shared secret.") var secretFile: String?
     @Option(help: "Largest upload accepted (bytes, or with KB/MB/GB/KiB/MiB/GiB); larger answers 413.") var maxUpload: String = "2GiB"
     @Option(help: "Server log level (trace … critical).") var logLevel: String = "notice"
+    @OptionGroup var security: ServeSecurityOptions
 
     func run() throws {
         try runReportingErrors {
+            if security.listRoutes { return security.printRoutes() }
             let (host, port) = try Self.parseListen(listen)
             guard let maxBytes = Self.parseSize(maxUpload), maxBytes > 0 else {
                 throw CLIError("--max-upload: '\(maxUpload)' is not a size (e.g. 500MB, 2GiB)")
@@ -42,6 +44,7 @@ struct ServeCommand: ParsableCommand {
                                                     model: loaded, modelPath: modelPath)
             configuration.maxPredictRecords = 10_000
             try configuration.prepareDirectories()
+            try security.apply(to: &configuration)
             let logger = try makeLogger(label: "churn.serve", level: logLevel)
             let jobs = try ServeScoring.makeJobs(command: self, configuration: configuration, logger: logger)
             let server = try DashboardServer(configuration: configuration, jobs: jobs, logger: logger)
@@ -50,7 +53,7 @@ struct ServeCommand: ParsableCommand {
             Task {
                 do {
                     try await server.run { host, port in
-                        print("churn serve listening on http://\(host):\(port)")
+                        print("churn serve listening on \(configuration.tlsCertificatePath == nil ? "http" : "https")://\(host):\(port)")
                         fflush(stdout)
                     }
                 } catch {
