@@ -178,7 +178,7 @@ final class ServeProcess {
 
     /// Uploads a file as a raw body and returns the new run's id.
     func upload(_ file: URL, contentType: String = "text/csv", query: String = "") throws -> Int64 {
-        let name = file.lastPathComponent
+        let name = file.lastPathComponent.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         let r = try request("POST", "/api/v1/runs?name=\(name)\(query.isEmpty ? "" : "&" + query)", bodyFile: file, contentType: contentType)
         XCTAssertEqual(r.status, 202, r.text)
         return try XCTUnwrap((try r.object())["id"] as? NSNumber).int64Value

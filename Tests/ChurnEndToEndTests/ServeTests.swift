@@ -154,6 +154,28 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(try server.get("/api/v1/runs/\(id)/results.csv").status, 404, "a failed run has no results")
     }
 
+    func testValuesFromTheUploadAreEscapedInEveryPage() throws {
+        let evil = "<img src=x onerror=alert(1)>"
+        var lines = try String(contentsOfFile: ChurnBinary.testCSV, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines = Array(lines.prefix(30))
+        for i in 1..<lines.count {
+            var fields = lines[i].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            fields[0] = evil + String(i)
+            lines[i] = fields.joined(separator: ",")
+        }
+        let file = dir.appendingPathComponent("x<i>y.csv")
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let id = try server.upload(file)
+        XCTAssertEqual(try server.waitForRun(id)["status"] as? String, "succeeded")
+        let encoded = (evil + "1").addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        for path in ["/runs/\(id)", "/runs/\(id)/customers", "/runs", "/", "/customers/\(encoded)"] {
+            let page = try server.get(path)
+            XCTAssertEqual(page.status, 200, path)
+            XCTAssertFalse(page.text.contains("<img") || page.text.contains("x<i>y"), "\(path) shows an uploaded value unescaped")
+            XCTAssertTrue(page.text.contains("&lt;img src=x onerror=alert(1)&gt;") || page.text.contains("x&lt;i&gt;y.csv"), path)
+        }
+    }
+
     func testUploadLimitAnswers413AndKeepsNothing() throws {
         server.stop()
         let data = dir.appendingPathComponent("small")
