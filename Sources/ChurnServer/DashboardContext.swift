@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 
 /// The per-request context of the dashboard: the signed-in identity (set by the `Authorization`
 /// middleware once the credentials are checked) and the client's address.

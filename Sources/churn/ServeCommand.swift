@@ -48,12 +48,13 @@ struct ServeCommand: ParsableCommand {
             let logger = try makeLogger(label: "churn.serve", level: logLevel)
             let jobs = try ServeScoring.makeJobs(command: self, configuration: configuration, logger: logger)
             let server = try DashboardServer(configuration: configuration, jobs: jobs, logger: logger)
+            let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
             let done = DispatchSemaphore(value: 0)
             let failure = ErrorBox()
             Task {
                 do {
                     try await server.run { host, port in
-                        print("churn serve listening on \(configuration.tlsCertificatePath == nil ? "http" : "https")://\(host):\(port)")
+                        print("churn serve listening on \(scheme)://\(host):\(port)")
                         fflush(stdout)
                     }
                 } catch {

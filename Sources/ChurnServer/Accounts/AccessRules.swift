@@ -68,7 +68,7 @@ public enum AccessRules {
             .get("/cluster", .atLeast(.admin)),
         ]
         // The stylesheets, script and icon: the sign-in page needs them before anyone signs in.
-        rules += StaticAssets.all.keys.sorted().map { .get("/static/\($0)", .anybody) }
+        rules += StaticAssets.all.keys.sorted().map { AccessRule.get("/static/\($0)", .anybody) }
         return rules
     }()
 

@@ -31,7 +31,7 @@ struct Authorization: RouterMiddleware {
                 let next = target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
                 return Response(status: .seeOther, headers: [.location: "/login?next=\(next)", .cacheControl: "no-store"])
             }
-            guard case .atLeast(let needed) = rule, identity.role >= needed else {
+            guard case .atLeast(let needed)? = rule, identity.role >= needed else {
                 throw HTTPError(.forbidden, message: "\(identity.name) (\(identity.role.rawValue)) may not \(request.method.rawValue) \(path)")
             }
             if Self.changesState(request.method), identity.via == .session {
