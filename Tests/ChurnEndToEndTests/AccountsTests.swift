@@ -212,7 +212,7 @@ final class AccountsTests: XCTestCase {
         let login = try curl(["-b", jar, "-D", "-", "-o", "/dev/null", "--data-urlencode", "csrf=\(csrf)", "--data-urlencode", "username=admin",
                               "--data-urlencode", "password=\(TestAccounts.password)", server.base + "/login"]).stdout
         XCTAssertTrue(login.hasPrefix("HTTP/1.1 303"), login)
-        let session = try XCTUnwrap(login.split(separator: "\n").first { $0.lowercased().hasPrefix("set-cookie: churn_session=") })
+        let session = try XCTUnwrap(login.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("set-cookie: churn_session=") })
         XCTAssertTrue(session.contains("; Secure") && session.contains("HttpOnly"), String(session))
         // Plain HTTP to the TLS port gets no answer.
         let plain = try curl(["-o", "/dev/null", "-w", "%{http_code}", server.base.replacingOccurrences(of: "https://", with: "http://") + "/healthz"])
