@@ -37,7 +37,14 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Shard scoring, result formatting, the multi-threaded in-process pipeline.
-        .target(name: "ChurnEngine", dependencies: ["ChurnCore", "ChurnIO"]),
+        .target(name: "ChurnEngine", dependencies: ["ChurnCore", "ChurnIO", "ChurnHistoryFormat"]),
+        // The history's byte layout (column blocks, customer index hash): bytes in, bytes out, no SQLite,
+        // so that scoring threads can encode what the store writes.
+        // Its builders run per row on the scoring threads; dynamic exclusivity checks on their
+        // class-held buffers cost about a quarter of the scoring CPU (perf: swift_beginAccess,
+        // __tls_get_addr), so they are off here. The code is single-threaded per builder.
+        .target(name: "ChurnHistoryFormat", dependencies: ["ChurnCore"],
+                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         // Wire protocol codec: bytes in, messages out. No sockets, no crypto library.
         .target(name: "ChurnWire", dependencies: ["ChurnCore", "CCRC32C"]),
         // CRC32C (Castagnoli) with SSE4.2 when the CPU has it.
@@ -51,12 +58,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // SQLite history of runs and predictions.
-        .target(name: "ChurnStore", dependencies: ["CSQLite", "ChurnCore"]),
+        .target(name: "ChurnStore", dependencies: ["CSQLite", "ChurnCore", "ChurnHistoryFormat"]),
         // Self-contained HTML report.
         .target(name: "ChurnReport", dependencies: ["ChurnCore"]),
         // Coordinator: shards an upload, dispatches to workers, merges.
         .target(name: "ChurnCoordinator", dependencies: [
-            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWire", "ChurnTransport", "ChurnStore",
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWire", "ChurnTransport", "ChurnStore", "ChurnHistoryFormat",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
@@ -93,22 +100,23 @@ let package = Package(
         // libFuzzer entry points; built only by scripts/fuzz with -sanitize=fuzzer,address.
         .executableTarget(name: "FuzzFrameDecoder", dependencies: ["ChurnWire", "ChurnCore"]),
         .executableTarget(name: "FuzzHandshake", dependencies: ["ChurnWire", "ChurnCore"]),
+        // The XLSX sheet scanner's files, linked in from Sources/ChurnIO (see FuzzXLSXSheet.swift).
+        .executableTarget(name: "FuzzXLSXSheet"),
 
         .testTarget(name: "ChurnCoreTests", dependencies: ["ChurnCore"]),
         .testTarget(name: "ChurnIOTests", dependencies: ["ChurnIO", "ChurnCore"]),
         .testTarget(name: "ChurnEngineTests", dependencies: ["ChurnEngine", "ChurnIO", "ChurnCore"]),
         .testTarget(name: "ChurnWireTests", dependencies: ["ChurnWire", "ChurnCore", "CCRC32C"]),
         .testTarget(name: "ChurnTransportTests", dependencies: ["ChurnTransport"]),
-        .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnCore", "CSQLite"]),
+        .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnCore", "CSQLite", "ChurnHistoryFormat"]),
         .testTarget(name: "ChurnReportTests", dependencies: ["ChurnReport", "ChurnCore"]),
         .testTarget(name: "ChurnServerTests", dependencies: ["ChurnServer", "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnStore",
                                                             .product(name: "Hummingbird", package: "hummingbird")]),
-        .testTarget(name: "ChurnCoordinatorTests", dependencies: ["ChurnCoordinator"]),
+        .testTarget(name: "ChurnCoordinatorTests", dependencies: ["ChurnCoordinator", "ChurnWire", "ChurnIO"]),
         .testTarget(name: "ChurnServiceTests", dependencies: [
             "ChurnService", "ChurnTesting", "ChurnCoordinator", "ChurnEngine", "ChurnCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire"]),
-    ],
-    swiftLanguageModes: [.v5]
+        .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire", "ChurnCore"]),
+    ]
 )

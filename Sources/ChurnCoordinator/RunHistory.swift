@@ -1,18 +1,20 @@
 import ChurnCore
 import ChurnEngine
+import ChurnHistoryFormat
 import ChurnIO
 import ChurnStore
 import Foundation
 
-/// Records one scoring run in the SQLite history: the run, then every prediction (written on a
-/// thread of its own so scoring does not wait for SQLite), then the summary, or the failure.
+/// Records one scoring run in the SQLite history: the run, then every prediction (encoded on the
+/// scoring threads through `recording`, written on a thread of its own so scoring does not wait for
+/// SQLite), then the summary, or the failure.
 public final class RunHistory: @unchecked Sendable {  // `writeError` behind `errorLock`; `writer` used by the history thread only
     public let store: RunStore
     public let runId: Int64
     /// The last successful run of the same input file name, if any.
     public let previousRun: RunRecord?
     private let writer: PredictionWriter
-    private let queue = WorkQueue<(RowRecords, UInt64)>(capacity: 8)
+    private let queue = WorkQueue<PredictionBlockBuilder>(capacity: 16)
     private let done = DispatchSemaphore(value: 0)
     /// Set by the history thread, read by the scoring side: guarded by `errorLock`.
     private var firstWriteError: Error?
@@ -30,22 +32,20 @@ public final class RunHistory: @unchecked Sendable {  // `writeError` behind `er
     }
 
     public init(path: String, inputPath: String, modelPath: String, model: ModelFile.Loaded, compiled: CompiledModel, rankBy: RankBy) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Self.createDirectory(for: path)
         store = try RunStore(path: path)
         let fingerprint = try Self.quickFingerprint(path: inputPath)
         runId = try store.beginRun(RunStart(inputPath: inputPath, inputBytes: Int64(fingerprint.bytes), inputFingerprint: fingerprint.text,
                                             modelHash: model.hashHex, modelPath: modelPath, rankBy: rankBy))
         previousRun = try store.previousRun(inputName: (inputPath as NSString).lastPathComponent, before: runId)
-        writer = try store.predictionWriter(runId: runId, driverNames: compiled.driverNames, interventions: compiled.actions)
+        // The writer compares High-risk customers with the previous run's as rows arrive.
+        writer = try store.predictionWriter(runId: runId, driverNames: compiled.driverNames, interventions: compiled.actions,
+                                            comparingWith: previousRun?.id)
         let thread = Thread { [self] in
-            while let (records, firstLine) = queue.pop() {
+            while let rows = queue.pop() {
                 guard writeError == nil else { continue }
                 do {
-                    for i in 0..<records.count {
-                        try records.withID(i) { id in
-                            try writer.append(line: firstLine + UInt64(records.lineOffsets[i]), customerId: id, score: records.scores[i])
-                        }
-                    }
+                    try writer.append(chunk: rows)
                 } catch {
                     writeError = error
                 }
@@ -56,10 +56,26 @@ public final class RunHistory: @unchecked Sendable {  // `writeError` behind `er
         thread.start()
     }
 
+    /// Creates the directory that will hold the history file, if it has one (a bare file name means
+    /// the current directory), with an error that names the file.
+    static func createDirectory(for path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        guard !directory.isEmpty else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? error.localizedDescription
+            throw InputError(file: path, "cannot create the history's directory \(directory): \(reason)")
+        }
+    }
+
+    /// Builders for the scoring threads: pass to `LocalScorer.recording` or `ClusterScorer.Options.recording`.
+    public var recording: PredictionRecording { writer.recording }
+
     /// Queues a chunk's predictions (called in input order).
-    public func record(_ records: RowRecords, firstLine: UInt64) throws {
+    public func record(_ rows: PredictionBlockBuilder) throws {
         if let writeError { throw writeError }
-        queue.push((records, firstLine))
+        queue.push(rows)
     }
 
     /// Waits for every prediction, marks the run succeeded with its summary, and returns the
@@ -68,11 +84,9 @@ public final class RunHistory: @unchecked Sendable {  // `writeError` behind `er
         queue.close()
         done.wait()
         if let writeError { throw writeError }
-        try writer.flush()
         try store.finishRun(runId, summaryJSON: summaryJSON, rowsScored: aggregate.rowsScored, rowsRejected: aggregate.rowsRejected)
         // With no earlier run of this input there is nothing to compare with: nobody is "newly" High.
-        guard let previous = previousRun else { return [] }
-        return try store.newlyHighRisk(runId: runId, previousRunId: previous.id)
+        return previousRun == nil ? [] : writer.newlyHigh
     }
 
     /// Marks the run failed (its predictions are removed).

@@ -41,14 +41,13 @@ final class WorkerLink {
     private(set) var state: State = .idle
     private var connection: TCPConnection?
     private var decoder = FrameDecoder()
-    private var handshake: ClientHandshake
-    private var nextRequestId: UInt64 = 1
+    /// Handshake, request ids and heartbeats (no I/O): shared with the tools' `WorkerClient`.
+    private var session: ClientSession
     /// Shard key → request id.
     private(set) var inFlight: [Int: UInt64] = [:]
     /// Models held by the worker on this connection, and those being checked or loaded.
     private var models: Set<ModelHash> = []
     private var window = 1
-    private var liveness: Liveness
     private var heartbeat: LoopTimer?
     private var reconnectDelayMs = 100
     /// Why the last attempt failed (for "no worker accepted" and "all workers lost").
@@ -63,13 +62,12 @@ final class WorkerLink {
         self.loop = loop
         self.logger = logger
         self.logger[metadataKey: "worker"] = "\(endpoint)"
-        handshake = Self.makeHandshake(settings)
-        liveness = Liveness(interval: settings.heartbeatInterval, timeout: settings.heartbeatTimeout, now: 0)
+        session = Self.makeSession(settings, now: 0)
     }
 
-    private static func makeHandshake(_ s: Settings) -> ClientHandshake {
-        ClientHandshake(configuration: .init(name: "churn-coordinator@\(ProcessInfo.processInfo.hostName)", secret: s.secret),
-                        clientNonce: .random(), mac: HMACSHA256.mac)
+    private static func makeSession(_ s: Settings, now: UInt64) -> ClientSession {
+        ClientSession(name: "churn-coordinator@\(ProcessInfo.processInfo.hostName)", secret: s.secret,
+                      heartbeatInterval: s.heartbeatInterval, heartbeatTimeout: s.heartbeatTimeout, now: now)
     }
 
     private var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
@@ -88,7 +86,7 @@ final class WorkerLink {
         }
         return PoolWorkerStatus(endpoint: "\(endpoint)", state: word, inFlight: inFlight.count, shardsScored: counters.shards,
                                 rowsScored: counters.rows, errors: counters.errors,
-                                roundTripMs: liveness.roundTrip.map { Double($0) / 1e6 }, handshakes: counters.handshakes,
+                                roundTripMs: session.liveness.roundTrip.map { Double($0) / 1e6 }, handshakes: counters.handshakes,
                                 modelUploads: counters.modelUploads, problem: isAlive ? nil : lastProblem)
     }
 
@@ -98,7 +96,6 @@ final class WorkerLink {
         guard state == .idle || state == .down else { return }
         state = .connecting
         decoder = FrameDecoder()
-        handshake = Self.makeHandshake(settings)
         models = []
         connection = TCPConnection.connect(loop: loop, host: endpoint.host, port: endpoint.port, timeout: .seconds(3)) { [weak self] result in
             guard let self else { return }
@@ -116,35 +113,28 @@ final class WorkerLink {
         state = .handshaking
         c.onRead = { [weak self] bytes in self?.received(bytes) }
         c.onClose = { [weak self] reason in self?.closed(reason) }
-        liveness = Liveness(interval: settings.heartbeatInterval, timeout: settings.heartbeatTimeout, now: now)
-        act(handshake.start())
+        session = Self.makeSession(settings, now: now)
+        perform(session.start())
         let timer = LoopTimer(loop: loop) { [weak self] in self?.tick() }
         timer.start(after: .milliseconds(500), repeating: .milliseconds(500))
         heartbeat = timer
     }
 
-    private func act(_ action: HandshakeAction) {
-        switch action {
-        case let .send(message, requestId):
-            send(message, requestId: requestId)
-        case let .sendAndEstablish(message, requestId, session):
-            send(message, requestId: requestId)
-            established(session)
-        case let .establish(session):
-            established(session)
-        case let .sendErrorAndClose(code, text, requestId):
-            send(.error(.init(code: code, message: text)), requestId: requestId)
-            refuse(text)
-        case let .close(reason):
-            refuse(reason)
-        case let .forward(message, requestId):
-            handle(message, requestId: requestId)
+    private func perform(_ actions: [ClientSession.Action]) {
+        for action in actions {
+            switch action {
+            case let .send(message, requestId): send(message, requestId: requestId, flags: message.closesStream ? .endOfStream : [])
+            case let .established(s): established(s)
+            case let .refuse(reason): refuse(reason)
+            case let .deliver(message, requestId): handle(message, requestId: requestId)
+            case let .drop(reason): protocolFailure(reason)
+            }
+            if connection == nil { return }
         }
     }
 
     private func established(_ session: HandshakeSession) {
         window = max(1, Int(session.maxShardsInFlight))
-        nextRequestId = max(nextRequestId, handshake.nextRequestId)
         counters.handshakes += 1
         logger.debug("handshake done: \(session.peerName), window \(window)")
         state = .ready
@@ -176,16 +166,11 @@ final class WorkerLink {
     // MARK: Frames in
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
-        liveness.heard(now: now)
         decoder.feed(bytes)
         do {
             while let frame = try decoder.next() {
                 let message = try Message.decode(frame)
-                if state == .handshaking {
-                    act(handshake.received(message, requestId: frame.requestId))
-                } else {
-                    handle(message, requestId: frame.requestId)
-                }
+                perform(session.received(message, requestId: frame.requestId, now: now))
                 if connection == nil { return }
             }
         } catch {
@@ -211,8 +196,8 @@ final class WorkerLink {
             counters.shards += 1
             counters.rows += UInt64(result.rowCount)
             dispatcher?.resultArrived(result, from: self)
-        case let .heartbeatAck(ack):
-            liveness.acknowledged(sentAt: ack.sentAt, now: now)
+        case .heartbeatAck:
+            break  // timed by the session
         case let .goodbye(goodbye):
             logger.info("worker said goodbye: \(goodbye.reason)")
             state = .draining
@@ -290,26 +275,16 @@ final class WorkerLink {
         dispatcher?.handBack(key, from: self)
     }
 
-    private func takeRequestId() -> UInt64 {
-        defer { nextRequestId &+= 1 }
-        return nextRequestId
-    }
+    private func takeRequestId() -> UInt64 { session.takeRequestId() }
 
-    private func send(_ message: Message, requestId: UInt64) {
-        _ = connection?.write(message.encode(requestId: requestId))
+    private func send(_ message: Message, requestId: UInt64, flags: FrameFlags = []) {
+        _ = connection?.write(message.encode(requestId: requestId, flags: flags))
     }
 
     // MARK: Liveness
 
     private func tick() {
-        switch liveness.tick(now: now, canSend: state != .handshaking) {
-        case .none:
-            break
-        case .sendHeartbeat(let sentAt):
-            send(.heartbeat(.init(sentAt: sentAt)), requestId: takeRequestId())
-        case .timeout(let silentMs):
-            protocolFailure("no answer for \(silentMs) ms")
-        }
+        perform(session.tick(now: now))
     }
 
     private func protocolFailure(_ reason: String) {
@@ -361,7 +336,7 @@ final class WorkerLink {
         let wasRefused = state == .refused
         state = .finished
         if let c = connection, !wasRefused {
-            send(.goodbye(.init(reason: "pool closed")), requestId: takeRequestId())
+            perform([session.goodbye("pool closed")])
             c.shutdownAndClose()
         }
     }

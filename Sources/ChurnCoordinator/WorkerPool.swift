@@ -1,5 +1,6 @@
 import ChurnCore
 import ChurnEngine
+import ChurnHistoryFormat
 import ChurnIO
 import ChurnTransport
 import ChurnWire
@@ -153,14 +154,16 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         public var modelHash: [UInt8]
         public var rankBy: RankBy
         public var topLimit: Int
-        public var recordRows: Bool
-        public init(model: CompiledModel, modelBytes: [UInt8], modelHash: [UInt8], rankBy: RankBy, topLimit: Int, recordRows: Bool) {
+        /// Encode results for the history store (`RunHistory.recording`); nil for no history.
+        public var recording: PredictionRecording?
+        public init(model: CompiledModel, modelBytes: [UInt8], modelHash: [UInt8], rankBy: RankBy, topLimit: Int,
+                    recording: PredictionRecording?) {
             self.model = model
             self.modelBytes = modelBytes
             self.modelHash = modelHash
             self.rankBy = rankBy
             self.topLimit = topLimit
-            self.recordRows = recordRows
+            self.recording = recording
         }
     }
 
@@ -188,11 +191,9 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
             return nextJobId
         }
         let completed = OrderedQueue<CompletedShard?>()
-        let credits = Credits(options.maxOutstandingShards)
         let startup = DispatchSemaphore(value: 0)
         let state = RunOutcome(topLimit: settings.topLimit)
         let status = ClusterStatus()
-        let started = Date()
         let box = dispatcherBox
         let columns = reader.header
         let posted = loop.execute {
@@ -211,8 +212,7 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
                 },
                 onFatal: { error in
                     state.fail(error)
-                    completed.fail(error)
-                    credits.cancel()
+                    completed.fail(error)  // the writer stops, and with it the reading
                 }))
         }
         guard posted else { throw ClusterError.configuration("the worker pool is closed") }
@@ -226,44 +226,30 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
             let c = status.snapshot
             return JobReport(resends: c.resends, speculativeSends: c.speculativeSends, poisonShards: c.poisonShards)
         }
-        let writer = Thread {
-            defer { state.finished.signal() }
-            do {
-                while let shard = try completed.take() {
-                    let chunk = try ShardResultFormatting.format(shard, names: names, recordRows: settings.recordRows, topLimit: settings.topLimit)
-                    try consume(chunk)
-                    state.total.merge(chunk.aggregate)
-                    credits.release()
-                    progress(ScoreProgress(bytesRead: reader.bytesRead, totalBytes: reader.fileSize,
-                                           rowsScored: state.total.rowsScored, rowsRejected: state.total.rowsRejected,
-                                           elapsed: Date().timeIntervalSince(started), workersAlive: status.snapshot.workersAlive),
-                             report())
-                }
-            } catch {
-                state.fail(error)
-                credits.cancel()
-                let failure = (error as? ClusterError) ?? .badInput("\(error)")
-                _ = loop.execute { box.dispatcher?.fail(job: jobId, failure) }
-            }
-        }
-        writer.name = "churn-job-writer"
-        writer.start()
-
-        var readError: Error?
+        let run = OrderedRun(reader: reader, maxInFlight: options.maxOutstandingShards, topLimit: settings.topLimit, results: completed)
         do {
-            while let chunk = try reader.nextChunk() {
-                guard credits.acquire() else { break }
-                _ = loop.execute { box.dispatcher?.addShard(chunk, job: jobId) }
-            }
-            _ = loop.execute { box.dispatcher?.readerFinished(job: jobId) }
+            let total = try run.run(
+                submit: { chunk in loop.execute { box.dispatcher?.addShard(chunk, job: jobId) } },
+                inputEnded: { _, error in
+                    if let error {
+                        _ = loop.execute { box.dispatcher?.fail(job: jobId, .badInput("\(error)")) }
+                    } else {
+                        _ = loop.execute { box.dispatcher?.readerFinished(job: jobId) }
+                    }
+                },
+                writerFailed: { error in
+                    let failure = (error as? ClusterError) ?? .badInput("\(error)")
+                    _ = loop.execute { box.dispatcher?.fail(job: jobId, failure) }
+                },
+                finish: { try ShardResultFormatting.format($0, names: names, recording: settings.recording, topLimit: settings.topLimit) },
+                consume: consume,
+                progress: { progress($0, report()) },
+                workersAlive: { status.snapshot.workersAlive })
+            return (total, report())
         } catch {
-            readError = error
-            completed.fail(error)
-            _ = loop.execute { box.dispatcher?.fail(job: jobId, .badInput("\(error)")) }
+            // The dispatcher's verdict (cancelled, all workers lost) comes before the queue's echo of it.
+            throw state.error ?? error
         }
-        state.finished.wait()
-        if let error = readError ?? state.error { throw error }
-        return (state.total, report())
     }
 }
 

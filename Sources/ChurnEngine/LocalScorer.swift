@@ -1,4 +1,5 @@
 import ChurnCore
+import ChurnHistoryFormat
 import ChurnIO
 import Foundation
 
@@ -27,15 +28,15 @@ public struct ScoredChunk {
     public var firstLine: UInt64
     public var csv: ByteBlock
     public var aggregate: ScoreAggregate
-    /// Per-row records for history, when recording is on.
-    public var records: RowRecords?
+    /// The chunk's rows encoded for the history store, when recording is on.
+    public var history: PredictionBlockBuilder?
 
-    public init(index: Int, firstLine: UInt64, csv: ByteBlock, aggregate: ScoreAggregate, records: RowRecords?) {
+    public init(index: Int, firstLine: UInt64, csv: ByteBlock, aggregate: ScoreAggregate, history: PredictionBlockBuilder?) {
         self.index = index
         self.firstLine = firstLine
         self.csv = csv
         self.aggregate = aggregate
-        self.records = records
+        self.history = history
     }
 }
 
@@ -46,8 +47,8 @@ public final class LocalScorer {
     public let rankBy: RankBy
     public let topLimit: Int
     public let threads: Int
-    /// Keep per-row records for the history store.
-    public var recordRows = false
+    /// Encode each chunk's rows for the history store (on the scoring threads).
+    public var recording: PredictionRecording?
 
     public init(model: CompiledModel, rankBy: RankBy, topLimit: Int, threads: Int) {
         self.model = model
@@ -65,85 +66,54 @@ public final class LocalScorer {
         let names = ResultCSVFormatter.NameTable(model: model)
         // Chunks finish out of order; nil at index N marks the end after N chunks.
         let done = OrderedQueue<ScoredChunk?>()
-        let inFlight = Credits(threads * 2 + 2)
-        let start = Date()
         let scorers = DispatchGroup()
         for _ in 0..<threads {
             scorers.enter()
-            let thread = Thread { [model, rankBy, topLimit, recordRows] in
+            // Each scoring thread owns its ShardScorer; chunks come and go through locked queues.
+            HandOffThread.start(name: "churn-scorer", stackSize: 1 << 20) { [model, rankBy, topLimit, recording] in
                 defer { scorers.leave() }
                 let scorer = ShardScorer(model: model, binding: binding, rankBy: rankBy, topLimit: topLimit)
                 while let chunk = work.pop() {
-                    done.put(chunk.index, Self.score(chunk, scorer: scorer, names: names, recordRows: recordRows))
+                    done.put(chunk.index, Self.score(chunk, scorer: scorer, names: names, recording: recording))
                 }
             }
-            thread.stackSize = 1 << 20
-            thread.start()
         }
-
-        // Writer: takes chunks in input order, hands them to `consume`, merges their aggregates.
-        let state = RunOutcome(topLimit: topLimit)
-        let writer = Thread { [threads] in
-            defer { state.finished.signal() }
-            do {
-                while let chunk = try done.take() {
-                    try consume(chunk)
-                    state.total.merge(chunk.aggregate)
-                    inFlight.release()
-                    progress?(ScoreProgress(bytesRead: reader.bytesRead, totalBytes: reader.fileSize,
-                                            rowsScored: state.total.rowsScored, rowsRejected: state.total.rowsRejected,
-                                            elapsed: Date().timeIntervalSince(start), workersAlive: threads))
-                }
-            } catch {
-                state.fail(error)
+        let threads = self.threads
+        return try OrderedRun(reader: reader, maxInFlight: threads * 2 + 2, topLimit: topLimit, results: done).run(
+            submit: { work.push($0) },
+            inputEnded: { chunks, _ in
                 work.close()
-                inFlight.release()
-            }
-        }
-        writer.start()
-
-        var produced = 0
-        var readError: Error?
-        do {
-            while state.error == nil, let chunk = try reader.nextChunk() {
-                inFlight.acquire()
-                if state.error != nil || !work.push(chunk) { break }
-                produced += 1
-            }
-        } catch {
-            readError = error
-            done.fail(error)
-        }
-        work.close()
-        scorers.wait()
-        done.put(produced, nil)
-        state.finished.wait()
-        if let error = readError ?? state.error { throw error }
-        return state.total
+                scorers.wait()
+                done.put(chunks, nil)
+            },
+            writerFailed: { _ in work.close() },
+            finish: { $0 },
+            consume: consume, progress: progress, workersAlive: { threads })
     }
 
-    private static func score(_ chunk: CSVChunk, scorer: ShardScorer, names: ResultCSVFormatter.NameTable, recordRows: Bool) -> ScoredChunk {
+    private static func score(_ chunk: CSVChunk, scorer: ShardScorer, names: ResultCSVFormatter.NameTable,
+                              recording: PredictionRecording?) -> ScoredChunk {
         // Results run about 1.6× the input's size; reserving that avoids regrowing.
         var formatter = ResultCSVFormatter(names: names, capacity: chunk.bytes.count * 7 / 4 + 4096)
         var aggregate = scorer.makeAggregate()
-        var records: RowRecords? = nil
+        var history: PredictionBlockBuilder? = nil
         chunk.bytes.withUnsafeBytes { raw in
-            if recordRows {
-                var tee = TeeSink(first: formatter, second: RowRecords())
+            if let recording {
+                var tee = TeeSink(first: formatter, second: recording.makeChunk(firstLine: chunk.firstLine))
                 scorer.score(raw, firstLine: chunk.firstLine, sink: &tee, aggregate: &aggregate)
                 formatter = tee.first
-                records = tee.second
+                history = tee.second
             } else {
                 scorer.score(raw, firstLine: chunk.firstLine, sink: &formatter, aggregate: &aggregate)
             }
         }
-        return ScoredChunk(index: chunk.index, firstLine: chunk.firstLine, csv: formatter.finish(), aggregate: aggregate, records: records)
+        return ScoredChunk(index: chunk.index, firstLine: chunk.firstLine, csv: formatter.finish(), aggregate: aggregate, history: history)
     }
 }
 
 /// A scoring run's running total (owned by its writer thread) and its first error (set and read
 /// from any thread).
-public final class RunOutcome: @unchecked Sendable {
+public final class RunOutcome: @unchecked Sendable {  // `firstError` guarded by `lock`; `total` owned by the writer thread, read after `finished`
     public var total: ScoreAggregate
     public let finished = DispatchSemaphore(value: 0)
     private let lock = NSLock()
@@ -180,26 +150,5 @@ public struct TeeSink<A: ScoredRowSink, B: ScoredRowSink>: ScoredRowSink {
     }
 }
 
-/// Scored rows kept compactly (ids in one byte array) for recording in the history store.
-public struct RowRecords: ScoredRowSink {
-    public var lineOffsets: [UInt32] = []
-    public var idEnds: [Int] = []
-    public var idBytes: [UInt8] = []
-    public var scores: [RowScore] = []
-    public init() {}
-
-    public mutating func append(lineOffset: UInt32, id: UnsafeRawBufferPointer, score: RowScore) {
-        lineOffsets.append(lineOffset)
-        idBytes.append(contentsOf: id)
-        idEnds.append(idBytes.count)
-        scores.append(score)
-    }
-
-    public var count: Int { scores.count }
-
-    /// The id of row `i` as bytes.
-    public func withID<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let start = i == 0 ? 0 : idEnds[i - 1]
-        return try idBytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<idEnds[i]])) }
-    }
-}
+/// The history's chunk builder takes rows straight from the scorer.
+extension PredictionBlockBuilder: ScoredRowSink {}

@@ -9,6 +9,9 @@ public final class ShardScorer {
     public let binding: ColumnBinding
     public let rankBy: RankBy
     public let topLimit: Int
+    /// The longest customer id scored. A result row carries its id with a u16 length on the wire, so
+    /// a longer id is rejected on every path alike, keeping cluster and in-process results identical.
+    public static let maxIdBytes = 65_535
 
     private let numeric: UnsafeMutablePointer<Double>
     private let categories: UnsafeMutablePointer<Int32>
@@ -76,6 +79,14 @@ public final class ShardScorer {
                 if count == 1 && Self.isBlank(scanner.bytes(0)) { continue }
                 aggregate.reject(RejectedRow(line: line, reason: RowRejection.fieldCount(expected: fieldCount, found: count)))
                 continue
+            }
+            if idField >= 0, scanner.bytes(idField).count > Self.maxIdBytes {
+                let length = withFieldBytes(scanner, idField, trim: false) { $0.count }
+                if length > Self.maxIdBytes {
+                    aggregate.reject(RejectedRow(line: line, reason: RowRejection.idTooLong(
+                        column: idField + 1, name: binding.header[idField], length: length, limit: Self.maxIdBytes)))
+                    continue
+                }
             }
             var revenue = Double.nan
             for k in 0..<count {

@@ -57,7 +57,8 @@ public enum SummaryText {
             }
         }
         out += "\nResults: \(s.output)\n"
-        return out
+        // Ids, cells quoted in reasons and file names come from the input: no raw control characters.
+        return TerminalText.escaped(out)
     }
 
     /// "MonthlyCharges low: 25.2, typical 70.35, odds ×2.2"; "Contract=Month-to-month, odds ×1.9".

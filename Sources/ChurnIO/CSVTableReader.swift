@@ -64,6 +64,10 @@ public enum RowRejection {
         "expected \(expected) fields, found \(found)"
     }
 
+    public static func idTooLong(column: Int, name: String, length: Int, limit: Int) -> String {
+        "column \(column) '\(name)': the id is \(length) bytes long; ids may be at most \(limit)"
+    }
+
     public static func notANumber(column: Int, name: String, text: String) -> String {
         let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
         return "column \(column) '\(name)': '\(shown)' is not a number"

@@ -54,7 +54,9 @@ public final class ChunkReader {
         var headerEnd: Int? = nil
         while headerEnd == nil {
             let before = buffer.count
-            try readMore(into: &buffer, atLeast: 64 << 10)
+            // Grow geometrically: each read at least doubles the buffer, so a long header line costs
+            // linear time in copies and rescans, not quadratic.
+            try readMore(into: &buffer, atLeast: min(max(64 << 10, buffer.count), maxRecordSize + 1 - buffer.count))
             headerEnd = buffer.withUnsafeBytes { CSVBoundary.endOfFirstRecord($0) }
             if headerEnd == nil && buffer.count == before {
                 if buffer.isEmpty { close(fd); throw InputError(file: name, "is empty: no header line") }

@@ -2,8 +2,12 @@ import Foundation
 
 /// The cluster's shared secret, read from a file that only its owner may read.
 public enum SecretFile {
+    /// The largest secret file accepted (a generated secret is 65 bytes); a bigger file is refused
+    /// unread rather than held in memory.
+    public static let maxBytes = 4096
+
     /// The secret's bytes (one trailing newline ignored). Refuses a file that its group or other
-    /// users can read or write, and an empty secret.
+    /// users can read or write, one over `maxBytes`, and an empty secret.
     public static func read(path: String) throws -> [UInt8] {
         var st = stat()
         guard stat(path, &st) == 0 else {
@@ -12,8 +16,21 @@ public enum SecretFile {
         guard st.st_mode & 0o077 == 0 else {
             throw InputError(file: path, String(format: "secret file is accessible to other users (mode %o); run: chmod 600 %@", st.st_mode & 0o777, path))
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(file: path, "cannot read the secret file")
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw InputError(file: path, "the secret file is not a regular file") }
+        guard st.st_size <= maxBytes else {
+            throw InputError(file: path, "the secret file holds \(st.st_size) bytes; a secret may be at most \(maxBytes)")
+        }
+        // Read at most one byte past the cap, whatever the file grew to since stat.
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw InputError(file: path, "cannot read the secret file") }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: maxBytes + 1) ?? Data()
+        } catch {
+            throw InputError(file: path, "cannot read the secret file: \(error)")
+        }
+        guard data.count <= maxBytes else {
+            throw InputError(file: path, "the secret file holds more than \(maxBytes) bytes; a secret may be at most \(maxBytes)")
         }
         var bytes = [UInt8](data)
         if bytes.last == 0x0A { bytes.removeLast() }

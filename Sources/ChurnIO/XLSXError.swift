@@ -49,3 +49,8 @@ public struct XLSXError: Error, CustomStringConvertible, Equatable, Sendable {
         return "\(path): \(message)"
     }
 }
+
+/// An error thrown by the caller's `emit` closure, carried unchanged through the zip and XML layers.
+struct XLSXCallerError: Error {
+    let error: Error
+}

@@ -1,11 +1,6 @@
 import Foundation
 import ZIPFoundation
 
-/// An error thrown by the caller's `emit` closure, carried unchanged through the zip and XML layers.
-struct XLSXCallerError: Error {
-    let error: Error
-}
-
 /// The zip archive of an .xlsx file: finds parts by name and streams a part's XML to a handler.
 /// One instance per thread (ZIPFoundation's `Archive` reads through one shared file position).
 struct XLSXPackage {

@@ -7,11 +7,17 @@ struct XLSXSharedStrings: Sendable {
 
     var count: Int { ends.count }
 
+    /// Memory the table holds: its encoded text plus 8 bytes of index per string.
+    var memoryBytes: Int { fields.count + 8 * ends.count }
+
     /// Whether field `k` is quoted (and so may span lines).
     func isQuoted(_ k: Int) -> Bool {
         let start = k == 0 ? 0 : ends[k - 1]
         return ends[k] > start && fields[start] == 0x22
     }
+
+    /// Bytes of encoded field `k`.
+    func length(_ k: Int) -> Int { ends[k] - (k == 0 ? 0 : ends[k - 1]) }
 
     /// Appends encoded field `k` to `out`.
     @inline(__always)
@@ -29,8 +35,10 @@ struct XLSXSharedStrings: Sendable {
 /// Builds `XLSXSharedStrings` from xl/sharedStrings.xml: one string per `<si>`, the text of its
 /// `<t>` elements (plain, or in rich-text runs `<r>`), leaving out phonetic runs `<rPh>`.
 struct XLSXSharedStringsHandler: XLSXXMLHandler {
-    /// The most text the table may hold, so a hostile file cannot exhaust memory.
-    static let maxBytes = 1 << 30
+    /// The most memory the table may hold (`XLSXSharedStrings.memoryBytes`, plus the string being
+    /// read), so a hostile file cannot exhaust memory. Checked before the table grows: the arrays'
+    /// doubling then never goes past it either.
+    static let maxBytes = 256 << 20
 
     var table = XLSXSharedStrings()
     private var inItem = false
@@ -59,14 +67,21 @@ struct XLSXSharedStringsHandler: XLSXXMLHandler {
             phonetic -= 1
         } else if name.is("si") {
             inItem = false
+            // Encoding as a CSV field at most doubles the text (quotes) and adds two.
+            try checkRoom(2 * text.count + 2 + 8)
             text.withUnsafeBytes { table.add($0) }
-            if table.fields.count > Self.maxBytes {
-                throw XLSXXMLProblem("the shared string table holds more than \(Self.maxBytes) bytes")
-            }
         }
     }
 
     mutating func text(_ bytes: UnsafeRawBufferPointer) throws {
-        if capturing { text.xlsxAppend(bytes) }
+        guard capturing else { return }
+        try checkRoom(text.count + bytes.count)
+        text.xlsxAppend(bytes)
+    }
+
+    private func checkRoom(_ more: Int) throws {
+        guard table.memoryBytes + more <= Self.maxBytes else {
+            throw XLSXXMLProblem("the shared string table needs more than \(Self.maxBytes >> 20) MiB of memory (the limit)")
+        }
     }
 }

@@ -11,6 +11,9 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
     static let maxColumns = 16_384
     /// The longest value kept for one cell (Excel allows 32,767 characters).
     static let maxCellBytes = 32 << 20
+    /// The longest record written, as CSV: no CSV reader here accepts a longer one (`ChunkReader`'s
+    /// limit), and it bounds the memory a row of cells repeating a long shared string can take.
+    static let maxRecordBytes = 64 << 20
 
     private enum CellType {
         case number, shared, inline, formulaString, boolean, error, other
@@ -171,7 +174,7 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
         guard !value.isEmpty else { return }
         let before = record.count
         let separators = fields == 0 ? column : column - fields + 1
-        record.append(contentsOf: repeatElement(0x2C, count: separators))
+        Self.appendRepeated(0x2C, separators, to: &record)
         let start = record.count
         var quoted = false
         switch type {
@@ -180,6 +183,9 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
                 throw XLSXXMLProblem(
                     "cell \(reference): shared string index '\(String(decoding: value, as: UTF8.self))' "
                         + "is not in the table (\(strings.count) strings)")
+            }
+            guard record.count + strings.length(index) <= Self.maxRecordBytes else {
+                throw XLSXXMLProblem("row \(rowNumber) is longer than \(Self.maxRecordBytes >> 20) MiB as CSV")
             }
             strings.append(index, to: &record)
             quoted = strings.isQuoted(index)
@@ -196,6 +202,9 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
             // An empty string: the field stays empty and must not widen the record.
             record.removeLast(record.count - before)
             return
+        }
+        guard record.count <= Self.maxRecordBytes else {
+            throw XLSXXMLProblem("row \(rowNumber) is longer than \(Self.maxRecordBytes >> 20) MiB as CSV")
         }
         fields = column + 1
         recordQuoted = recordQuoted || quoted
@@ -214,7 +223,7 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
                 try writeBlankLines(gap)
             }
             if fields < stats.columns {
-                record.append(contentsOf: repeatElement(0x2C, count: stats.columns - fields))
+                Self.appendRepeated(0x2C, stats.columns - fields, to: &record)
             } else if fields > stats.columns {
                 stats.widerRecords += 1
             }
@@ -238,7 +247,7 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
         var remaining = count
         while remaining > 0 {
             let k = min(remaining, max(1, chunkSize - out.count))
-            out.append(contentsOf: repeatElement(0x0A, count: k))
+            Self.appendRepeated(0x0A, k, to: &out)
             remaining -= k
             if out.count >= chunkSize { try flush() }
         }
@@ -255,6 +264,15 @@ struct XLSXSheetCSVWriter: XLSXXMLHandler {
         }
         stats.bytes += out.count
         out.removeAll(keepingCapacity: true)
+    }
+
+    /// Appends `count` copies of `byte` with memset: padding runs to 16,383 bytes a row.
+    private static func appendRepeated(_ byte: UInt8, _ count: Int, to out: inout [UInt8]) {
+        guard count > 0 else { return }
+        out += [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            memset(buffer.baseAddress!, Int32(byte), count)
+            initialized = count
+        }
     }
 
     private static func cellType(_ raw: UnsafeRawBufferPointer?) -> CellType {

@@ -11,7 +11,11 @@ enum XLSXText {
         let p = base.assumingMemoryBound(to: UInt8.self)
         let n = field.count
         var needsQuotes = p[0] == 0x20 || p[0] == 0x09 || p[n - 1] == 0x20 || p[n - 1] == 0x09
-        if !needsQuotes {
+        if !needsQuotes && n >= 64 {
+            // Long values (shared strings, notes): four memchr passes beat a byte loop.
+            needsQuotes = memchr(p, 0x2C, n) != nil || memchr(p, 0x22, n) != nil || memchr(p, 0x0A, n) != nil
+                || memchr(p, 0x0D, n) != nil
+        } else if !needsQuotes {
             for i in 0..<n {
                 let b = p[i]
                 if b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {

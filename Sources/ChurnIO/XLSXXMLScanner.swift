@@ -123,6 +123,11 @@ private let colon: UInt8 = 0x3A
 struct XLSXXMLScanner {
     /// The longest construct (tag, comment, CDATA section) kept while waiting for more input.
     static let maxConstruct = 32 << 20
+    /// Bounds on what a tag may cost besides its bytes (SpreadsheetML needs a few of each): without
+    /// them a deflated stream of `<a><a>…` or `<c a="" a="" …>` costs more memory than it has bytes.
+    static let maxDepth = 256
+    static let maxAttributes = 1024
+    static let maxName = 1024
 
     private var pending: [UInt8] = []
     /// Absolute offset of `pending[0]` in the document.
@@ -138,6 +143,10 @@ struct XLSXXMLScanner {
     private var openEnds: [Int] = []
     private var rootSeen = false
     private var spans: [XLSXXMLAttributes.Span] = []
+    /// Absolute offset from which the terminator of the construct left unfinished by the last chunk
+    /// is still to be looked for: the bytes before it were searched already. Without it, a long
+    /// comment, CDATA section or tag was searched again from its start with every chunk (quadratic).
+    private var resumeAt = 0
     private var scratch: [UInt8] = []
 
     init() {}
@@ -229,8 +238,12 @@ struct XLSXXMLScanner {
             declarationOffset = offset + i
             startChecked = true
         }
+        // Where to resume looking for the unfinished construct's terminator (relative to p).
+        let resume = resumeAt - offset
         func unfinished(_ at: Int) throws -> Int {
             if final { throw XLSXXMLProblem("unexpected end of the document", at: at) }
+            // No terminator (3 bytes at most) ends before n - 2: search from there next time.
+            resumeAt = offset + max(at, n - 2)
             return at
         }
         func find(_ byte: UInt8, from start: Int) -> Int? {
@@ -283,7 +296,7 @@ struct XLSXXMLScanner {
             guard i + 1 < n else { return try unfinished(i) }
             switch p[i + 1] {
             case slash:
-                guard let close = find(gt, from: i + 2) else { return try unfinished(i) }
+                guard let close = find(gt, from: max(i + 2, resume)) else { return try unfinished(i) }
                 var nameEnd = close
                 while nameEnd > i + 2 && isSpace(p[nameEnd - 1]) { nameEnd -= 1 }
                 let nameStart = i + 2
@@ -310,7 +323,7 @@ struct XLSXXMLScanner {
                 }
                 i = close + 1
             case question:
-                guard let close = find("?>", from: i + 2) else { return try unfinished(i) }
+                guard let close = find("?>", from: max(i + 2, resume)) else { return try unfinished(i) }
                 if matches("<?xml", at: i) && (i + 5 < n && (isSpace(p[i + 5]) || p[i + 5] == question)) {
                     guard offset + i == declarationOffset else {
                         throw XLSXXMLProblem("XML declaration not at the start of the document", at: i)
@@ -320,10 +333,10 @@ struct XLSXXMLScanner {
                 i = close + 2
             case bang:
                 if matches("<!--", at: i) {
-                    guard let close = find("-->", from: i + 4) else { return try unfinished(i) }
+                    guard let close = find("-->", from: max(i + 4, resume)) else { return try unfinished(i) }
                     i = close + 3
                 } else if matches("<![CDATA[", at: i) {
-                    guard let close = find("]]>", from: i + 9) else { return try unfinished(i) }
+                    guard let close = find("]]>", from: max(i + 9, resume)) else { return try unfinished(i) }
                     guard !openEnds.isEmpty else { throw XLSXXMLProblem("CDATA outside the root element", at: i) }
                     scratch.removeAll(keepingCapacity: true)
                     var run = i + 9
@@ -352,11 +365,18 @@ struct XLSXXMLScanner {
                 // Start tag.
                 let nameStart = i + 1
                 guard isNameStart(p[nameStart]) else { throw XLSXXMLProblem("invalid character after '<'", at: i) }
+                // A tag ends with '>': until one has come, there is nothing to parse again. (At the
+                // end of the document the tag is parsed in full, so its error is the same however
+                // the document was cut.)
+                if !final, find(gt, from: max(i + 1, resume)) == nil { return try unfinished(i) }
                 var k = nameStart
                 var localStart = nameStart
                 while k < n && !endsName(p[k]) {
                     if p[k] == colon { localStart = k + 1 }
                     k += 1
+                    guard k - nameStart <= Self.maxName else {
+                        throw XLSXXMLProblem("an element name is longer than \(Self.maxName) bytes", at: i)
+                    }
                 }
                 guard k < n else { return try unfinished(i) }
                 let nameEnd = k
@@ -389,6 +409,9 @@ struct XLSXXMLScanner {
                     while k < n && !endsName(p[k]) {
                         if p[k] == colon { attrLocal = k + 1 }
                         k += 1
+                        guard k - attrStart <= Self.maxName else {
+                            throw XLSXXMLProblem("an attribute name is longer than \(Self.maxName) bytes", at: attrStart)
+                        }
                     }
                     let attrEnd = k
                     while k < n && isSpace(p[k]) { k += 1 }
@@ -406,6 +429,9 @@ struct XLSXXMLScanner {
                     guard let closeQuote = find(q, from: k + 1) else { return try unfinished(i) }
                     if memchr(p + k + 1, Int32(lt), closeQuote - k - 1) != nil {
                         throw XLSXXMLProblem("'<' in the value of attribute \(string(p, attrStart, attrEnd))", at: k)
+                    }
+                    guard spans.count < Self.maxAttributes else {
+                        throw XLSXXMLProblem("more than \(Self.maxAttributes) attributes in one tag", at: i)
                     }
                     spans.append(
                         .init(
@@ -429,6 +455,9 @@ struct XLSXXMLScanner {
                     throw problem
                 }
                 if !selfClosing {
+                    guard openEnds.count < Self.maxDepth else {
+                        throw XLSXXMLProblem("elements nested more than \(Self.maxDepth) deep", at: i)
+                    }
                     openNames.xlsxAppend(p + nameStart, nameEnd - nameStart)
                     openEnds.append(openNames.count)
                 }
@@ -451,7 +480,14 @@ struct XLSXXMLScanner {
             return
         }
         var k = start
-        while k < end && p[k] != amp && p[k] != cr { k += 1 }
+        if end - start >= 64 {
+            // Long text: find references and CRs with memchr rather than a byte loop.
+            let ampAt = memchr(p + start, Int32(amp), end - start)
+            let crAt = memchr(p + start, Int32(cr), end - start)
+            k = ampAt == nil && crAt == nil ? end : start
+        } else {
+            while k < end && p[k] != amp && p[k] != cr { k += 1 }
+        }
         if k == end {
             do {
                 try h.text(UnsafeRawBufferPointer(start: p + start, count: end - start))
@@ -515,7 +551,8 @@ struct XLSXXMLScanner {
             if b == amp {
                 out.xlsxAppend(p + run, i - run)
                 var semi = i + 1
-                while semi < end && semi - i <= 12 && p[semi] != 0x3B { semi += 1 }
+                // A name never holds '&': stopping there gives the same error however the text was cut.
+                while semi < end && semi - i <= 12 && p[semi] != 0x3B && p[semi] != amp { semi += 1 }
                 guard semi < end && p[semi] == 0x3B else {
                     throw XLSXXMLProblem("unterminated entity reference", at: i - start)
                 }

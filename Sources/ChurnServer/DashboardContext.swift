@@ -19,3 +19,12 @@ public struct DashboardContext: RequestContext {
     /// stream to disk and have their own limit.
     public var maxUploadSize: Int { 64 << 20 }
 }
+
+extension DashboardContext {
+    /// The `{id}` of a customer route, percent-decoded (the router hands path segments over as sent;
+    /// customer ids may hold any character).
+    static func customerId(_ context: DashboardContext) throws -> String {
+        let raw = try context.parameters.require("id")
+        return raw.removingPercentEncoding ?? raw
+    }
+}

@@ -30,8 +30,28 @@ struct JobRunner {
         }
         if let thresholds = request.riskThresholds { loaded = try loaded.overriding(thresholds: thresholds) }
         let compiled = try CompiledModel(loaded.model)
+        if request.rankBy == .revenue && loaded.model.revenueColumn == nil {
+            throw ServiceError("ranking by revenue needs a revenue column, and \(modelPath) has none (train with --revenue COL)")
+        }
         guard FileManager.default.fileExists(atPath: inputPath) else { throw ServiceError("\(inputName): No such file") }
         if job.isCancelled { throw job.cancellation }
+        var reads = [("the input", inputPath), ("the model", modelPath)]
+        if case let .file(_, policyPath?) = request.model { reads.append(("the policy", policyPath)) }
+        if request.history.enabled { reads.append(("the history database", databasePath)) }
+        var writes = [("results", resultsPath)]
+        if let path = request.outputs.summaryJSON { writes.append(("summary JSON", path)) }
+        if let path = request.outputs.report { writes.append(("report", path)) }
+        try OutputPaths.check(inputs: reads, outputs: writes)
+        // Every output goes to a temporary file first and is moved into place only once the whole
+        // job has succeeded, results last: a failed or cancelled job leaves none of them.
+        let results = try OutputFile(path: resultsPath)
+        let summaryFile = try request.outputs.summaryJSON.map { try OutputFile(path: $0) }
+        let reportFile = try request.outputs.report.map { try OutputFile(path: $0) }
+        defer {
+            results.abort()  // each does nothing once committed
+            summaryFile?.abort()
+            reportFile?.abort()
+        }
 
         let history = request.history.enabled
             ? try RunHistory(path: databasePath, inputPath: inputPath, modelPath: modelPath, model: loaded, compiled: compiled,
@@ -40,7 +60,8 @@ struct JobRunner {
         if let history { job.setHistoryRunId(history.runId) }
         let started = Date()
         do {
-            let (aggregate, inputBytes, engine, workers) = try score(compiled: compiled, loaded: loaded, history: history, started: started)
+            let (aggregate, inputBytes, engine, workers) = try score(compiled: compiled, loaded: loaded, history: history, output: results,
+                                                                     started: started)
             var summary = RunSummary(input: inputName, inputBytes: inputBytes, output: resultsPath, model: modelPath,
                                      modelHash: loaded.hashHex, rankBy: request.rankBy, engine: engine,
                                      seconds: Date().timeIntervalSince(started), aggregate: aggregate,
@@ -50,12 +71,8 @@ struct JobRunner {
                 summary.newlyHighRisk = try history.finish(summaryJSON: String(decoding: try summary.jsonData(), as: UTF8.self),
                                                            aggregate: aggregate)
             }
-            if let path = request.outputs.summaryJSON {
-                guard FileManager.default.createFile(atPath: path, contents: try summary.jsonData()) else {
-                    throw ServiceError("\(path): cannot be written")
-                }
-            }
-            if let path = request.outputs.report {
+            if let summaryFile { try summaryFile.write([UInt8](try summary.jsonData())) }
+            if let reportFile {
                 let html = HTMLReport.render(ReportInput(
                     title: "Churn risk report: \((inputName as NSString).lastPathComponent)",
                     input: .init(name: (inputName as NSString).lastPathComponent, bytes: Int64(inputBytes),
@@ -65,14 +82,15 @@ struct JobRunner {
                                rowsPerSecond: summary.rowsPerSecond, rankBy: request.rankBy),
                     aggregate: aggregate, newlyHighRisk: summary.newlyHighRisk ?? [],
                     previousRun: history?.previousRun.map { "run \($0.id) of \($0.startedAt)" },
-                    sender: .init(company: request.emailSender.company ?? loaded.email?.company,
-                                  name: request.emailSender.name ?? loaded.email?.sender),
+                    sender: .init(company: request.emailCompany ?? loaded.email?.company, name: request.emailSender ?? loaded.email?.sender),
                     audience: loaded.model.looksLikeBusinessAccounts ? .business : .consumer,
                     hasRevenue: loaded.model.revenueColumn != nil))
-                guard FileManager.default.createFile(atPath: path, contents: Data(html.utf8)) else {
-                    throw ServiceError("\(path): cannot be written")
-                }
+                try reportFile.write(Array(html.utf8))
             }
+            if job.isCancelled { throw job.cancellation }
+            try summaryFile?.commit()
+            try reportFile?.commit()
+            try results.commit()
             return JobOutcome(resultsPath: resultsPath, summary: summary, historyRunId: history?.runId,
                               historyPath: history?.store.path, reportPath: request.outputs.report,
                               summaryJSONPath: request.outputs.summaryJSON)
@@ -85,18 +103,20 @@ struct JobRunner {
 
     /// Opens the input and the results file and runs the engine; the results file is committed
     /// only when every chunk was written.
-    private func score(compiled: CompiledModel, loaded: ModelFile.Loaded, history: RunHistory?,
+    private func score(compiled: CompiledModel, loaded: ModelFile.Loaded, history: RunHistory?, output: OutputFile,
                        started: Date) throws -> (ScoreAggregate, Int, String, Int) {
-        let (reader, cleanup) = try InputFiles.openChunks(path: inputPath, sheet: request.sheet, chunkSize: request.chunkBytes)
+        // A spreadsheet becomes a temporary CSV; cancelling removes it at once, even mid-conversion.
+        let temporaryCSV = InputFiles.isXLSX(inputPath) ? InputFiles.temporaryCSVPath() : nil
+        if let temporaryCSV { job.onCancel { unlink(temporaryCSV) } }
+        let (reader, cleanup) = try InputFiles.openChunks(path: inputPath, sheet: request.sheet, chunkSize: request.chunkBytes,
+                                                          temporaryCSV: temporaryCSV)
         defer { cleanup() }
-        let output = try OutputFile(path: resultsPath)
-        defer { output.abort() }  // after commit() this does nothing
         try output.write(Array(ResultCSVFormatter.header(idColumn: compiled.model.idColumn).utf8))
         let job = self.job
         let consume: (ScoredChunk) throws -> Void = { chunk in
             if job.isCancelled { throw job.cancellation }
             try output.write(chunk.csv)
-            if let records = chunk.records { try history?.record(records, firstLine: chunk.firstLine) }
+            if let rows = chunk.history { try history?.record(rows) }
         }
         let throttle = ProgressThrottle(interval: Self.progressInterval)
         let aggregate: ScoreAggregate
@@ -110,7 +130,7 @@ struct JobRunner {
             job.setEngine(engine, inputName: inputName)
             job.publish(.started(JobStarted(jobId: job.id, inputName: inputName, inputBytes: reader.fileSize, engine: engine)))
             let scorer = LocalScorer(model: compiled, rankBy: request.rankBy, topLimit: request.top, threads: threads)
-            scorer.recordRows = history != nil
+            scorer.recording = history?.recording
             aggregate = try scorer.run(reader: reader, consume: consume) { p in
                 if throttle.due() { job.publish(.progress(JobProgress(p))) }
             }
@@ -120,7 +140,7 @@ struct JobRunner {
             job.setEngine(starting, inputName: inputName)
             job.publish(.started(JobStarted(jobId: job.id, inputName: inputName, inputBytes: reader.fileSize, engine: starting)))
             let settings = WorkerPool.JobSettings(model: compiled, modelBytes: loaded.bytes, modelHash: loaded.sha256,
-                                                  rankBy: request.rankBy, topLimit: request.top, recordRows: history != nil)
+                                                  rankBy: request.rankBy, topLimit: request.top, recording: history?.recording)
             let resends = ResendCounter()
             let (total, report) = try pool.score(reader: reader, settings: settings, consume: consume, progress: { p, r in
                 if resends.changed(r) {
@@ -139,7 +159,6 @@ struct JobRunner {
         job.publish(.progress(JobProgress(rowsScored: aggregate.rowsScored, rowsRejected: aggregate.rowsRejected,
                                           bytesRead: reader.fileSize, totalBytes: reader.fileSize,
                                           seconds: Date().timeIntervalSince(started), workersLive: 0)))
-        try output.commit()
         return (aggregate, reader.fileSize, engine, workers)
     }
 }

@@ -1,6 +1,5 @@
 import ChurnCore
 import ChurnCoordinator
-import ChurnReport
 import Foundation
 
 /// Everything one scoring job needs: what to score, with which model, on which engine, and where
@@ -68,12 +67,14 @@ public struct ScoringJobRequest: Sendable {
     public var riskThresholds: RiskThresholds?
     /// Bytes per chunk (in process) or shard (on a pool).
     public var chunkBytes: Int
-    /// Who signs the report's e-mail drafts; unset parts come from the policy file's `email`.
-    public var emailSender: RetentionOffer.Sender
+    /// Company named in the report's e-mail drafts (nil: the policy file's `email.company`).
+    public var emailCompany: String?
+    /// Who signs the report's e-mail drafts (nil: the policy file's `email.sender`).
+    public var emailSender: String?
 
     public init(input: Input, model: Model, engine: Engine, outputs: Outputs = Outputs(), history: History = History(),
                 rankBy: RankBy = .combined, top: Int = 10, sheet: String? = nil, riskThresholds: RiskThresholds? = nil,
-                chunkBytes: Int = 1 << 20, emailSender: RetentionOffer.Sender = .init()) {
+                chunkBytes: Int = 1 << 20, emailCompany: String? = nil, emailSender: String? = nil) {
         self.input = input
         self.model = model
         self.engine = engine
@@ -84,6 +85,7 @@ public struct ScoringJobRequest: Sendable {
         self.sheet = sheet
         self.riskThresholds = riskThresholds
         self.chunkBytes = chunkBytes
+        self.emailCompany = emailCompany
         self.emailSender = emailSender
     }
 }

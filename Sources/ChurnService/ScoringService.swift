@@ -90,21 +90,17 @@ public final class ScoringService: @unchecked Sendable {  // `jobsById`, `order`
         let resultsPath = request.outputs.results ?? "\(configuration.dataDirectory)/results/job-\(id)-\(ProcessInfo.processInfo.processIdentifier).csv"
         let databasePath = request.history.databasePath ?? configuration.defaultDatabasePath
 
-        let runOnThread: @Sendable (String, (() -> Void)?) -> Void = { inputPath, cleanup in
+        let runOnThread: @Sendable (String, (@Sendable () -> Void)?) -> Void = { inputPath, cleanup in
             let thread = Thread {
-                defer { cleanup?() }
                 let result = Result {
                     if request.outputs.results == nil {
                         try FileManager.default.createDirectory(atPath: "\(configuration.dataDirectory)/results",
                                                                 withIntermediateDirectories: true)
                     }
-                    if request.history.enabled {
-                        try FileManager.default.createDirectory(atPath: (databasePath as NSString).deletingLastPathComponent,
-                                                                withIntermediateDirectories: true)
-                    }
                     return try JobRunner(job: job, request: request, inputPath: inputPath, inputName: inputName,
                                          resultsPath: resultsPath, databasePath: databasePath).run()
                 }
+                cleanup?()  // before anyone waiting on the job wakes up
                 job.complete(result)
             }
             thread.name = "churn-job-\(id)"

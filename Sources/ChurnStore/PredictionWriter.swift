@@ -1,101 +1,110 @@
 import CSQLite
 import ChurnCore
+import ChurnHistoryFormat
 import Foundation
 
-/// Writes one run's predictions fast.
+/// Writes one run's predictions as column blocks (see `PredictionBlock`) plus the run's customer
+/// index (see `CustomerIndex`): one `prediction_blocks` row per `blockRows` predictions, written and
+/// committed when the block is full, so SQLite sees a few hundred inserts for ten million rows.
 ///
-/// Rows are buffered `rowsPerInsert` at a time and inserted by one multi-row INSERT prepared once
-/// (about 40% faster than a row per statement); a transaction is committed every `batchSize` rows;
-/// driver and intervention names are bound from C strings made once, so no String is created per row.
+/// Get one from `RunStore.predictionWriter(runId:driverNames:interventions:blockRows:comparingWith:)`;
+/// end it with `RunStore.finishRun` (which writes the last block and index segment and marks the run
+/// succeeded in one transaction) or `RunStore.failRun`. Use it from one thread at a time; `append`
+/// takes the store's lock only when it writes a block. A writer dropped without either commits what
+/// it has; its run stays `running` and so invisible to history queries.
 ///
-/// Get one from `RunStore.predictionWriter(runId:driverNames:interventions:batchSize:)`; end it with
-/// `RunStore.finishRun` (which writes the last rows and marks the run succeeded in one transaction)
-/// or `RunStore.failRun`. Use it from one thread at a time; `append` takes the store's lock only
-/// when it writes a block. A writer dropped without either commits what it has; its run stays
-/// `running` and so invisible to history queries.
+/// Rows arrive one by one (`append(line:customerId:score:)`) or, from the scoring engines, as whole
+/// chunks encoded on the scoring threads (`append(chunk:)` with builders from `recording`); the
+/// writer's own thread then only copies columns and files index entries.
+///
+/// With `comparingWith`, the writer also works out, block by block on its own thread, which
+/// customers are High now but were not High in that earlier run (`newlyHigh`), so the comparison
+/// costs nothing at the end. Files of the same name list customers in about the same order from
+/// run to run, so each High id is first compared with the ids after the last one found (sequential
+/// memory) and only then looked up by hash; the result is exact either way.
 public final class PredictionWriter {
-    /// Rows in one INSERT statement.
-    public static let rowsPerInsert = 32
-    private static let columns: Int32 = 14
-
     /// The run the rows belong to.
     public let runId: Int64
-    /// Rows per transaction: a commit follows the first block of `rowsPerInsert` rows that brings
-    /// the transaction to this size.
-    public let batchSize: Int
+    /// Rows per block.
+    public let blockRows: Int
     /// Rows appended so far (written or still buffered).
     public private(set) var rowsWritten: UInt64 = 0
 
     let store: RunStore
-    private let blockInsert: SQLiteStatement
-    private let rowInsert: SQLiteStatement
-    // C strings bound with SQLITE_STATIC: owned here, unbound from the statements before they are freed.
-    private let driverCStrings: [UnsafeMutablePointer<CChar>]
-    private let driverLengths: [Int32]
-    private let interventionCStrings: [UnsafeMutablePointer<CChar>]
-    private let interventionLengths: [Int32]
-    private let emptyCString: UnsafeMutablePointer<CChar>
+    private let driverCount: Int
+    private let interventionCount: Int
+    private var block: PredictionBlockBuilder
+    private let index = CustomerIndexBuilder()
+    /// Number of the block being filled; its first row's number in the run.
+    private var blockNumber = 0
+    private var blockFirstRow: Int64 = 0
+    /// False while a migration writes inside its own transaction.
+    let ownTransactions: Bool
 
-    /// Rows appended but not yet inserted, and their customer ids' bytes.
-    private struct PendingRow {
-        var line: Int64
-        var probability: Double
-        var riskScore: Int64
-        var riskLevel: Int64
-        var health: Int64
-        var drivers: (UInt16, UInt16, UInt16)
-        var impacts: (Float, Float, Float)
-        var intervention: UInt16
-        var idOffset: Int
-        var idLength: Int
-    }
-    private let pending: UnsafeMutablePointer<PendingRow>
-    private var pendingCount = 0
-    private var idBytes: UnsafeMutablePointer<UInt8>
-    private var idCapacity = 4096
-    private var idUsed = 0
+    /// The run compared with, its High ids (loaded with the first block), and where in them the
+    /// last High id of this run was found.
+    private let previousRunId: Int64?
+    private var previousHigh: IdSet?
+    private var previousCursor = -1
+    /// This run's newly-High ids so far (each once), when comparing.
+    private var highSeen = IdSet()
+    private var newlyHighIds: [String] = []
+    /// Builders for the scoring threads, sharing the compared run's High ids with this writer.
+    public let recording: PredictionRecording
 
-    /// Set by the store (under its lock) when the run is finished or failed.
-    var isClosed = false
-    /// Set when rows were lost to a failed insert or commit: the run can then only fail.
+    /// Checkpoints the WAL off this writer's thread while it writes (nil inside a migration).
+    private var checkpointer: WALCheckpointer?
+
+    /// Set by the store (under its lock, through `closeLocked()`) when the run is finished or failed.
+    private(set) var isClosed = false
+    /// Set when rows were lost to a failed write: the run can then only fail.
     var isBroken = false
 
-    init(store: RunStore, runId: Int64, driverNames: [String], interventions: [String], batchSize: Int) throws {
+    init(store: RunStore, runId: Int64, driverNames: [String], interventions: [String], blockRows: Int,
+         comparingWith previousRunId: Int64?, ownTransactions: Bool = true) throws {
         self.store = store
         self.runId = runId
-        self.batchSize = batchSize
-        let columns = "run_id, line, customer_id, probability, risk_score, risk_level, health, driver_1, impact_1, "
-            + "driver_2, impact_2, driver_3, impact_3, intervention"
-        let tuple = "(" + Array(repeating: "?", count: Int(Self.columns)).joined(separator: ",") + ")"
-        let operation = "insert predictions of run \(runId)"
-        blockInsert = try store.db.prepare(
-            "INSERT INTO predictions (\(columns)) VALUES "
-                + Array(repeating: tuple, count: Self.rowsPerInsert).joined(separator: ","), operation)
-        rowInsert = try store.db.prepare("INSERT INTO predictions (\(columns)) VALUES \(tuple)", operation)
-        driverCStrings = driverNames.map { strdup($0)! }
-        driverLengths = driverNames.map { Int32($0.utf8.count) }
-        interventionCStrings = interventions.map { strdup($0)! }
-        interventionLengths = interventions.map { Int32($0.utf8.count) }
-        emptyCString = strdup("")!
-        pending = .allocate(capacity: Self.rowsPerInsert)
-        idBytes = .allocate(capacity: idCapacity)
+        self.blockRows = blockRows
+        self.ownTransactions = ownTransactions
+        self.previousRunId = previousRunId
+        driverCount = driverNames.count
+        interventionCount = interventions.count
+        guard driverCount < 65535 else {
+            throw StoreError(operation: "open prediction writer for run \(runId)", message: "more than 65534 driver names",
+                             path: store.path)
+        }
+        recording = PredictionRecording(driverNames: driverCount, interventions: interventionCount)
+        block = PredictionBlockBuilder(driverNames: driverCount, interventions: interventionCount)
+        if ownTransactions {
+            try store.db.execute("PRAGMA wal_autocheckpoint = 0", "open prediction writer for run \(runId)")
+            checkpointer = WALCheckpointer(path: store.path)
+        }
+    }
+
+    /// Ends the writer: no more rows; checkpoints go back to SQLite's automatic ones. Call with the
+    /// store's lock held.
+    func closeLocked() {
+        guard !isClosed else { return }
+        isClosed = true
+        if let checkpointer {
+            checkpointer.stop()
+            self.checkpointer = nil
+            try? store.db.execute("PRAGMA wal_autocheckpoint = 1000")
+        }
     }
 
     deinit {
         store.locked {
-            if !isClosed {
-                try? writePendingLocked()
-                try? store.commitBatchLocked()
+            if !isClosed && !isBroken {
+                try? writeBlockLocked(final: true)
             }
-            sqlite3_clear_bindings(blockInsert.handle)
-            sqlite3_clear_bindings(rowInsert.handle)
+            closeLocked()
         }
-        for p in driverCStrings { free(p) }
-        for p in interventionCStrings { free(p) }
-        free(emptyCString)
-        pending.deallocate()
-        idBytes.deallocate()
     }
+
+    /// Customers High in this run and not High in the run given as `comparingWith`, in input order,
+    /// each once (empty without `comparingWith`). Complete once every row is appended.
+    public var newlyHigh: [String] { newlyHighIds }
 
     /// Appends one prediction.
     /// - Parameters:
@@ -127,141 +136,176 @@ public final class PredictionWriter {
                              message: isClosed ? "the run is already finished or failed" : "an earlier write of this run failed",
                              path: store.path)
         }
-        let driverCount = driverCStrings.count
+        let driverCount = self.driverCount
         @inline(__always) func valid(_ d: UInt16) -> Bool { d == RowScore.noDriver || Int(d) < driverCount }
         guard valid(drivers.0), valid(drivers.1), valid(drivers.2) else {
             throw StoreError(operation: "insert prediction for run \(runId), line \(line)",
                              message: "a driver index of \(drivers) is outside the writer's \(driverCount) names", path: store.path)
         }
-        guard Int(intervention) < interventionCStrings.count else {
+        guard Int(intervention) < interventionCount else {
             throw StoreError(operation: "insert prediction for run \(runId), line \(line)",
-                             message: "intervention index \(intervention) is outside the writer's \(interventionCStrings.count) names",
+                             message: "intervention index \(intervention) is outside the writer's \(interventionCount) names",
                              path: store.path)
         }
-        let n = customerId.count
-        var used = idUsed
-        if used + n > idCapacity {
-            var capacity = idCapacity * 2
-            while used + n > capacity { capacity *= 2 }
-            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-            bigger.update(from: idBytes, count: used)
-            idBytes.deallocate()
-            idBytes = bigger
-            idCapacity = capacity
-        }
-        if n > 0 { memcpy(idBytes + used, customerId.baseAddress!, n) }
-        let k = pendingCount
-        (pending + k).initialize(to: PendingRow(
-            line: Int64(bitPattern: line), probability: probability, riskScore: Int64(riskScore),
-            riskLevel: Int64(riskLevel.rawValue), health: Int64(health), drivers: drivers, impacts: impacts,
-            intervention: intervention, idOffset: used, idLength: n))
-        used += n
-        idUsed = used
-        pendingCount = k + 1
+        block.append(line: line, id: customerId, probability: probability,
+                     riskScore: UInt8(clamping: riskScore), level: riskLevel.rawValue, health: UInt8(clamping: health),
+                     drivers: drivers, impacts: impacts, intervention: intervention)
         rowsWritten &+= 1
-        if k + 1 == Self.rowsPerInsert {
+        if block.rowCount >= blockRows {
             store.lock.lock()
             defer { store.lock.unlock() }
-            try writePendingLocked()
+            try writeBlockLocked(final: false)
         }
     }
 
-    /// Writes and commits the rows appended so far (they stay invisible to history until the run
-    /// succeeds).
+    /// Appends a chunk of rows encoded by a scoring thread (a builder from `recording`), then gives
+    /// the builder back to `recording`.
+    public func append(chunk: PredictionBlockBuilder) throws {
+        var spent = chunk
+        defer { recording.recycle(spent) }
+        guard !isClosed, !isBroken else {
+            throw StoreError(operation: "insert predictions for run \(runId)",
+                             message: isClosed ? "the run is already finished or failed" : "an earlier write of this run failed",
+                             path: store.path)
+        }
+        guard chunk.driverWidth == block.driverWidth, chunk.actionWidth == block.actionWidth else {
+            throw StoreError(operation: "insert predictions for run \(runId)", message: "the chunk was encoded for another run",
+                             path: store.path)
+        }
+        if block.rowCount == 0 && chunk.rowCount * 2 >= blockRows {
+            // A chunk of half a block or more becomes the block as it is, without a copy.
+            spent = block
+            block = chunk
+        } else {
+            block.append(contentsOf: chunk)
+        }
+        rowsWritten &+= UInt64(chunk.rowCount)
+        // Fed by chunks, a block is written once it holds half the target: with the default 1 MiB
+        // chunks each chunk is a block, never copied.
+        if block.rowCount * 2 >= blockRows {
+            store.lock.lock()
+            defer { store.lock.unlock() }
+            try writeBlockLocked(final: false, force: true)
+        }
+    }
+
+    /// Writes and commits the rows appended so far as a (possibly short) block; they stay invisible
+    /// to history until the run succeeds.
     public func flush() throws {
         try store.locked {
             guard !isClosed else { return }
-            try writePendingLocked()
-            try store.commitBatchLocked()
+            try writeBlockLocked(final: false, force: true)
         }
     }
 
-    /// Inserts the buffered rows in the store's open batch transaction (opening one if needed) and
-    /// commits when the batch is full. Call with the store's lock held.
-    func writePendingLocked() throws {
-        let count = pendingCount
-        guard count > 0 else { return }
+    /// Writes the block being filled when it is full (or `force`/`final`), and the index segment when
+    /// the segment is complete or `final`. In its own transaction unless the caller holds one
+    /// (`finishRun`, migrations). Call with the store's lock held.
+    func writeBlockLocked(final: Bool, force: Bool = false) throws {
         guard !isClosed else {
             throw StoreError(operation: "insert predictions of run \(runId)", message: "the run is already finished or failed",
                              path: store.path)
         }
-        // Whatever happens below, these rows are handed over; if they cannot be written the writer
-        // is broken and the run can only fail.
-        pendingCount = 0
-        idUsed = 0
+        let writeBlock = block.rowCount > 0 && (final || force || block.rowCount >= blockRows)
+        let segmentDone = writeBlock && (blockNumber + 1) % CustomerIndex.blocksPerSegment == 0
+        // The block's rows are filed into the index as it is written: the index is empty before then.
+        let writeIndex = (final || segmentDone) && (writeBlock || !index.isEmpty)
+        guard writeBlock || writeIndex else { return }
+        // The index entries belong to the block being written, or else to the last block written.
+        let segment = (writeBlock ? blockNumber : max(0, blockNumber - 1)) / CustomerIndex.blocksPerSegment
+        let transaction = ownTransactions && !store.db.inTransaction
         do {
-            if !store.batchOpen {
-                try store.db.execute("BEGIN IMMEDIATE", "begin a batch of predictions for run \(runId)")
-                store.batchOpen = true
-                store.batchRows = 0
-                if store.writerFirstId == nil {
-                    // Rows inserted from here on get ids above the current maximum: the run's lower bound.
-                    store.writerFirstId = try store.db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM predictions")
-                }
+            if transaction { try store.db.execute("BEGIN IMMEDIATE", "write predictions of run \(runId)") }
+            if writeBlock { try insertBlockLocked() }
+            if writeIndex && !index.isEmpty { try insertIndexLocked(segment: segment) }
+            if transaction {
+                try store.db.execute("COMMIT", "commit predictions of run \(runId)")
+                checkpointer?.committed()
             }
-            if count == Self.rowsPerInsert {
-                let h = blockInsert.handle
-                for k in 0..<count { bind(h, Int32(k) * Self.columns, pending[k]) }
-                try step(h)
-            } else {
-                let h = rowInsert.handle
-                for k in 0..<count {
-                    bind(h, 0, pending[k])
-                    try step(h)
-                }
-            }
-            store.writerLastId = max(store.writerLastId, sqlite3_last_insert_rowid(store.db.handle))
-            store.batchRows += count
-            if store.batchRows >= batchSize { try store.commitBatchLocked() }
         } catch {
+            if transaction { try? store.db.execute("ROLLBACK") }
             isBroken = true
             throw error
         }
     }
 
+    private func insertBlockLocked() throws {
+        fileIndexEntries()
+        try findNewlyHighLocked()
+        block.seal()
+        let s = try store.statement(.insertBlock)
+        defer { s.clearAndReset() }
+        s.bind(1, runId)
+        s.bind(2, blockNumber)
+        s.bind(3, blockFirstRow)
+        s.bind(4, block.rowCount)
+        s.bind(5, Int64(bitPattern: block.firstLine))
+        s.bind(6, block.levelCounts.low)
+        s.bind(7, block.levelCounts.medium)
+        s.bind(8, block.levelCounts.high)
+        s.bindStatic(9, block.scores.bytes)
+        s.bindStatic(10, block.highIds.bytes)
+        s.bindStatic(11, block.ids.bytes)
+        s.bindStatic(12, block.details.bytes)
+        try s.run()
+        blockFirstRow += Int64(block.rowCount)
+        blockNumber += 1
+        block.reset()
+    }
+
+    /// The block's rows into the index segment.
+    private func fileIndexEntries() {
+        index.add(hashes: block.hashes.bytes, rows: block.rowCount, blockInSegment: blockNumber % CustomerIndex.blocksPerSegment)
+    }
+
+    /// The block's High ids that were not High in the compared run, into `newlyHigh`.
+    private func findNewlyHighLocked() throws {
+        guard let previousRunId, block.levelCounts.high > 0 else { return }
+        if previousHigh == nil { previousHigh = try store.highIdSetLocked(runId: previousRunId) }
+        let previous = previousHigh!
+        var s = ByteSource(block.highIds.bytes)
+        while !s.isAtEnd {
+            guard let n = try? s.varint(), let id = try? s.take(Int(n)) else { break }
+            // The ids just after the last match first, then the hash table.
+            var found = false
+            if previousCursor >= 0 {
+                var k = previousCursor
+                let end = min(previous.count, previousCursor + 4)
+                while k < end {
+                    if previous.equals(at: k, id) {
+                        found = true
+                        previousCursor = k + 1
+                        break
+                    }
+                    k += 1
+                }
+            }
+            if !found, let k = previous.index(of: id, hash: CustomerIndex.hash(id)) {
+                found = true
+                previousCursor = k + 1
+            }
+            if !found && highSeen.insert(id, hash: CustomerIndex.hash(id)) {
+                newlyHighIds.append(String(decoding: id, as: UTF8.self))
+            }
+        }
+    }
+
+    private func insertIndexLocked(segment: Int) throws {
+        let s = try store.statement(.insertIndex)
+        defer { s.clearAndReset() }
+        try index.drain { bucket, entries in
+            s.bind(1, runId)
+            s.bind(2, bucket)
+            s.bind(3, segment)
+            s.bindStatic(4, entries)
+            try s.run()
+            s.reset()
+        }
+    }
+
     /// Drops buffered rows (the run failed).
     func discardPendingLocked() {
-        pendingCount = 0
-        idUsed = 0
-    }
-
-    @inline(__always)
-    private func step(_ h: OpaquePointer) throws {
-        let rc = sqlite3_step(h)
-        sqlite3_reset(h)
-        guard rc == SQLITE_DONE else { throw store.db.error("insert predictions of run \(runId)", rc) }
-    }
-
-    @inline(__always)
-    private func bind(_ h: OpaquePointer, _ base: Int32, _ row: PendingRow) {
-        sqlite3_bind_int64(h, base + 1, runId)
-        sqlite3_bind_int64(h, base + 2, row.line)
-        if row.idLength > 0 {
-            // SQLITE_STATIC: the bytes stay put until the statement has been stepped and reset.
-            sqlite3_bind_text(h, base + 3, UnsafeRawPointer(idBytes + row.idOffset).assumingMemoryBound(to: CChar.self),
-                              Int32(row.idLength), nil)
-        } else {
-            sqlite3_bind_text(h, base + 3, emptyCString, 0, nil)
-        }
-        sqlite3_bind_double(h, base + 4, row.probability)
-        sqlite3_bind_int64(h, base + 5, row.riskScore)
-        sqlite3_bind_int64(h, base + 6, row.riskLevel)
-        sqlite3_bind_int64(h, base + 7, row.health)
-        bindDriver(h, base + 8, row.drivers.0, row.impacts.0)
-        bindDriver(h, base + 10, row.drivers.1, row.impacts.1)
-        bindDriver(h, base + 12, row.drivers.2, row.impacts.2)
-        let a = Int(row.intervention)
-        sqlite3_bind_text(h, base + 14, interventionCStrings[a], interventionLengths[a], nil)
-    }
-
-    @inline(__always)
-    private func bindDriver(_ h: OpaquePointer, _ i: Int32, _ d: UInt16, _ impact: Float) {
-        if d == RowScore.noDriver {
-            sqlite3_bind_null(h, i)
-            sqlite3_bind_null(h, i + 1)
-        } else {
-            sqlite3_bind_text(h, i, driverCStrings[Int(d)], driverLengths[Int(d)], nil)
-            sqlite3_bind_double(h, i + 1, Double(impact))
-        }
+        block.reset()
+        index.drain { _, _ in }
     }
 }

@@ -1,5 +1,6 @@
 import CSQLite
 import ChurnCore
+import ChurnHistoryFormat
 import Foundation
 
 /// Reading runs and predictions back.
@@ -52,122 +53,181 @@ extension RunStore {
         }
     }
 
-    /// One customer's scores over succeeded runs, newest run first.
+    /// One customer's scores over succeeded runs, newest run first (by line within a run).
+    /// Reads one index BLOB per segment of each run and decodes only the blocks that may hold the id.
     public func history(customerId: String, limit: Int = 1000) throws -> [CustomerScore] {
         try locked {
-            let s = try db.prepare("""
-                SELECT \(Self.scoreColumns)
-                FROM predictions p JOIN runs r ON r.id = p.run_id
-                WHERE p.customer_id = ? AND r.status = 'succeeded'
-                ORDER BY r.id DESC, p.line
-                LIMIT ?
-                """, "history of \(customerId)")
-            s.bind(1, customerId)
-            s.bind(2, limit)
+            let h = CustomerIndex.hash(customerId)
+            let s = try db.prepare(Self.historySQL, "history of \(customerId)")
+            s.bind(1, CustomerIndex.bucket(h))
+            var candidates: [(run: RunInfo, blocks: Set<Int>)] = []
+            while try s.step() {
+                let blocks = CustomerIndex.candidateBlocks(s.blob(5), segment: Int(s.int64(4)), hash: h)
+                guard !blocks.isEmpty else { continue }
+                let run = RunInfo(s)
+                if let last = candidates.last, last.run.id == run.id {
+                    candidates[candidates.count - 1].blocks.formUnion(blocks)
+                } else {
+                    candidates.append((run, blocks))
+                }
+            }
+            let wanted = Array(customerId.utf8)
             var out: [CustomerScore] = []
-            while try s.step() { out.append(Self.customerScore(s)) }
-            return out
+            for (run, blocks) in candidates {
+                let strings = try stringsLocked(runId: run.id)
+                var found: [CustomerScore] = []
+                for b in blocks.sorted() {
+                    guard let block = try decodedBlockLocked(runId: run.id, block: b, strings: strings) else { continue }
+                    for row in 0..<block.rowCount where block.idBytes[block.idStarts[row]..<block.idStarts[row + 1]].elementsEqual(wanted) {
+                        found.append(Self.customerScore(block, row: row, run: run, strings: strings))
+                    }
+                }
+                out += found.sorted { $0.line < $1.line }
+                if out.count >= limit { break }
+            }
+            return Array(out.prefix(max(0, limit)))
         }
     }
 
-    /// A page of one run's predictions in the order they were written, optionally of one risk level.
-    /// Reads the run's recorded row range, so it costs the run's size, not the table's.
+    /// A page of one run's predictions in input order, optionally of one risk level.
     public func predictions(runId: Int64, level: RiskLevel? = nil, limit: Int = 100, offset: Int = 0) throws -> [CustomerScore] {
-        try locked {
-            let s = try db.prepare("""
-                SELECT \(Self.scoreColumns)
-                FROM predictions p JOIN runs r ON r.id = p.run_id
-                WHERE p.\(Self.runRange("?1")) AND p.run_id = ?1 AND (?2 IS NULL OR p.risk_level = ?2)
-                ORDER BY p.id
-                LIMIT ?3 OFFSET ?4
-                """, "predictions of run \(runId)")
-            s.bind(1, runId)
-            s.bind(2, level.map { Int64($0.rawValue) })
-            s.bind(3, limit)
-            s.bind(4, offset)
-            var out: [CustomerScore] = []
-            while try s.step() { out.append(Self.customerScore(s)) }
-            return out
-        }
+        try customerPage(CustomerQuery(runId: runId, levels: level.map { [$0] }, sort: .inputOrder, offset: offset, limit: limit)).rows
     }
 
     /// Customers at High risk in run `runId` but not in `previousRunId` (absent there, or Low or
     /// Medium), in input order, each once. With no previous run every High-risk customer is new.
     public func newlyHighRisk(runId: Int64, previousRunId: Int64?) throws -> [String] {
-        guard let previousRunId else { return try highRiskIds(runId: runId) }
-        return try locked {
-            let s = try db.prepare(Self.newlyHighRiskSQL, "newly High risk in run \(runId)")
-            s.bind(1, runId)
-            s.bind(2, previousRunId)
+        try locked {
+            let previous = try previousRunId.map { try highIdSetLocked(runId: $0) } ?? IdSet()
+            var seen = IdSet()
             var out: [String] = []
-            while try s.step() { out.append(s.text(0)) }
+            try forEachHighIdLocked(runId: runId) { id in
+                let h = CustomerIndex.hash(id)
+                if !previous.contains(id, hash: h) && seen.insert(id, hash: h) {
+                    out.append(String(decoding: id, as: UTF8.self))
+                }
+            }
             return out
         }
     }
 
     /// Customers at High risk in run `runId`, in input order, each once.
     public func highRiskIds(runId: Int64) throws -> [String] {
-        try locked {
-            let s = try db.prepare("""
-                SELECT customer_id FROM predictions INDEXED BY predictions_high_by_run
-                WHERE run_id = ? AND risk_level = 2
-                GROUP BY customer_id ORDER BY min(line)
-                """, "High risk in run \(runId)")
-            s.bind(1, runId)
-            var out: [String] = []
-            while try s.step() { out.append(s.text(0)) }
-            return out
-        }
+        try newlyHighRisk(runId: runId, previousRunId: nil)
     }
 
     /// Number of predictions of a run committed so far.
     public func predictionCount(runId: Int64) throws -> Int {
         try locked {
-            let s = try db.prepare("SELECT count(*) FROM predictions WHERE \(Self.runRange("?1")) AND run_id = ?1",
+            let s = try db.prepare("SELECT coalesce(sum(row_count), 0) FROM prediction_blocks WHERE run_id = ?",
                                    "count predictions of run \(runId)")
             s.bind(1, runId)
             return try s.step() ? Int(s.int64(0)) : 0
         }
     }
 
-    // MARK: SQL and row mapping
-
-    /// Both the scan of this run's High rows and the probe of the previous run are answered from the
-    /// partial High-risk index alone (it holds customer_id and line). INDEXED BY makes a planner
-    /// without ANALYZE statistics unable to pick anything slower.
-    static let newlyHighRiskSQL = """
-        SELECT p.customer_id FROM predictions p INDEXED BY predictions_high_by_run
-        WHERE p.run_id = ?1 AND p.risk_level = 2
-          AND NOT EXISTS (SELECT 1 FROM predictions q INDEXED BY predictions_high_by_run
-                          WHERE q.run_id = ?2 AND q.customer_id = p.customer_id AND q.risk_level = 2)
-        GROUP BY p.customer_id
-        ORDER BY min(p.line)
+    /// Runs outer (CROSS JOIN keeps that order), so each succeeded run costs one seek into the
+    /// customer index, whatever the planner would guess without statistics.
+    static let historySQL = """
+        SELECT r.id, r.started_at, r.finished_at, r.input_name, i.segment, i.entries
+        FROM runs r CROSS JOIN customer_index i ON i.run_id = r.id AND i.bucket = ?1
+        WHERE r.status = 'succeeded'
+        ORDER BY r.id DESC, i.segment
         """
 
-    /// The SQL condition "predictions.id lies in the recorded range of run `parameter`".
-    static func runRange(_ parameter: String) -> String {
-        """
-        id BETWEEN (SELECT first_prediction FROM runs WHERE id = \(parameter)) \
-        AND (SELECT last_prediction FROM runs WHERE id = \(parameter))
-        """
+    // MARK: Blocks
+
+    /// What a customer score shows of its run.
+    struct RunInfo {
+        var id: Int64
+        var startedAt: Double
+        var finishedAt: Double?
+        var inputName: String
+
+        /// From columns 0–3: id, started_at, finished_at, input_name.
+        init(_ s: SQLiteStatement) {
+            id = s.int64(0)
+            startedAt = s.double(1)
+            finishedAt = s.optionalDouble(2)
+            inputName = s.text(3)
+        }
     }
 
-    static let scoreColumns = """
-        r.id, r.started_at, r.finished_at, r.input_name, p.line, p.customer_id, p.probability, p.risk_score,
-        p.risk_level, p.health, p.driver_1, p.impact_1, p.driver_2, p.impact_2, p.driver_3, p.impact_3, p.intervention
-        """
+    /// A run's driver names and interventions.
+    struct RunStrings {
+        var drivers: [String] = []
+        var interventions: [String] = []
+    }
 
-    static func customerScore(_ s: SQLiteStatement) -> CustomerScore {
+    func stringsLocked(runId: Int64) throws -> RunStrings {
+        let s = try db.prepare("SELECT kind, code, text FROM run_strings WHERE run_id = ? ORDER BY kind, code",
+                               "read the strings of run \(runId)")
+        s.bind(1, runId)
+        var strings = RunStrings()
+        while try s.step() {
+            if s.int64(0) == 0 { strings.drivers.append(s.text(2)) } else { strings.interventions.append(s.text(2)) }
+        }
+        return strings
+    }
+
+    func runInfoLocked(runId: Int64) throws -> RunInfo? {
+        let s = try db.prepare("SELECT id, started_at, finished_at, input_name FROM runs WHERE id = ?", "read run \(runId)")
+        s.bind(1, runId)
+        return try s.step() ? RunInfo(s) : nil
+    }
+
+    /// Block `block` of a run, decoded; nil when there is no such block.
+    func decodedBlockLocked(runId: Int64, block: Int, strings: RunStrings) throws -> DecodedBlock? {
+        let s = try db.prepare("""
+            SELECT row_count, first_line, scores, ids, details FROM prediction_blocks WHERE run_id = ? AND block = ?
+            """, "read block \(block) of run \(runId)")
+        s.bind(1, runId)
+        s.bind(2, block)
+        guard try s.step() else { return nil }
+        do {
+            return try DecodedBlock.decode(rowCount: Int(s.int64(0)), firstLine: UInt64(bitPattern: s.int64(1)), scores: s.blob(2),
+                                           ids: s.blob(3), details: s.blob(4), driverNames: strings.drivers.count,
+                                           interventions: strings.interventions.count)
+        } catch {
+            throw StoreError(operation: "read block \(block) of run \(runId)", message: "the block is damaged", path: path)
+        }
+    }
+
+    /// Calls `body` with the id of every High-risk row of a run, in input order.
+    func forEachHighIdLocked(runId: Int64, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let s = try db.prepare("SELECT high_ids FROM prediction_blocks WHERE run_id = ? AND high_count > 0 ORDER BY block",
+                               "read High-risk ids of run \(runId)")
+        s.bind(1, runId)
+        while try s.step() {
+            do {
+                try DecodedBlock.highIds(s.blob(0), into: body)
+            } catch is ByteSource.Damaged {
+                throw StoreError(operation: "read High-risk ids of run \(runId)", message: "a block is damaged", path: path)
+            }
+        }
+    }
+
+    /// The ids at High risk in a run, as a set.
+    func highIdSetLocked(runId: Int64) throws -> IdSet {
+        let count = try db.prepare("SELECT coalesce(sum(high_count), 0) FROM prediction_blocks WHERE run_id = ?",
+                                   "count High-risk rows of run \(runId)")
+        count.bind(1, runId)
+        var set = IdSet(capacity: try count.step() ? Int(count.int64(0)) : 0)
+        try forEachHighIdLocked(runId: runId) { set.insert($0, hash: CustomerIndex.hash($0)) }
+        return set
+    }
+
+    static func customerScore(_ block: DecodedBlock, row: Int, run: RunInfo, strings: RunStrings) -> CustomerScore {
         var drivers: [DriverImpact] = []
-        for k: Int32 in [10, 12, 14] where !s.isNull(k) {
-            drivers.append(DriverImpact(name: s.text(k), impact: s.double(k + 1)))
+        for k in (3 * row)..<(3 * row + 3) where block.drivers[k] != RowScore.noDriver {
+            drivers.append(DriverImpact(name: strings.drivers[Int(block.drivers[k])], impact: block.impacts[k]))
         }
         return CustomerScore(
-            runId: s.int64(0), runStartedAt: Date(timeIntervalSince1970: s.double(1)),
-            runFinishedAt: s.optionalDouble(2).map(Date.init(timeIntervalSince1970:)), inputName: s.text(3),
-            line: UInt64(bitPattern: s.int64(4)), customerId: s.text(5), probability: s.double(6),
-            riskScore: Int(s.int64(7)), riskLevel: RiskLevel(rawValue: UInt8(clamping: s.int64(8))) ?? .low,
-            health: Int(s.int64(9)), drivers: drivers, intervention: s.text(16))
+            runId: run.id, runStartedAt: Date(timeIntervalSince1970: run.startedAt),
+            runFinishedAt: run.finishedAt.map(Date.init(timeIntervalSince1970:)), inputName: run.inputName,
+            line: block.lines[row], customerId: block.id(row), probability: Double(block.probabilities[row]),
+            riskScore: Int(block.riskScores[row]), riskLevel: RiskLevel(rawValue: block.levels[row]) ?? .low,
+            health: Int(block.healths[row]), drivers: drivers, intervention: strings.interventions[Int(block.actions[row])])
     }
 
     static let runColumns = """

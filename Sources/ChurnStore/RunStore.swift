@@ -1,45 +1,48 @@
 import CSQLite
 import ChurnCore
+import ChurnHistoryFormat
 import Foundation
 
 /// The history of scoring runs and their predictions, in one SQLite file.
 ///
 /// A run is recorded in three steps: `beginRun` (status `running`), predictions through a
 /// `PredictionWriter`, then `finishRun` (status `succeeded`, committed in the same transaction as the
-/// last batch of predictions) or `failRun` (status `failed`). Every query about history looks at
+/// last block of predictions) or `failRun` (status `failed`). Every query about history looks at
 /// succeeded runs only, so a run that stops part-way never counts as a result.
 ///
-/// **Failed runs:** `failRun` discards the writer's buffered rows and uncommitted batch, marks the
-/// run failed with its error, then deletes the run's predictions already committed. If that deletion
-/// cannot complete (the disk is full, say) the run stays failed and its rows stay invisible to every
-/// query; `deletePredictionsOfFailedRuns()` removes them later. A run left `running` by a process
-/// that died keeps its committed rows (invisible) until someone calls `failRun` on it.
+/// **Layout** (schema 2): a run's predictions are stored as column blocks of `blockRows` rows
+/// (`PredictionBlock`), with the run's driver names and interventions as a per-run string
+/// dictionary (`run_strings`) and a hashed customer index (`CustomerIndex`). About 25–30 bytes a
+/// prediction with ids like `C00012345`; the store inserts one SQLite row per block, not per
+/// prediction.
+///
+/// **Failed runs:** `failRun` discards the writer's buffered rows, marks the run failed with its
+/// error, then deletes the run's blocks and index. If that deletion cannot complete (the disk is
+/// full, say) the run stays failed and its rows stay invisible to every query;
+/// `deletePredictionsOfFailedRuns()` removes them later. A run left `running` by a process that died
+/// keeps its committed blocks (invisible) until someone calls `failRun` on it.
 ///
 /// **Threads:** a `RunStore` owns one connection and serialises all its work with a lock, so one
 /// store may be shared by threads; its `PredictionWriter` (used by one thread) takes the same lock
-/// once per block of rows it inserts. Only one writer per store at a time. For a reader that must
-/// not wait on a long write (a dashboard while a run is being stored), open a second `RunStore` on
-/// the same file: in WAL mode readers see the last committed state while a writer writes. Several
-/// processes may open the file; writers then queue on SQLite's busy timeout.
-///
-/// **Indexes:** `(customer_id, run_id)` for history, and `(run_id, customer_id, line, risk_level)`
-/// over High-risk rows only for the High-risk queries; a run's rows are found through the
-/// `predictions.id` range recorded in its `runs` row. Each index on every row costs about a third
-/// of the insert rate, so there is no full `(run_id, risk_level)` index.
-public final class RunStore: @unchecked Sendable {
+/// once per block it writes. Only one writer per store at a time. For a reader that must not wait on
+/// a long write (a dashboard while a run is being stored), open a second `RunStore` on the same
+/// file: in WAL mode readers see the last committed state while a writer writes. Several processes
+/// may open the file; writers then queue on SQLite's busy timeout.
+public final class RunStore: @unchecked Sendable {  // connection and writer state guarded by `lock`
     /// The database file.
     public let path: String
     let db: SQLiteConnection
     let lock = NSLock()
 
-    // Guarded by `lock`: the writer in use, the batch transaction it has open (if any), and the
-    // predictions.id range its rows occupy so far (recorded in `runs` with every commit).
+    /// Guarded by `lock`: the writer in use.
     weak var writer: PredictionWriter?
-    var batchOpen = false
-    var batchRows = 0
-    var writerRunId: Int64 = 0
-    var writerFirstId: Int64?
-    var writerLastId: Int64 = 0
+    /// Guarded by `lock`: statements prepared once.
+    private var statements: [StatementKey: SQLiteStatement] = [:]
+
+    enum StatementKey: Hashable {
+        case insertBlock
+        case insertIndex
+    }
 
     /// Opens the database at `path`, creating it and bringing its schema up to date.
     /// - Parameters:
@@ -48,15 +51,17 @@ public final class RunStore: @unchecked Sendable {
         self.path = path
         db = try SQLiteConnection(path: path)
         sqlite3_busy_timeout(db.handle, busyTimeoutMilliseconds)
+        // Blocks are BLOBs of tens of kilobytes: bigger pages mean fewer pages (and WAL frames) per
+        // block. Only takes effect on a new, empty file.
+        try db.execute("PRAGMA page_size = 65536", "configure page size")
         let mode = try db.scalarText("PRAGMA journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {
             throw StoreError(operation: "open", message: "cannot switch to WAL journal mode (got \(mode ?? "nothing"))", path: path)
         }
         // NORMAL in WAL mode: a power loss may lose the last commits but never corrupts the file.
-        // A 64 MiB page cache keeps the upper levels of the customer index hot during big runs.
         try db.execute("PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536",
                        "configure connection")
-        try Schema.migrate(db)
+        try Schema.migrate(self)
     }
 
     /// `PRAGMA user_version`: the schema version of the file.
@@ -74,7 +79,6 @@ public final class RunStore: @unchecked Sendable {
     /// Records a run that is starting (status `running`) and returns its id.
     public func beginRun(_ start: RunStart) throws -> Int64 {
         try locked {
-            try commitBatchLocked()
             let s = try db.prepare("""
                 INSERT INTO runs (started_at, status, input_path, input_name, input_bytes, input_fingerprint,
                                   model_hash, model_path, rank_by)
@@ -93,13 +97,20 @@ public final class RunStore: @unchecked Sendable {
         }
     }
 
+    /// The default number of rows in a block.
+    public static let defaultBlockRows = 16_384
+
     /// A writer of the predictions of run `runId`, which must be running. One writer per store at a time.
     /// - Parameters:
-    ///   - driverNames: the names `RowScore.drivers` index (`CompiledModel.driverNames`).
+    ///   - driverNames: the names `RowScore.drivers` index (`CompiledModel.driverNames`); stored with
+    ///     the run as its dictionary, so any strings will do.
     ///   - interventions: the texts `RowScore.intervention` indexes (`CompiledModel.actions`).
-    ///   - batchSize: rows per transaction.
+    ///   - blockRows: rows per block (each block is written and committed when full).
+    ///   - comparingWith: a succeeded run whose High-risk customers the writer compares this run's
+    ///     against as rows arrive (`PredictionWriter.newlyHigh`).
     public func predictionWriter(runId: Int64, driverNames: [String], interventions: [String],
-                                 batchSize: Int = 50_000) throws -> PredictionWriter {
+                                 blockRows: Int = RunStore.defaultBlockRows,
+                                 comparingWith previousRunId: Int64? = nil) throws -> PredictionWriter {
         try locked {
             if let w = writer, !w.isClosed {
                 throw StoreError(operation: "open prediction writer for run \(runId)",
@@ -109,19 +120,43 @@ public final class RunStore: @unchecked Sendable {
                 throw StoreError(operation: "open prediction writer for run \(runId)",
                                  message: "the run does not exist or is not running", path: path)
             }
-            let w = try PredictionWriter(store: self, runId: runId, driverNames: driverNames,
-                                         interventions: interventions, batchSize: max(1, batchSize))
+            let w = try PredictionWriter(store: self, runId: runId, driverNames: driverNames, interventions: interventions,
+                                         blockRows: max(1, blockRows), comparingWith: previousRunId)
+            try db.execute("BEGIN IMMEDIATE", "store the strings of run \(runId)")
+            do {
+                try insertStringsLocked(runId: runId, driverNames: driverNames, interventions: interventions)
+                try db.execute("COMMIT", "store the strings of run \(runId)")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
             writer = w
-            writerRunId = runId
-            writerFirstId = nil
-            writerLastId = 0
             return w
         }
     }
 
-    /// Marks a running run succeeded with its summary. When the run has a writer, its last rows are
-    /// committed in the same transaction, so the run is either succeeded with all its rows or not
-    /// succeeded at all. The writer is closed afterwards.
+    /// Stores a run's driver names (kind 0) and interventions (kind 1), replacing any.
+    func insertStringsLocked(runId: Int64, driverNames: [String], interventions: [String]) throws {
+        let delete = try db.prepare("DELETE FROM run_strings WHERE run_id = ?", "store the strings of run \(runId)")
+        delete.bind(1, runId)
+        try delete.run()
+        let s = try db.prepare("INSERT INTO run_strings (run_id, kind, code, text) VALUES (?, ?, ?, ?)",
+                               "store the strings of run \(runId)")
+        for (kind, list) in [driverNames, interventions].enumerated() {
+            for (code, text) in list.enumerated() {
+                s.bind(1, runId)
+                s.bind(2, kind)
+                s.bind(3, code)
+                s.bind(4, text)
+                try s.run()
+                s.reset()
+            }
+        }
+    }
+
+    /// Marks a running run succeeded with its summary. When the run has a writer, its last block and
+    /// index segment are committed in the same transaction, so the run is either succeeded with all
+    /// its rows or not succeeded at all. The writer is closed afterwards.
     /// - Parameters:
     ///   - summaryJSON: the run's `ScoreAggregate` as JSON (see `RunRecord.summary()`).
     public func finishRun(_ id: Int64, summaryJSON: String, rowsScored: UInt64, rowsRejected: UInt64,
@@ -129,29 +164,14 @@ public final class RunStore: @unchecked Sendable {
         try locked {
             let operation = "finish run \(id)"
             let ownWriter = writer.flatMap { $0.runId == id && !$0.isClosed ? $0 : nil }
-            let own = ownWriter != nil
-            if let w = ownWriter {
-                do {
-                    guard !w.isBroken else {
-                        throw StoreError(operation: operation, message: "an earlier write of its predictions failed; fail the run instead",
-                                         path: path)
-                    }
-                    try w.writePendingLocked()
-                } catch {
-                    if batchOpen { try? db.execute("ROLLBACK") }
-                    batchOpen = false
-                    batchRows = 0
-                    w.isClosed = true
-                    throw error
-                }
-            } else {
-                try commitBatchLocked()
+            if let w = ownWriter, w.isBroken {
+                w.closeLocked()
+                throw StoreError(operation: operation, message: "an earlier write of its predictions failed; fail the run instead",
+                                 path: path)
             }
-            if !batchOpen { try db.execute("BEGIN IMMEDIATE", operation) }
-            batchOpen = false
-            batchRows = 0
+            try db.execute("BEGIN IMMEDIATE", operation)
             do {
-                if own { try recordBoundsLocked() }
+                try ownWriter?.writeBlockLocked(final: true)
                 let s = try db.prepare("""
                     UPDATE runs SET status = 'succeeded', finished_at = ?, rows_scored = ?, rows_rejected = ?,
                                     summary_json = ?
@@ -168,13 +188,13 @@ public final class RunStore: @unchecked Sendable {
                 }
                 try db.execute("COMMIT", operation)
             } catch {
-                // Nothing of the last batch nor the status change is kept; the run stays `running`
+                // Nothing of the last block nor the status change is kept; the run stays `running`
                 // and the caller is expected to fail it.
                 try? db.execute("ROLLBACK")
-                if own { writer?.isClosed = true }
+                ownWriter?.closeLocked()
                 throw error
             }
-            if own { writer?.isClosed = true }
+            ownWriter?.closeLocked()
         }
     }
 
@@ -194,12 +214,7 @@ public final class RunStore: @unchecked Sendable {
             let operation = "fail run \(id)"
             if let w = writer, w.runId == id, !w.isClosed {
                 w.discardPendingLocked()
-                if batchOpen { try? db.execute("ROLLBACK") }
-                batchOpen = false
-                batchRows = 0
-                w.isClosed = true
-            } else {
-                try commitBatchLocked()
+                w.closeLocked()
             }
             let s = try db.prepare("""
                 UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ? AND status = 'running'
@@ -217,11 +232,7 @@ public final class RunStore: @unchecked Sendable {
                     throw StoreError(operation: operation, message: "no such run", path: path)
                 }
             }
-            let delete = try db.prepare("""
-                DELETE FROM predictions WHERE \(Self.runRange("?1")) AND run_id = ?1
-                """, "\(operation): delete predictions")
-            delete.bind(1, id)
-            try? delete.run()  // best effort: the rows are invisible anyway
+            _ = try? deleteRowsLocked(runId: id)  // best effort: the rows are invisible anyway
         }
     }
 
@@ -229,21 +240,35 @@ public final class RunStore: @unchecked Sendable {
     @discardableResult
     public func deletePredictionsOfFailedRuns() throws -> Int {
         try locked {
-            try commitBatchLocked()
-            let failed = try db.prepare("SELECT id FROM runs WHERE status = 'failed' AND first_prediction IS NOT NULL",
-                                        "delete predictions of failed runs")
+            let failed = try db.prepare("""
+                SELECT id FROM runs WHERE status = 'failed' AND EXISTS (SELECT 1 FROM prediction_blocks WHERE run_id = runs.id)
+                """, "delete predictions of failed runs")
             var ids: [Int64] = []
             while try failed.step() { ids.append(failed.int64(0)) }
-            let delete = try db.prepare("DELETE FROM predictions WHERE \(Self.runRange("?1")) AND run_id = ?1",
-                                        "delete predictions of failed runs")
             var total = 0
-            for id in ids {
-                delete.bind(1, id)
-                try delete.run()
-                delete.reset()
-                total += db.changes
-            }
+            for id in ids { total += try deleteRowsLocked(runId: id) }
             return total
+        }
+    }
+
+    /// Deletes a run's blocks, index and strings in one transaction; returns the predictions deleted.
+    private func deleteRowsLocked(runId: Int64) throws -> Int {
+        let operation = "delete predictions of run \(runId)"
+        try db.execute("BEGIN IMMEDIATE", operation)
+        do {
+            let count = try db.prepare("SELECT coalesce(sum(row_count), 0) FROM prediction_blocks WHERE run_id = ?", operation)
+            count.bind(1, runId)
+            let rows = try count.step() ? Int(count.int64(0)) : 0
+            for table in ["prediction_blocks", "customer_index", "run_strings"] {
+                let d = try db.prepare("DELETE FROM \(table) WHERE run_id = ?", operation)
+                d.bind(1, runId)
+                try d.run()
+            }
+            try db.execute("COMMIT", operation)
+            return rows
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
         }
     }
 
@@ -256,34 +281,23 @@ public final class RunStore: @unchecked Sendable {
         return try body()
     }
 
-    /// Commits the writer's open batch (with the run's predictions.id range) so that another write
-    /// gets its own transaction.
-    func commitBatchLocked() throws {
-        guard batchOpen else { return }
-        do {
-            try recordBoundsLocked()
-            try db.execute("COMMIT", "commit predictions")
-        } catch {
-            // The batch's rows are gone: the writer's run can no longer succeed.
-            try? db.execute("ROLLBACK")
-            batchOpen = false
-            batchRows = 0
-            writer?.isBroken = true
-            throw error
+    /// A statement prepared once per store. Call with the lock held.
+    func statement(_ key: StatementKey) throws -> SQLiteStatement {
+        if let s = statements[key] { return s }
+        let sql: String
+        switch key {
+        case .insertBlock:
+            sql = """
+                INSERT INTO prediction_blocks (run_id, block, first_row, row_count, first_line, low_count, medium_count,
+                                               high_count, scores, high_ids, ids, details)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        case .insertIndex:
+            sql = "INSERT INTO customer_index (run_id, bucket, segment, entries) VALUES (?, ?, ?, ?)"
         }
-        batchOpen = false
-        batchRows = 0
-    }
-
-    /// Stores the writer's predictions.id range in its run, inside the open transaction.
-    func recordBoundsLocked() throws {
-        guard let first = writerFirstId else { return }
-        let s = try db.prepare("UPDATE runs SET first_prediction = ?, last_prediction = ? WHERE id = ?",
-                               "record the rows of run \(writerRunId)")
-        s.bind(1, first)
-        s.bind(2, writerLastId)
-        s.bind(3, writerRunId)
-        try s.run()
+        let s = try db.prepare(sql, "\(key)")
+        statements[key] = s
+        return s
     }
 
     func statusLocked(_ id: Int64) throws -> RunStatus? {

@@ -132,6 +132,18 @@ final class SQLiteStatement {
         if let v { bind(i, v) } else { bindNull(i) }
     }
 
+    /// Binds bytes that stay valid and unchanged until the statement is reset (SQLITE_STATIC).
+    @inline(__always) func bindStatic(_ i: Int32, _ v: UnsafeRawBufferPointer) {
+        sqlite3_bind_blob(handle, i, v.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(v.count), nil)
+    }
+
+    /// A BLOB column's bytes, valid until the next step, reset or finalize.
+    func blob(_ c: Int32) -> UnsafeRawBufferPointer {
+        let p = sqlite3_column_blob(handle, c)
+        let n = Int(sqlite3_column_bytes(handle, c))
+        return UnsafeRawBufferPointer(start: n > 0 ? p : nil, count: n)
+    }
+
     func isNull(_ c: Int32) -> Bool { sqlite3_column_type(handle, c) == SQLITE_NULL }
     func int64(_ c: Int32) -> Int64 { sqlite3_column_int64(handle, c) }
     func double(_ c: Int32) -> Double { sqlite3_column_double(handle, c) }

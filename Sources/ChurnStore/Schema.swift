@@ -5,7 +5,14 @@
 /// leaves the file at a version that is either fully old or fully new. Add migrations at the end;
 /// never edit a released one.
 enum Schema {
-    static let migrations: [String] = [
+    /// One migration: SQL, or SQL around a step of code (converting data).
+    struct Migration: Sendable {
+        var before: String
+        var convert: (@Sendable (RunStore) throws -> Void)? = nil
+        var after: String = ""
+    }
+
+    static let migrations: [Migration] = [Migration(before: 
         // 1: runs and their predictions.
         """
         CREATE TABLE runs (
@@ -63,13 +70,62 @@ enum Schema {
             SELECT p.*, CASE p.risk_level WHEN 0 THEN 'Low' WHEN 1 THEN 'Medium' ELSE 'High' END AS risk_level_name,
                    r.status AS run_status, r.input_name, datetime(r.started_at, 'unixepoch') AS run_started
             FROM predictions p JOIN runs r ON r.id = p.run_id;
-        """,
+        """),
+        // 2: predictions as per-run column blocks with a hashed customer index (PredictionBlock,
+        //    CustomerIndex); schema-1 rows of succeeded runs are converted, the rest dropped.
+        Migration(before: """
+        -- A run's driver names (kind 0) and interventions (kind 1): the codes its blocks store.
+        CREATE TABLE run_strings (
+            run_id INTEGER NOT NULL,
+            kind   INTEGER NOT NULL,
+            code   INTEGER NOT NULL,
+            text   TEXT    NOT NULL,
+            PRIMARY KEY (run_id, kind, code)
+        ) WITHOUT ROWID;
+
+        -- Up to RunStore.defaultBlockRows predictions of one run, column by column (PredictionBlock).
+        -- block: 0, 1, … in input order; first_row: the run's row number of the block's first row.
+        CREATE TABLE prediction_blocks (
+            id           INTEGER PRIMARY KEY,
+            run_id       INTEGER NOT NULL,
+            block        INTEGER NOT NULL,
+            first_row    INTEGER NOT NULL,
+            row_count    INTEGER NOT NULL,
+            first_line   INTEGER NOT NULL,
+            low_count    INTEGER NOT NULL,
+            medium_count INTEGER NOT NULL,
+            high_count   INTEGER NOT NULL,
+            scores       BLOB    NOT NULL,
+            high_ids     BLOB    NOT NULL,
+            ids          BLOB    NOT NULL,
+            details      BLOB    NOT NULL
+        );
+        -- Covering for the per-level counts, so a page in input order is placed from the index alone.
+        CREATE UNIQUE INDEX prediction_blocks_by_run
+            ON prediction_blocks (run_id, block, row_count, low_count, medium_count, high_count);
+
+        -- For each run, segment of 64 blocks and hash bucket: u32 entries (CustomerIndex).
+        CREATE TABLE customer_index (
+            id      INTEGER PRIMARY KEY,
+            run_id  INTEGER NOT NULL,
+            bucket  INTEGER NOT NULL,
+            segment INTEGER NOT NULL,
+            entries BLOB    NOT NULL
+        );
+        CREATE UNIQUE INDEX customer_index_by_run ON customer_index (run_id, bucket, segment);
+        """, convert: SchemaOneConversion.convert, after: """
+        DROP VIEW prediction_details;
+        DROP TABLE predictions;
+        ALTER TABLE runs DROP COLUMN first_prediction;
+        ALTER TABLE runs DROP COLUMN last_prediction;
+        """),
     ]
 
     static var currentVersion: Int { migrations.count }
 
     /// Brings the database to `currentVersion`; refuses a file written by a newer build.
-    static func migrate(_ db: SQLiteConnection) throws {
+    static func migrate(_ store: RunStore) throws {
+        let db = store.db
         let version = Int(try db.scalarInt("PRAGMA user_version"))
         guard version <= currentVersion else {
             throw StoreError(operation: "migrate",
@@ -83,7 +139,10 @@ enum Schema {
                 // Re-check under the write lock: another connection may have migrated meanwhile.
                 let now = Int(try db.scalarInt("PRAGMA user_version"))
                 if now < target {
-                    try db.execute(migrations[target - 1], "migrate to schema \(target)")
+                    let m = migrations[target - 1]
+                    try db.execute(m.before, "migrate to schema \(target)")
+                    try m.convert?(store)
+                    if !m.after.isEmpty { try db.execute(m.after, "migrate to schema \(target)") }
                     try db.execute("PRAGMA user_version = \(target)", "migrate to schema \(target)")
                 }
                 try db.execute("COMMIT", "migrate to schema \(target)")

@@ -16,6 +16,9 @@ public struct WorkerConfiguration: Sendable {
     /// Reading from a peer pauses while this many bytes wait to be written to it.
     public var maxQueuedWriteBytes: Int
     public var maxConnections: Int
+    /// Connections from one address that have not finished the handshake; more are refused, so that
+    /// one host cannot hold every slot for a handshake timeout at a time.
+    public var maxHandshakesPerAddress: Int
     /// A connection with no frame for this long is closed (clients heartbeat well within it).
     public var idleTimeout: Duration
     /// HELLO (and AUTH) must arrive within this long of connecting.
@@ -30,6 +33,7 @@ public struct WorkerConfiguration: Sendable {
     public init(host: String = "127.0.0.1", port: Int = 7600, secret: [UInt8]? = nil,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, maxFrameSize: Int = Frame.defaultMaxFrameSize,
                 maxShardsInFlight: Int = 4, maxQueuedWriteBytes: Int = 64 << 20, maxConnections: Int = 256,
+                maxHandshakesPerAddress: Int = 32,
                 idleTimeout: Duration = .seconds(30), handshakeTimeout: Duration = .seconds(10),
                 drainTimeout: Duration = .seconds(30), name: String? = nil) {
         self.host = host
@@ -40,6 +44,7 @@ public struct WorkerConfiguration: Sendable {
         self.maxShardsInFlight = max(1, maxShardsInFlight)
         self.maxQueuedWriteBytes = maxQueuedWriteBytes
         self.maxConnections = maxConnections
+        self.maxHandshakesPerAddress = max(1, maxHandshakesPerAddress)
         self.idleTimeout = idleTimeout
         self.handshakeTimeout = handshakeTimeout
         self.drainTimeout = drainTimeout

@@ -23,7 +23,12 @@ final class WorkerConnection {
     private(set) var inFlight: Set<UInt64> = []
     private var closing = false
     private var readingPaused = false
+    /// A LOAD_MODEL is being verified and compiled off the loop; later frames of this connection
+    /// wait (in the decoder, with reading paused) so that requests keep their order.
+    private var loadingModel = false
     let peer: String
+    /// The peer's address without the port (for the per-address handshake limit).
+    let peerHost: String
     private var logger: Logger
 
     /// Handshake frames are small: until the peer has authenticated, accept only this much.
@@ -33,6 +38,7 @@ final class WorkerConnection {
         self.connection = connection
         self.server = server
         peer = connection.peerAddress
+        peerHost = WorkerServer.host(of: connection.peerAddress)
         logger = server.logger
         logger[metadataKey: "peer"] = "\(connection.peerAddress)"
         decoder = FrameDecoder(maxFrameSize: min(Self.preAuthMaxFrame, server.configuration.maxFrameSize))
@@ -55,18 +61,21 @@ final class WorkerConnection {
     private func received(_ bytes: UnsafeRawBufferPointer) {
         guard !closing else { return }
         decoder.feed(bytes)
+        processFrames()
+    }
+
+    private func processFrames() {
         do {
-            while !closing, let frame = try decoder.next() {
+            while !closing && !loadingModel, let frame = try decoder.next() {
                 handle(frame)
             }
         } catch let error as WireError {
             // Framing is lost (bad magic, checksum, length over the limit): answer and close this
             // connection only.
             server.stats.errors += 1
-            fail(error.code, error.description, requestId: 0)
-            closeGracefully()
+            fail(error.code, error.description, requestId: 0, close: true)
         } catch {
-            fail(.internalError, "\(error)", requestId: 0)
+            fail(.internalError, "\(error)", requestId: 0, close: true)
         }
     }
 
@@ -108,6 +117,8 @@ final class WorkerConnection {
 
     private func established(_ session: HandshakeSession) {
         decoder.maxFrameSize = server.configuration.maxFrameSize
+        // From now on the idle timeout applies, not the handshake's.
+        idleTimer.start(after: server.configuration.idleTimeout)
         logger.info("client '\(session.peerName)' connected (protocol v\(session.version), \(session.authenticated ? "authenticated" : "no secret"))")
     }
 
@@ -120,14 +131,7 @@ final class WorkerConnection {
         case let .modelCheck(m):
             send(.modelStatus(.init(hash: m.hash, present: server.models[m.hash] != nil)), requestId: requestId)
         case let .loadModel(m):
-            do {
-                _ = try server.models.load(hash: m.hash, json: m.json)
-                logger.info("loaded model \(m.hash.hex.prefix(12))")
-                send(.modelLoaded(.init(hash: m.hash)), requestId: requestId)
-            } catch {
-                server.stats.errors += 1
-                send(.error(.init(code: .invalidModel, message: "\(error)")), requestId: requestId)
-            }
+            loadModel(m, requestId: requestId)
         case let .scoreShard(shard):
             score(shard, requestId: requestId)
         case let .cancel(c):
@@ -146,9 +150,52 @@ final class WorkerConnection {
         }
     }
 
+    /// Hashes, parses and compiles the model on a pool thread: a big model must not hold up the loop
+    /// (and with it every other connection's heartbeats).
+    private func loadModel(_ m: Message.LoadModel, requestId: UInt64) {
+        if server.models[m.hash] != nil {
+            send(.modelLoaded(.init(hash: m.hash)), requestId: requestId)
+            return
+        }
+        loadingModel = true
+        connection.pauseReading()
+        let loop = connection.loop
+        let models = server.models
+        server.pool.submit { [weak self] in
+            let failure: String?
+            do {
+                _ = try models.load(hash: m.hash, json: m.json)
+                failure = nil
+            } catch {
+                failure = "\(error)"
+            }
+            _ = loop.execute { self?.modelLoaded(m.hash, requestId: requestId, failure: failure) }
+        }
+    }
+
+    private func modelLoaded(_ hash: ModelHash, requestId: UInt64, failure: String?) {
+        loadingModel = false
+        guard !closing else { return }
+        if let failure {
+            server.stats.errors += 1
+            send(.error(.init(code: .invalidModel, message: failure)), requestId: requestId)
+        } else {
+            logger.info("loaded model \(hash.hex.prefix(12))")
+            send(.modelLoaded(.init(hash: hash)), requestId: requestId)
+        }
+        if !readingPaused { connection.resumeReading() }
+        processFrames()
+    }
+
     private func score(_ shard: Message.ScoreShard, requestId: UInt64) {
         if server.draining {
             send(.error(.init(code: .shuttingDown, message: "worker is draining; send shard \(shard.shardId) elsewhere")), requestId: requestId)
+            return
+        }
+        guard !inFlight.contains(shard.shardId) else {
+            // A reused id would slip past the window (and CANCEL could not tell the copies apart).
+            server.stats.errors += 1
+            send(.error(.init(code: .overloaded, message: "shard \(shard.shardId) is already in flight on this connection")), requestId: requestId)
             return
         }
         guard inFlight.count < server.configuration.maxShardsInFlight else {
@@ -204,8 +251,8 @@ final class WorkerConnection {
 
     // MARK: Bytes out
 
-    private func send(_ message: Message, requestId: UInt64) {
-        write(message.encode(requestId: requestId))
+    private func send(_ message: Message, requestId: UInt64, flags: FrameFlags = []) {
+        write(message.encode(requestId: requestId, flags: flags))
     }
 
     private func write(_ bytes: [UInt8]) {
@@ -223,17 +270,19 @@ final class WorkerConnection {
     private func drained() {
         if readingPaused {
             readingPaused = false
-            connection.resumeReading()
+            if !loadingModel { connection.resumeReading() }
         }
     }
 
     // MARK: Closing
 
-    /// Sends ERROR, then closes once it is flushed.
-    private func fail(_ code: ErrorCode, _ text: String, requestId: UInt64) {
-        logger.warning("closing connection: \(code.name): \(text)")
-        send(.error(.init(code: code, message: text)), requestId: requestId)
-        if code.closesConnection { closeGracefully() }
+    /// Sends ERROR; when it closes the connection (by its code, or `close`), the frame carries
+    /// END_OF_STREAM and the connection closes once it is flushed.
+    private func fail(_ code: ErrorCode, _ text: String, requestId: UInt64, close: Bool? = nil) {
+        let closes = close ?? code.closesConnection
+        logger.warning("\(closes ? "closing connection" : "error"): \(code.name): \(text)")
+        send(.error(.init(code: code, message: text)), requestId: requestId, flags: closes ? .endOfStream : [])
+        if closes { closeGracefully() }
     }
 
     private func timedOut() {
@@ -253,7 +302,7 @@ final class WorkerConnection {
 
     private func sayGoodbye() {
         guard !closing else { return }
-        send(.goodbye(.init(reason: "worker shutting down", unfinishedShardIds: [])), requestId: 0)
+        send(.goodbye(.init(reason: "worker shutting down", unfinishedShardIds: [])), requestId: 0, flags: .endOfStream)
         closeGracefully()
     }
 
@@ -277,7 +326,7 @@ final class WorkerConnection {
 }
 
 /// Shard ids a client cancelled; read by scoring threads.
-final class CancelFlags: @unchecked Sendable {
+final class CancelFlags: @unchecked Sendable {  // `ids` guarded by `lock`
     private let lock = NSLock()
     private var ids: Set<UInt64> = []
 

@@ -6,7 +6,7 @@ import Logging
 /// A scoring worker: one libuv loop owns the listener and every connection; a pool of threads
 /// parses and scores shards; SIGTERM/SIGINT drain it (finish in-flight shards, say GOODBYE, close
 /// every handle) and `run()` returns.
-public final class WorkerServer: @unchecked Sendable {
+public final class WorkerServer: @unchecked Sendable {  // loop thread only, except `shutdown()`, which posts to the loop
     public let configuration: WorkerConfiguration
     let logger: Logger
     let models = ModelCache()
@@ -16,6 +16,8 @@ public final class WorkerServer: @unchecked Sendable {
     private var signals: SignalWatcher?
     private var connections: [ObjectIdentifier: WorkerConnection] = [:]
     private(set) var draining = false
+    /// Refusals are logged at most once a second, with a count of those not logged.
+    private var refusalLog = RateLimitedLog(interval: 1)
     private let started = Date()
     var stats = Counters()
 
@@ -69,14 +71,40 @@ public final class WorkerServer: @unchecked Sendable {
             return
         }
         guard connections.count < configuration.maxConnections else {
-            logger.warning("refusing \(connection.peerAddress): \(connections.count) connections open (limit \(configuration.maxConnections))")
-            _ = connection.write(Message.error(.init(code: .overloaded, message: "too many connections")).encode(requestId: 0))
-            connection.shutdownAndClose()
+            refuse(connection, "too many connections",
+                   log: "\(connections.count) connections open (limit \(configuration.maxConnections))")
+            return
+        }
+        // One address may not hold every slot with connections that never authenticate.
+        let host = Self.host(of: connection.peerAddress)
+        let pending = connections.values.reduce(0) { $0 + (!$1.isEstablished && $1.peerHost == host ? 1 : 0) }
+        guard pending < configuration.maxHandshakesPerAddress else {
+            refuse(connection, "too many unauthenticated connections from \(host)",
+                   log: "\(pending) connections from \(host) have not finished the handshake (limit \(configuration.maxHandshakesPerAddress))")
             return
         }
         let c = WorkerConnection(connection: connection, server: self)
         connections[ObjectIdentifier(c)] = c
         logger.debug("accepted \(c.peer) (\(connections.count) open)")
+    }
+
+    /// Answers ERROR 10 OVERLOADED (END_OF_STREAM) and closes.
+    private func refuse(_ connection: TCPConnection, _ reason: String, log: String) {
+        if let suppressed = refusalLog.admit(now: Date()) {
+            let more = suppressed > 0 ? " (\(suppressed) more refused since the last report)" : ""
+            logger.warning("refusing \(connection.peerAddress): \(log)\(more)")
+        }
+        _ = connection.write(Message.error(.init(code: .overloaded, message: reason)).encode(requestId: 0, flags: .endOfStream))
+        connection.shutdownAndClose()
+    }
+
+    /// The host part of a peer address (`1.2.3.4:5` → `1.2.3.4`, `[::1]:5` → `::1`).
+    static func host(of peer: String) -> String {
+        if peer.hasPrefix("["), let close = peer.firstIndex(of: "]") {
+            return String(peer[peer.index(after: peer.startIndex)..<close])
+        }
+        guard let colon = peer.lastIndex(of: ":") else { return peer }
+        return String(peer[..<colon])
     }
 
     func connectionClosed(_ c: WorkerConnection) {

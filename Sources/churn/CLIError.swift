@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChurnEngine
 import Foundation
 
 /// A user-facing failure: printed as `churn: error: …` with exit code 1.
@@ -16,7 +17,7 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     } catch let error as CleanExit {
         throw error
     } catch {
-        FileHandle.standardError.write(Data("churn: error: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("churn: error: \(TerminalText.escaped("\(error)"))\n".utf8))
         throw ExitCode(1)
     }
 }

@@ -18,7 +18,8 @@ struct Churn: ParsableCommand {
         version: "1.0.0",
         subcommands: [
             GenerateCommand.self, TrainCommand.self, EvaluateCommand.self, ScoreCommand.self,
-            WorkerCommand.self, RunsCommand.self, HistoryCommand.self, ClusterCommand.self, LoadtestCommand.self, ServeCommand.self,
+            WorkerCommand.self, RunsCommand.self, HistoryCommand.self, CustomersCommand.self, ClusterCommand.self, LoadtestCommand.self,
+            ServeCommand.self,
             UsersCommand.self, TokensCommand.self, AuditCommand.self,
         ])
 

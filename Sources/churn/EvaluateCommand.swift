@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChurnCore
+import ChurnEngine
 import ChurnIO
 import Foundation
 
@@ -35,7 +36,7 @@ struct EvaluateCommand: ParsableCommand {
             print(String(format: "  precision  %.4f   recall %.4f   F1 %.4f", m.precision, m.recall, m.f1))
             print("  confusion  churned:  \(m.confusion.truePositives) caught, \(m.confusion.falseNegatives) missed")
             print("             retained: \(m.confusion.trueNegatives) correct, \(m.confusion.falsePositives) false alarms")
-            for s in result.skipped.prefix(20) { print("  skipped \(testFile):\(s.line): \(s.reason)") }
+            for s in result.skipped.prefix(20) { print(TerminalText.escaped("  skipped \(testFile):\(s.line): \(s.reason)")) }
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChurnCoordinator
 import ChurnCore
+import ChurnEngine
 import ChurnStore
 import Foundation
 
@@ -25,8 +26,8 @@ struct RunsCommand: ParsableCommand {
                 let rows = (r.rowsScored.map(String.init) ?? "-").padding(toLength: 11, withPad: " ", startingAt: 0)
                 let rejected = (r.rowsRejected.map(String.init) ?? "-").padding(toLength: 9, withPad: " ", startingAt: 0)
                 let input = r.inputName.padding(toLength: 30, withPad: " ", startingAt: 0)
-                print("\(id) \(formatter.string(from: r.startedAt))  \(status) \(rows) \(rejected) \(input) \(r.modelHash.prefix(12))")
-                if let error = r.error { print("     error: \(error)") }
+                print(TerminalText.escaped("\(id) \(formatter.string(from: r.startedAt))  \(status) \(rows) \(rejected) \(input) \(r.modelHash.prefix(12))"))
+                if let error = r.error { print(TerminalText.escaped("     error: \(error)")) }
             }
         }
     }
@@ -46,7 +47,7 @@ struct HistoryCommand: ParsableCommand {
             guard !scores.isEmpty else { throw CLIError("no recorded score for customer '\(customerId)' in \(path)") }
             let formatter = DateFormatter()
             formatter.dateFormat = "yyyy-MM-dd HH:mm"
-            print("Customer \(customerId): \(scores.count) score\(scores.count == 1 ? "" : "s"), newest first")
+            print(TerminalText.escaped("Customer \(customerId): \(scores.count) score\(scores.count == 1 ? "" : "s"), newest first"))
             print("run  when              input                     churn   risk    health  drivers                                   intervention")
             for s in scores {
                 let id = String(s.runId).padding(toLength: 4, withPad: " ", startingAt: 0)
@@ -55,7 +56,60 @@ struct HistoryCommand: ParsableCommand {
                 let level = s.riskLevel.name.padding(toLength: 6, withPad: " ", startingAt: 0)
                 let health = String(s.health).padding(toLength: 6, withPad: " ", startingAt: 0)
                 let drivers = s.drivers.map { "\($0.name) +\(String(format: "%.2f", $0.impact))" }.joined(separator: ", ")
-                print("\(id) \(formatter.string(from: s.runStartedAt))  \(input) \(prob)  \(level)  \(health)  \(drivers.padding(toLength: max(40, drivers.count), withPad: " ", startingAt: 0))  \(s.intervention)")
+                print(TerminalText.escaped("\(id) \(formatter.string(from: s.runStartedAt))  \(input) \(prob)  \(level)  \(health)  \(drivers.padding(toLength: max(40, drivers.count), withPad: " ", startingAt: 0))  \(s.intervention)"))
+            }
+        }
+    }
+}
+
+struct CustomersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "customers",
+        abstract: "Show a page of one recorded run's customers: filter by risk level or id, sort by probability.")
+
+    enum Sort: String, ExpressibleByArgument, CaseIterable {
+        case input, risk, safe
+    }
+
+    @Argument(help: "The run (see `churn runs`).") var runId: Int64
+    @Option(help: "Only this risk level (Low, Medium or High); repeat for several.") var level: [String] = []
+    @Option(help: "Only customers whose id contains this text.") var search: String?
+    @Option(help: "input (file order), risk (highest probability first) or safe (lowest first).") var sort: Sort = .input
+    @Option(help: "Rows to skip.") var offset: Int = 0
+    @Option(help: "Rows to show.") var limit: Int = 20
+    @Option(help: "History file (default: $CHURN_DB or ~/.local/share/churn/history.sqlite).") var db: String?
+
+    func run() throws {
+        try runReportingErrors {
+            let path = db ?? RunHistory.defaultPath
+            guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no history yet") }
+            var levels: Set<RiskLevel>? = nil
+            if !level.isEmpty {
+                levels = Set(try level.map { text in
+                    guard let l = RiskLevel.allCases.first(where: { $0.name.lowercased() == text.lowercased() }) else {
+                        throw CLIError("--level \(text): expected Low, Medium or High")
+                    }
+                    return l
+                })
+            }
+            let order: CustomerQuery.Sort = sort == .input ? .inputOrder : (sort == .risk ? .probabilityDescending : .probabilityAscending)
+            let store = try RunStore(path: path)
+            guard let run = try store.run(id: runId), run.status == .succeeded else {
+                throw CLIError("run \(runId) is not a succeeded run in \(path)")
+            }
+            let page = try store.customerPage(CustomerQuery(runId: runId, levels: levels, idContains: search, sort: order,
+                                                            offset: offset, limit: limit))
+            let last = offset + page.rows.count
+            print("Run \(runId) (\(run.inputName)): \(page.totalMatching) matching, showing \(page.rows.isEmpty ? 0 : offset + 1)–\(last)")
+            print("line      customer              churn   risk    health  drivers                                   intervention")
+            for s in page.rows {
+                let line = String(s.line).padding(toLength: 9, withPad: " ", startingAt: 0)
+                let id = s.customerId.padding(toLength: max(20, s.customerId.count), withPad: " ", startingAt: 0)
+                let prob = String(format: "%5.1f%%", 100 * s.probability)
+                let level = s.riskLevel.name.padding(toLength: 6, withPad: " ", startingAt: 0)
+                let health = String(s.health).padding(toLength: 6, withPad: " ", startingAt: 0)
+                let drivers = s.drivers.map { "\($0.name) +\(String(format: "%.2f", $0.impact))" }.joined(separator: ", ")
+                print("\(line) \(id)  \(prob)  \(level)  \(health)  \(drivers.padding(toLength: max(40, drivers.count), withPad: " ", startingAt: 0))  \(s.intervention)")
             }
         }
     }

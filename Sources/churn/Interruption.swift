@@ -1,25 +1,52 @@
-import Dispatch
 import Foundation
 
+/// The write end of the pipe the signal handler writes to (set once, before the handler is installed).
+/// Written once by `install()` before the handler can run; read only by the handler.
+nonisolated(unsafe) private var signalPipeWrite: Int32 = -1
+
 /// SIGINT/SIGTERM during a run: the registered clean-ups run (newest first: stop local workers,
-/// delete the half-written results, mark the history run failed), then the process exits 128+signal.
+/// delete the half-written outputs and temporary files, mark the history run failed), then the
+/// process exits 128+signal.
+///
+/// The handler is installed with `signal(2)` before `install()` returns, so a signal that arrives at
+/// any later moment is caught (a dispatch signal source registers asynchronously, and a signal sent
+/// in between was lost). The handler only writes the signal number to a pipe; a thread of ours reads
+/// it and does the clean-up outside signal context.
 enum Interruption {
     private static let lock = NSLock()
-    private static var actions: [Int: () -> Void] = [:]
-    private static var nextToken = 0
-    private static var sources: [DispatchSourceSignal] = []
+    // All three guarded by `lock`.
+    nonisolated(unsafe) private static var actions: [Int: () -> Void] = [:]
+    nonisolated(unsafe) private static var nextToken = 0
+    nonisolated(unsafe) private static var installed = false
 
     /// Starts watching the signals (once).
     static func install() {
         lock.lock()
         defer { lock.unlock() }
-        guard sources.isEmpty else { return }
+        guard !installed else { return }
+        installed = true
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        signalPipeWrite = fds[1]
+        let readEnd = fds[0]
+        let reader = Thread {
+            var sig: Int32 = 0
+            while true {
+                let n = read(readEnd, &sig, MemoryLayout<Int32>.size)
+                if n == MemoryLayout<Int32>.size { interrupted(by: sig) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+            }
+        }
+        reader.name = "churn-signals"
+        reader.start()
         for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { interrupted(by: sig) }
-            source.resume()
-            sources.append(source)
+            signal(sig) { received in
+                var value = received
+                _ = write(signalPipeWrite, &value, MemoryLayout<Int32>.size)
+            }
         }
     }
 

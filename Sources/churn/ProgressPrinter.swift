@@ -3,7 +3,7 @@ import ChurnService
 import Foundation
 
 /// Progress on stderr: a redrawn bar on a terminal, a plain line every few seconds otherwise.
-final class ProgressPrinter: @unchecked Sendable {
+final class ProgressPrinter: @unchecked Sendable {  // `lastPrint`, `printed` guarded by `lock`; `unit` set before the first update
     private let enabled: Bool
     /// What `JobProgress.workersLive` counts: "threads" in process, "workers" on a cluster.
     var unit = "workers"

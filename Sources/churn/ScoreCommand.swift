@@ -45,12 +45,14 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             guard top >= 0 else { throw CLIError("--top must be 0 or more") }
-            // Refused before any work: ranking by revenue needs a revenue column.
-            if rankBy == .revenue, try ModelFile.load(path: model, policyPath: policy).model.revenueColumn == nil {
+            // Said in the flag's own words here; an unreadable model is reported by the service.
+            if rankBy == .revenue, let loaded = try? ModelFile.load(path: model, policyPath: policy), loaded.model.revenueColumn == nil {
                 throw CLIError("--rank-by revenue needs a revenue column, and \(model) has none (train with --revenue COL)")
             }
             MemoryTuning.reuseLargeBuffers()
             Interruption.install()
+            guard FileManager.default.fileExists(atPath: input) else { throw CLIError("\(input): No such file") }
+            try checkPaths()
             let pool = try makePool()
             defer { pool?.close() }
             let service = ScoringService(configuration: .init(dataDirectory: NSTemporaryDirectory() + "churn-cli",
@@ -60,8 +62,7 @@ struct ScoreCommand: ParsableCommand {
                 engine: pool.map { .pool($0) } ?? .inProcess(threads: threads),
                 outputs: .init(results: out, report: report, summaryJSON: summaryJson),
                 history: .init(enabled: !noHistory, databasePath: db),
-                rankBy: rankBy, top: top, sheet: sheet, chunkBytes: shardBytes,
-                emailSender: .init(company: company, name: sender)))
+                rankBy: rankBy, top: top, sheet: sheet, chunkBytes: shardBytes, emailCompany: company, emailSender: sender))
             // On SIGINT/SIGTERM: cancel (the results file goes, the history run is marked failed),
             // wait for the job to wind down, then stop the local workers.
             let cleanup = Interruption.onInterrupt {
@@ -84,6 +85,19 @@ struct ScoreCommand: ParsableCommand {
             if let summaryJson = outcome.summaryJSONPath { print("Summary JSON: \(summaryJson)") }
             if let runId = outcome.historyRunId, let path = outcome.historyPath { print("History: run \(runId) in \(path)") }
         }
+    }
+
+    /// Outputs may not overwrite an input of the run, nor each other (said in the flags' words).
+    private func checkPaths() throws {
+        var inputs = [("the input", input), ("the model", model)]
+        if let policy { inputs.append(("the policy", policy)) }
+        if let secretFile { inputs.append(("the secret file", secretFile)) }
+        if let cluster { inputs.append(("the cluster file", cluster)) }
+        if !noHistory { inputs.append(("the history database", db ?? RunHistory.defaultPath)) }
+        var outputs = [("--out", out)]
+        if let summaryJson { outputs.append(("--summary-json", summaryJson)) }
+        if let report { outputs.append(("--report", report)) }
+        try OutputPaths.check(inputs: inputs, outputs: outputs)
     }
 
     /// The worker pool that --workers, --cluster and --local ask for (nil: score in process).

@@ -54,8 +54,8 @@ struct ServeCommand: ParsableCommand {
             Task {
                 do {
                     try await server.run { host, port in
-                        print("churn serve listening on \(scheme)://\(host):\(port)")
-                        fflush(stdout)
+                        // Written at once (not through print's buffer): scripts wait for this line.
+                        FileHandle.standardOutput.write(Data("churn serve listening on \(scheme)://\(host):\(port)\n".utf8))
                     }
                 } catch {
                     failure.error = error

@@ -25,6 +25,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Time a new connection has to complete the handshake (10s; a plain number is seconds).")
     var handshakeTimeout = DurationArgument(seconds: 10)
     @Option(help: "Connections served at once; more are refused.") var maxConnections: Int = 256
+    @Option(help: "Connections from one address that may be in the handshake at once; more are refused.")
+    var maxHandshakesPerAddress: Int = 32
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Flag(help: "Drain and exit when standard input closes (for workers started by another process).")
     var exitWithParent = false
@@ -40,7 +42,9 @@ struct WorkerCommand: ParsableCommand {
             // Default allocator settings: a worker holds few buffers at once, and returns memory when idle.
             var configuration = WorkerConfiguration(
                 host: host, port: port, secret: secret, threads: threads, maxFrameSize: maxFrame,
-                maxShardsInFlight: maxInFlight, maxConnections: maxConnections, idleTimeout: .milliseconds(Int64(idleTimeout.seconds * 1000)),
+                maxShardsInFlight: maxInFlight, maxConnections: maxConnections,
+                maxHandshakesPerAddress: maxHandshakesPerAddress,
+                idleTimeout: .milliseconds(Int64(idleTimeout.seconds * 1000)),
                 handshakeTimeout: .milliseconds(Int64(handshakeTimeout.seconds * 1000)))
             configuration.nullScoring = nullScoring
             if exitWithParent {
@@ -54,7 +58,7 @@ struct WorkerCommand: ParsableCommand {
             let server = try WorkerServer(configuration: configuration, logger: logger)
             let status = try server.run { host, port in
                 print("churn worker listening on \(host):\(port)")
-                fflush(stdout)
+                fflush(nil)  // every stream: the parent reads this line before the worker logs anything
             }
             if status != 0 { throw ExitCode(status) }
         }
@@ -80,17 +84,15 @@ func parseHostPort(_ text: String) throws -> (String, Int) {
     return (String(host), port)
 }
 
-private var bootstrapped = false
+/// swift-log's one-time bootstrap (a global `let` is initialised once, thread-safely).
+private let loggingBootstrap: Void = LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
 
 /// A logger writing to stderr at `level`.
 func makeLogger(label: String, level: String) throws -> Logger {
     guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
         throw CLIError("--log-level: '\(level)' is not one of trace, debug, info, notice, warning, error, critical")
     }
-    if !bootstrapped {
-        bootstrapped = true
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-    }
+    _ = loggingBootstrap
     var logger = Logger(label: label)
     logger.logLevel = parsed
     return logger

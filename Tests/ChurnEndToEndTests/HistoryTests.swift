@@ -37,10 +37,37 @@ final class HistoryTests: XCTestCase {
         XCTAssertEqual(runs.status, 0, runs.stderr)
         XCTAssertEqual(runs.stdout.components(separatedBy: "succeeded").count - 1, 2, runs.stdout)
 
+        // The same file again, scored on two worker processes: recorded the same way, nobody newly High.
+        let summary3 = dir.appendingPathComponent("summary3.json").path
+        let third = try ChurnBinary.run(["score", week2.appendingPathComponent("customers.csv").path, "--model", model, "--local", "2",
+                                         "--out", dir.appendingPathComponent("out3.csv").path, "--db", db, "--quiet",
+                                         "--summary-json", summary3])
+        XCTAssertEqual(third.status, 0, third.stderr)
+        let thirdSummary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summary3))) as! [String: Any]
+        XCTAssertEqual(thirdSummary["runId"] as? Int, 3)
+        XCTAssertEqual(thirdSummary["newlyHighRisk"] as? [String], [])
+
         let history = try ChurnBinary.run(["history", "C00000001", "--db", db])
         XCTAssertEqual(history.status, 0, history.stderr)
-        XCTAssertTrue(history.stdout.contains("2 scores"), history.stdout)
-        XCTAssertTrue(history.stdout.contains("High"), history.stdout)
+        XCTAssertTrue(history.stdout.contains("3 scores"), history.stdout)
+        let rows = history.stdout.split(separator: "\n").filter { $0.hasPrefix("3 ") || $0.hasPrefix("2 ") || $0.hasPrefix("1 ") }
+        XCTAssertEqual(rows.map { $0.split(separator: " ").first.map(String.init) ?? "" }, ["3", "2", "1"], history.stdout)
+        XCTAssertTrue(rows[0].contains("High") && rows[1].contains("High") && !rows[2].contains("High"), history.stdout)
+
+        // One run's customers, a page at a time: High only, riskiest first, or found by id.
+        let page = try ChurnBinary.run(["customers", "2", "--level", "High", "--search", "C00000001", "--db", db])
+        XCTAssertEqual(page.status, 0, page.stderr)
+        XCTAssertTrue(page.stdout.contains("1 matching"), page.stdout)
+        XCTAssertTrue(page.stdout.contains("C00000001"), page.stdout)
+        let riskiest = try ChurnBinary.run(["customers", "2", "--sort", "risk", "--limit", "3", "--db", db])
+        XCTAssertEqual(riskiest.status, 0, riskiest.stderr)
+        let probabilities = riskiest.stdout.split(separator: "\n").dropFirst(2).compactMap { line in
+            line.split(separator: " ").first(where: { $0.hasSuffix("%") }).flatMap { Double($0.dropLast()) }
+        }
+        XCTAssertEqual(probabilities.count, 3, riskiest.stdout)
+        XCTAssertEqual(probabilities, probabilities.sorted(by: >), riskiest.stdout)
+        let none = try ChurnBinary.run(["customers", "99", "--db", db])
+        XCTAssertNotEqual(none.status, 0)
 
         // A run that fails is recorded as failed, never as a success.
         let bad = dir.appendingPathComponent("bad.csv").path

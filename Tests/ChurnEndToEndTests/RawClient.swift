@@ -5,8 +5,22 @@ import Foundation
 final class RawClient {
     let fd: Int32
 
-    init(port: Int) throws {
+    /// - Parameter source: a local address to connect from (another loopback address, say, to
+    ///   look like another host).
+    init(port: Int, source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                close(fd)
+                throw NSError(domain: "RawClient", code: Int(errno), userInfo: [NSLocalizedDescriptionKey: "bind to \(source) failed"])
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -43,6 +57,40 @@ final class RawClient {
             out += buffer[0..<n]
         }
         return (out, false)
+    }
+
+    /// The frames in `bytes` (flags included).
+    static func frames(_ bytes: [UInt8]) -> [Frame] {
+        var decoder = FrameDecoder()
+        decoder.feed(bytes)
+        var out: [Frame] = []
+        while let frame = try? decoder.next() { out.append(frame) }
+        return out
+    }
+
+    /// Reads until `count` whole frames have come (or `timeout` passes, or the peer closes).
+    func readFrames(_ count: Int, timeout: TimeInterval = 5) -> [Frame] {
+        var decoder = FrameDecoder()
+        var frames: [Frame] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let deadline = Date().addingTimeInterval(timeout)
+        while frames.count < count && Date() < deadline {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 { break }
+            if n < 0 {
+                if errno == EAGAIN || errno == EINTR { continue }
+                break
+            }
+            decoder.feed(buffer[0..<n])
+            while let frame = try? decoder.next() { frames.append(frame) }
+        }
+        return frames
+    }
+
+    /// Whether bytes are waiting to be read now (without waiting).
+    var hasDataNow: Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) > 0 && p.revents & Int16(POLLIN) != 0
     }
 
     /// The messages in `bytes`.

@@ -5,7 +5,7 @@ import FoundationNetworking
 import XCTest
 
 /// A real `churn serve` process on a free port, and a small blocking HTTP client for it.
-final class ServeProcess {
+final class ServeProcess: @unchecked Sendable {  // `errText` guarded by `errLock`; the rest is set in init
     let process = Process()
     let dataDir: URL
     private(set) var base = ""

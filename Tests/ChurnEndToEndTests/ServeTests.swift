@@ -54,6 +54,16 @@ final class ServeTests: XCTestCase {
         let page2 = try server.get("/api/v1/runs/\(id)/customers?risk=high&limit=5&cursor=\(next)").object()
         let ids1 = rows.compactMap { $0["id"] as? String }, ids2 = (page2["customers"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
         XCTAssertTrue(Set(ids1).isDisjoint(with: ids2), "pages overlap")
+        // Sorted riskiest first, with the total; an id search.
+        let sorted = try server.get("/api/v1/runs/\(id)/customers?sort=risk&limit=50").object()
+        let probabilities = (sorted["customers"] as? [[String: Any]] ?? []).compactMap { $0["probability"] as? Double }
+        XCTAssertEqual(probabilities.count, 50)
+        XCTAssertEqual(probabilities, probabilities.sorted(by: >))
+        XCTAssertEqual((sorted["total"] as? NSNumber)?.intValue, 500)
+        let found = try server.get("/api/v1/runs/\(id)/customers?q=C0000012").object()
+        let foundIds = (found["customers"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        XCTAssertEqual(foundIds.count, 10, "\(foundIds)")
+        XCTAssertTrue(foundIds.allSatisfy { $0.contains("C0000012") })
         // A customer's latest score and history.
         let customer = try server.get("/api/v1/customers/\(ids1[0])").object()
         XCTAssertEqual((customer["latest"] as? [String: Any])?["riskLevel"] as? String, "High")

@@ -107,11 +107,52 @@ final class XLSXXMLScannerTests: XCTestCase {
             ("</a>", "end tag </a> without a start tag"),
             ("<?xml version=\"1.0\" encoding=\"UTF-16\"?><a/>", "unsupported encoding utf-16 (only UTF-8 is read)"),
             ("<a/><?xml version=\"1.0\"?>", "XML declaration not at the start of the document"),
+            (String(repeating: "<a>", count: 257), "elements nested more than 256 deep"),
+            ("<a" + String(repeating: " x=\"\"", count: 1025) + "/>", "more than 1024 attributes in one tag"),
         ]
         for (xml, message) in cases {
             XCTAssertThrowsError(try scan([Array(xml.utf8)[...]]), xml) { error in
                 XCTAssertEqual((error as? XLSXXMLFailure)?.message, message, xml)
             }
+        }
+    }
+
+    /// Found by the FuzzXLSXSheet fuzzer: an '&' inside a broken reference gave "unknown entity" when
+    /// the text came whole and "unterminated entity reference" when it came in pieces.
+    func testBrokenReferenceGivesOneErrorHoweverTheTextIsCut() {
+        let xml = Array("<a>x&lt3&amp;y</a>".utf8)
+        for split in 0...xml.count {
+            XCTAssertThrowsError(try scan([xml[..<split], xml[split...]])) { error in
+                let failure = error as? XLSXXMLFailure
+                XCTAssertEqual(failure?.message, "unterminated entity reference", "split at \(split)")
+                XCTAssertEqual(failure?.column, 5, "split at \(split)")
+            }
+        }
+    }
+
+    /// Found by the FuzzXLSXSheet fuzzer: a malformed document gives one error, at one place, however
+    /// it is cut into chunks (the scanner resumes unfinished constructs without rescanning them).
+    func testMalformedDocumentsGiveOneErrorHoweverTheyAreCut() throws {
+        let documents = ["<a><row r2\"=\"><c r=\"C2\" t=\"", "<a><!-- x -- y --", "<a><b x=\"1\" y=2 >z</b></a>",
+                         "<a>x&lt3&amp;y</a>", "<a><![CDATA[ ]] ]>", "<a><?pi ? >"]
+        for text in documents {
+            let xml = Array(text.utf8)
+            func failure(_ pieces: [ArraySlice<UInt8>]) -> String {
+                do {
+                    _ = try scan(pieces)
+                    return "no error"
+                } catch let f as XLSXXMLFailure {
+                    return "\(f.line):\(f.column): \(f.message)"
+                } catch {
+                    return "\(error)"
+                }
+            }
+            let whole = failure([xml[...]])
+            XCTAssertNotEqual(whole, "no error", text)
+            for split in 0...xml.count {
+                XCTAssertEqual(failure([xml[..<split], xml[split...]]), whole, "\(text) split at \(split)")
+            }
+            XCTAssertEqual(failure(xml.indices.map { xml[$0...$0] }), whole, "\(text) byte by byte")
         }
     }
 

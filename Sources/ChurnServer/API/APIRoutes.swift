@@ -84,7 +84,7 @@ struct APIRoutes {
             ] as [String: Any]))
         }
         api.get("customers/{id}") { _, context in
-            let id = try context.parameters.require("id")
+            let id = try DashboardContext.customerId(context)
             let history = try dashboard.store.history(customerId: id)
             guard let latest = history.first else { throw HTTPError(.notFound, message: "no scored customer with id \(id)") }
             return try Self.json(RunJSON.data([
@@ -95,7 +95,7 @@ struct APIRoutes {
             ] as [String: Any]))
         }
         api.post("customers/{id}/offers") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try DashboardContext.customerId(context)
             let body = try await request.body.collect(upTo: 1 << 20)
             let draft = try OfferDrafts.Draft.decode(Data(buffer: body), customerId: id)
             try OfferDrafts(directory: dashboard.configuration.offersDirectory).save(draft)

@@ -49,11 +49,11 @@ struct CustomerTable {
     }
 
     static func page(_ store: RunStore, runId: Int64, _ q: Query) throws -> Page {
-        // TEMPORARY until ChurnStore's customer-page query API is merged: input order, one level.
-        let level = q.levels?.count == 1 ? q.levels!.first : nil
-        let rows = try store.predictions(runId: runId, level: level, limit: q.limit + 1, offset: q.offset)
-        let next = rows.count > q.limit ? String(q.offset + q.limit) : nil
-        return Page(rows: Array(rows.prefix(q.limit)), total: nil, nextCursor: next)
+        let sort: CustomerQuery.Sort = q.sort == "risk" ? .probabilityDescending : q.sort == "-risk" ? .probabilityAscending : .inputOrder
+        let page = try store.customerPage(CustomerQuery(runId: runId, levels: q.levels, idContains: q.search, sort: sort,
+                                                        offset: q.offset, limit: q.limit))
+        let next = q.offset + page.rows.count < page.totalMatching ? String(q.offset + page.rows.count) : nil
+        return Page(rows: page.rows, total: page.totalMatching, nextCursor: next)
     }
 
     /// A customer's score as JSON.

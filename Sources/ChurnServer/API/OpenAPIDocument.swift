@@ -15,13 +15,14 @@ enum OpenAPIDocument {
     private static func json(_ schema: [String: Any], _ description: String) -> [String: Any] {
         ["description": description, "content": ["application/json": ["schema": schema]]]
     }
-    private static let error: [String: Any] = json(ref("Error"), "An error, with a message naming what was wrong")
-    private static let runId: [String: Any] = ["name": "id", "in": "path", "required": true, "schema": ["type": "integer"]]
+    // The dictionaries below are never mutated after initialisation.
+    nonisolated(unsafe) private static let error: [String: Any] = json(ref("Error"), "An error, with a message naming what was wrong")
+    nonisolated(unsafe) private static let runId: [String: Any] = ["name": "id", "in": "path", "required": true, "schema": ["type": "integer"]]
     private static func query(_ name: String, _ type: String, _ description: String) -> [String: Any] {
         ["name": name, "in": "query", "required": false, "schema": ["type": type], "description": description]
     }
 
-    static let document: [String: Any] = [
+    nonisolated(unsafe) static let document: [String: Any] = [
         "openapi": "3.0.3",
         "info": [
             "title": "churn serve",

@@ -30,7 +30,7 @@ struct PageRoutes {
             return PageLayout.page(title: "Customers of run \(run.id)", active: "runs", body: CustomersPage.render(run: run, query: query, page: page))
         }
         router.get("/customers/{id}") { _, context in
-            let id = try context.parameters.require("id")
+            let id = try DashboardContext.customerId(context)
             let history = try dashboard.store.history(customerId: id)
             guard !history.isEmpty else { return PageLayout.problem(.notFound, "No scored customer has this id.") }
             let offers = OfferDrafts(directory: dashboard.configuration.offersDirectory).list(customerId: id)

@@ -43,7 +43,7 @@ struct OfferDrafts {
         var line = try RunJSON.data(draft.json)
         line.append(0x0A)
         let path = file(draft.customerId)
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw HTTPError(.internalServerError, message: "cannot save the draft") }
         defer { try? handle.close() }
         try handle.seekToEnd()

@@ -17,7 +17,8 @@ public struct RowResult {
 public struct RowResultWriter: Sendable {
     /// Fixed bytes of a row besides the id.
     public static let fixedSize = 37
-    /// Longest id kept; longer ids are cut to this many bytes.
+    /// Longest id kept; longer ids are cut to this many bytes. The scorer never hands one over: it
+    /// rejects such rows (`ShardScorer.maxIdBytes`), in-process and on workers alike.
     public static let maxIdLength = Int(UInt16.max)
 
     public private(set) var bytes: [UInt8]

@@ -1,0 +1,334 @@
+import CSQLite
+import ChurnCore
+import ChurnHistoryFormat
+import Foundation
+
+/// A question for one page of a run's customers, as a dashboard's customer table asks it.
+public struct CustomerQuery: Sendable, Equatable {
+    /// The order of the rows.
+    public enum Sort: Sendable, Equatable {
+        /// As in the input file.
+        case inputOrder
+        /// Riskiest first; equal probabilities in input order.
+        case probabilityDescending
+        /// Safest first; equal probabilities in input order.
+        case probabilityAscending
+    }
+
+    public var runId: Int64
+    /// Only these risk levels; nil for all.
+    public var levels: Set<RiskLevel>?
+    /// Only customers whose id contains this text (case-sensitive); nil or empty for all.
+    public var idContains: String?
+    public var sort: Sort
+    public var offset: Int
+    public var limit: Int
+
+    public init(runId: Int64, levels: Set<RiskLevel>? = nil, idContains: String? = nil, sort: Sort = .inputOrder,
+                offset: Int = 0, limit: Int = 50) {
+        self.runId = runId
+        self.levels = levels
+        self.idContains = idContains
+        self.sort = sort
+        self.offset = offset
+        self.limit = limit
+    }
+}
+
+/// One page of the answer to a `CustomerQuery`.
+public struct CustomerPage: Sendable, Equatable {
+    /// The page's customers, in the query's order.
+    public var rows: [CustomerScore]
+    /// How many of the run's predictions match the filters, over all pages.
+    public var totalMatching: Int
+}
+
+extension RunStore {
+    /// One page of a run's customers, filtered by risk level and id text, in input order or by
+    /// probability. Works from the run's blocks: input order with a level filter reads the block
+    /// table's per-level counts and decodes only the blocks on the page; a sort by probability reads
+    /// the probability and level columns twice (a histogram finds the page's probability range, a
+    /// second pass collects just that range); an id search decodes the ids column.
+    public func customerPage(_ query: CustomerQuery) throws -> CustomerPage {
+        try locked {
+            guard query.offset >= 0, query.limit >= 0 else {
+                throw StoreError(operation: "page of run \(query.runId)", message: "offset and limit must be 0 or more", path: path)
+            }
+            guard let run = try runInfoLocked(runId: query.runId) else {
+                throw StoreError(operation: "page of run \(query.runId)", message: "no such run", path: path)
+            }
+            let strings = try stringsLocked(runId: query.runId)
+            var levelMask: UInt8 = 0
+            for l in query.levels ?? Set(RiskLevel.allCases) { levelMask |= 1 << l.rawValue }
+            let needle = Array((query.idContains ?? "").utf8)
+            let filter = RowFilter(levelMask: levelMask, needle: needle)
+
+            let blocks = try blockListLocked(runId: query.runId)
+            let picked: [(block: Int, row: Int)]
+            let total: Int
+            switch query.sort {
+            case .inputOrder:
+                (picked, total) = try inputOrderPageLocked(query, blocks: blocks, filter: filter)
+            case .probabilityDescending, .probabilityAscending:
+                (picked, total) = try probabilityPageLocked(query, filter: filter)
+            }
+            // Decode each block on the page once.
+            var decoded: [Int: DecodedBlock] = [:]
+            var rows: [CustomerScore] = []
+            rows.reserveCapacity(picked.count)
+            for (b, r) in picked {
+                if decoded[b] == nil {
+                    guard let block = try decodedBlockLocked(runId: query.runId, block: b, strings: strings) else {
+                        throw StoreError(operation: "page of run \(query.runId)", message: "block \(b) is missing", path: path)
+                    }
+                    decoded[b] = block
+                }
+                rows.append(Self.customerScore(decoded[b]!, row: r, run: run, strings: strings))
+            }
+            return CustomerPage(rows: rows, totalMatching: total)
+        }
+    }
+
+    private func blockListLocked(runId: Int64) throws -> [BlockCounts] {
+        let s = try db.prepare("""
+            SELECT block, row_count, low_count, medium_count, high_count FROM prediction_blocks WHERE run_id = ? ORDER BY block
+            """, "list blocks of run \(runId)")
+        s.bind(1, runId)
+        var out: [BlockCounts] = []
+        while try s.step() {
+            out.append(BlockCounts(block: Int(s.int64(0)), rows: Int(s.int64(1)), low: Int(s.int64(2)),
+                                   medium: Int(s.int64(3)), high: Int(s.int64(4))))
+        }
+        return out
+    }
+
+    /// Calls `body` for every block of a run with its scores columns and, when `ids`, its id matches.
+    private func scanLocked(runId: Int64, filter: RowFilter,
+                            _ body: (_ block: Int, _ scores: UnsafeRawBufferPointer, _ levels: UnsafeRawBufferPointer,
+                                     _ idMatches: [Bool]?) throws -> Void) throws {
+        let withIds = !filter.needle.isEmpty
+        let s = try db.prepare("""
+            SELECT block, row_count, scores\(withIds ? ", ids" : "") FROM prediction_blocks WHERE run_id = ? ORDER BY block
+            """, "scan run \(runId)")
+        s.bind(1, runId)
+        while try s.step() {
+            let block = Int(s.int64(0)), n = Int(s.int64(1))
+            do {
+                let columns = try DecodedBlock.scores(s.blob(2), rowCount: n)
+                let matches = withIds ? try filter.idMatches(s.blob(3), rowCount: n) : nil
+                try body(block, columns.probabilities, columns.levels, matches)
+            } catch is ByteSource.Damaged {
+                throw StoreError(operation: "scan run \(runId)", message: "block \(block) is damaged", path: path)
+            }
+        }
+    }
+
+    private func inputOrderPageLocked(_ query: CustomerQuery, blocks: [BlockCounts], filter: RowFilter) throws
+        -> ([(block: Int, row: Int)], Int) {
+        if filter.needle.isEmpty {
+            // The per-level counts place the page without reading any block.
+            let total = blocks.reduce(0) { $0 + filter.matching($1) }
+            var skip = query.offset
+            var picked: [(block: Int, row: Int)] = []
+            for b in blocks where picked.count < query.limit {
+                let m = filter.matching(b)
+                if skip >= m {
+                    skip -= m
+                    continue
+                }
+                let levels = try levelColumnLocked(runId: query.runId, block: b.block)
+                for row in 0..<levels.count where filter.keeps(level: levels[row]) {
+                    if skip > 0 {
+                        skip -= 1
+                        continue
+                    }
+                    picked.append((b.block, row))
+                    if picked.count == query.limit { break }
+                }
+            }
+            return (picked, total)
+        }
+        var total = 0
+        var picked: [(block: Int, row: Int)] = []
+        try scanLocked(runId: query.runId, filter: filter) { block, _, levels, matches in
+            for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
+                if total >= query.offset && picked.count < query.limit { picked.append((block, row)) }
+                total += 1
+            }
+        }
+        return (picked, total)
+    }
+
+    private func levelColumnLocked(runId: Int64, block: Int) throws -> [UInt8] {
+        let s = try db.prepare("SELECT row_count, scores FROM prediction_blocks WHERE run_id = ? AND block = ?",
+                               "read block \(block) of run \(runId)")
+        s.bind(1, runId)
+        s.bind(2, block)
+        guard try s.step() else { return [] }
+        do {
+            return Array(try DecodedBlock.scores(s.blob(1), rowCount: Int(s.int64(0))).levels)
+        } catch {
+            throw StoreError(operation: "read block \(block) of run \(runId)", message: "the block is damaged", path: path)
+        }
+    }
+
+    /// Probabilities in [0, 1] as Float32 bit patterns sort like the numbers; their top 16 bits make
+    /// a histogram small enough to stay in cache, and fine enough (1/256 near 1) that the page's
+    /// range holds few rows beyond the page.
+    private static let keyShift: UInt32 = 16
+    /// Rows an id search keeps from its one pass before falling back to two.
+    nonisolated(unsafe) static var keptLimit = 1 << 20
+
+    private func probabilityPageLocked(_ query: CustomerQuery, filter: RowFilter) throws -> ([(block: Int, row: Int)], Int) {
+        let descending = query.sort == .probabilityDescending
+        let keyCount = 1 << (32 - Int(Self.keyShift))
+        @inline(__always) func sortKey(_ bits: UInt32) -> Int {
+            // Negative values (sign bit) cannot be probabilities; they sort as 0.
+            let k = bits & 0x8000_0000 != 0 ? 0 : Int(bits >> Self.keyShift)
+            return descending ? keyCount - 1 - k : k
+        }
+        // Pass 1: how many matching rows per key. An id search usually keeps few rows: those are
+        // kept outright (up to `keptLimit`), and the second pass is not needed.
+        var histogram = [Int32](repeating: 0, count: keyCount)
+        var idMatches: [Int: [Bool]] = [:]
+        var kept: [(bits: UInt32, block: Int, row: Int)]? = filter.needle.isEmpty ? nil : []
+        try scanLocked(runId: query.runId, filter: filter) { block, scores, levels, matches in
+            if let matches { idMatches[block] = matches }
+            histogram.withUnsafeMutableBufferPointer { hist in
+                for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
+                    let bits = UInt32(littleEndian: scores.loadUnaligned(fromByteOffset: 4 * row, as: UInt32.self))
+                    hist[sortKey(bits)] += 1
+                    if kept != nil {
+                        kept!.append((bits, block, row))
+                        if kept!.count > Self.keptLimit {
+                            // Too many to keep: remember the matches and make a second pass.
+                            kept = nil
+                        }
+                    }
+                }
+            }
+        }
+        let total = histogram.reduce(0) { $0 + Int($1) }
+        guard query.limit > 0, query.offset < total else { return ([], total) }
+        var range: [(bits: UInt32, block: Int, row: Int)]
+        var before = 0
+        if let kept {
+            range = kept
+        } else {
+            // The keys holding ranks offset ..< offset + limit, and how many rows come before them.
+            let last = min(total, query.offset + query.limit) - 1
+            var k = 0
+            while before + Int(histogram[k]) <= query.offset {
+                before += Int(histogram[k])
+                k += 1
+            }
+            let firstKey = k
+            var upTo = before
+            while upTo + Int(histogram[k]) <= last {
+                upTo += Int(histogram[k])
+                k += 1
+            }
+            let lastKey = k
+            // Pass 2: the rows in that key range, sorted exactly; ids are not decoded again.
+            range = []
+            var plain = filter
+            plain.needle = []
+            try scanLocked(runId: query.runId, filter: plain) { block, scores, levels, _ in
+                let matches = filter.needle.isEmpty ? nil : idMatches[block]
+                for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
+                    let bits = UInt32(littleEndian: scores.loadUnaligned(fromByteOffset: 4 * row, as: UInt32.self))
+                    let key = sortKey(bits)
+                    if key >= firstKey && key <= lastKey { range.append((bits, block, row)) }
+                }
+            }
+        }
+        range.sort { a, b in
+            if a.bits != b.bits {
+                let pa = Float(bitPattern: a.bits), pb = Float(bitPattern: b.bits)
+                return descending ? pa > pb : pa < pb
+            }
+            return a.block != b.block ? a.block < b.block : a.row < b.row
+        }
+        let start = query.offset - before
+        let end = min(range.count, start + query.limit)
+        return (range[start..<end].map { ($0.block, $0.row) }, total)
+    }
+}
+
+/// Which rows a query keeps.
+private struct RowFilter {
+    var levelMask: UInt8
+    var needle: [UInt8]
+
+    @inline(__always) func keeps(level: UInt8) -> Bool { level < 8 && levelMask & (1 << level) != 0 }
+
+    func matching(_ counts: BlockCounts) -> Int {
+        (keeps(level: 0) ? counts.low : 0) + (keeps(level: 1) ? counts.medium : 0) + (keeps(level: 2) ? counts.high : 0)
+    }
+
+    /// Rows of a block whose ids contain the needle (every row when there is none).
+    /// Works on the front-coded column without materialising the ids: an id whose shared prefix
+    /// holds the previous id's earliest-ending match matches too; otherwise only the window that
+    /// overlaps its new suffix is searched.
+    func idMatches(_ ids: UnsafeRawBufferPointer, rowCount n: Int) throws -> [Bool]? {
+        guard !needle.isEmpty else { return nil }
+        let m = needle.count
+        var out = [Bool](repeating: false, count: n)
+        var capacity = 256
+        var current = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { current.deallocate() }
+        var length = 0
+        var previousEnd = Int.max  // end of the previous id's earliest-ending match, or none
+        var s = ByteSource(ids)
+        try needle.withUnsafeBytes { pin in
+            for i in 0..<n {
+                let shared = Int(try s.varint())
+                let suffix = Int(try s.varint())
+                guard shared <= length else { throw ByteSource.Damaged() }
+                let tail = try s.take(suffix)
+                if shared + suffix > capacity {
+                    capacity = 2 * (shared + suffix)
+                    let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+                    bigger.update(from: current, count: shared)
+                    current.deallocate()
+                    current = bigger
+                }
+                if suffix > 0 { memcpy(current + shared, tail.baseAddress!, suffix) }
+                length = shared + suffix
+                var end = Int.max
+                if previousEnd <= shared {
+                    end = previousEnd
+                } else {
+                    let window = UnsafeRawBufferPointer(start: current, count: length)
+                    if let at = find(pin, in: window, from: max(0, shared - m + 1)) { end = at + m }
+                }
+                out[i] = end != Int.max
+                previousEnd = end
+            }
+        }
+        return out
+    }
+}
+
+/// The first position at or after `from` where `needle` (not empty) occurs in `hay`.
+private func find(_ needle: UnsafeRawBufferPointer, in hay: UnsafeRawBufferPointer, from: Int) -> Int? {
+    let n = needle.count
+    let first = Int32(needle[0])
+    var at = from
+    while at + n <= hay.count {
+        guard let p = memchr(hay.baseAddress! + at, first, hay.count - n + 1 - at) else { return nil }
+        let i = hay.baseAddress!.distance(to: UnsafeRawPointer(p))
+        if memcmp(hay.baseAddress! + i, needle.baseAddress!, n) == 0 { return i }
+        at = i + 1
+    }
+    return nil
+}
+
+private struct BlockCounts {
+    var block: Int
+    var rows: Int
+    var low: Int
+    var medium: Int
+    var high: Int
+}
+

@@ -1,0 +1,1 @@
+../ChurnIO/XLSXSharedStrings.swift

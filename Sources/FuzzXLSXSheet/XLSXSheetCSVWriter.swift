@@ -1,0 +1,1 @@
+../ChurnIO/XLSXSheetCSVWriter.swift

@@ -1,0 +1,1 @@
+../ChurnIO/XLSXText.swift
