@@ -1,5 +1,6 @@
 import ChurnCore
 import ChurnReport
+import ChurnStore
 import Foundation
 import Hummingbird
 import NIOCore
@@ -50,8 +51,15 @@ struct AccountRoutes {
             r.headers[.retryAfter] = String(Int(wait))
             return r
         }
-        guard let user = try control.accounts.verify(name: name, password: password) else {
-            control.throttle.failed(user: name, address: address)
+        // Counted as a failure before the check, so that parallel guesses cannot slip past the
+        // throttle while bcrypt runs; a success clears it. bcrypt takes a few hundred milliseconds:
+        // on a Dispatch thread, not the server's task threads.
+        control.throttle.failed(user: name, address: address)
+        let accounts = control.accounts
+        let verified = try await withCheckedThrowingContinuation { (done: CheckedContinuation<AccountStore.User?, Error>) in
+            DispatchQueue.global().async { done.resume(with: Result { try accounts.verify(name: name, password: password) }) }
+        }
+        guard let user = verified else {
             control.accounts.audit(actor: name.isEmpty ? "-" : name, action: "sign-in failed", detail: "wrong user name or password", address: address)
             return loginPage(request, status: .unauthorized, message: "Wrong user name or password.", next: next)
         }
