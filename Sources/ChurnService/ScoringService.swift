@@ -17,7 +17,10 @@ import Foundation
 ///   `AsyncThrowingStream<[UInt8], Error>` spooled to the data directory), `model`
 ///   (`.file(path:policyPath:)`), `engine` (`.inProcess(threads:)` or `.pool(WorkerPool)`),
 ///   `outputs` (results / report / summaryJSON paths), `history` (enabled, databasePath), `rankBy`,
-///   `top`, `sheet`, `riskThresholds` (cut-point overrides), `chunkBytes`.
+///   `top`, `sheet`, `riskThresholds` (cut-point overrides), `chunkBytes`, `emailCompany`,
+///   `emailSender` (the report's e-mail drafts). Outputs are checked before anything is written
+///   (`OutputPaths`: none may overwrite an input or another output) and appear only when the whole
+///   job succeeded.
 /// - `ScoringJob`: `id`; `events()` → `AsyncStream<ScoringEvent>` (`.started`, `.progress` (rows,
 ///   bytes, rows/s, workers live), `.shardResent`, then one of `.finished(JobOutcome)`,
 ///   `.failed(message:)`, `.cancelled`; each new stream first replays the latest state);
@@ -27,7 +30,9 @@ import Foundation
 /// - `jobs()` → `[JobInfo]` (every job this service started, newest last); `job(id:)`.
 /// - `WorkerPool` (ChurnCoordinator): `WorkerPool(endpoints:secret:logger:)` or
 ///   `.startingLocalWorkers(count:executable:secretFile:threadsEach:logger:)`; `close()` stops local
-///   workers. Share one pool between jobs by passing it in each request.
+///   workers. Share one pool between jobs by passing it in each request; `status()` →
+///   `[PoolWorkerStatus]` (state, in flight, shards and rows scored, errors, round trip,
+///   handshakes, model uploads) for a live status page.
 ///
 /// Usage:
 /// ```swift

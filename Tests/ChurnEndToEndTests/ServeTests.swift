@@ -64,10 +64,25 @@ final class ServeTests: XCTestCase {
         let foundIds = (found["customers"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
         XCTAssertEqual(foundIds.count, 10, "\(foundIds)")
         XCTAssertTrue(foundIds.allSatisfy { $0.contains("C0000012") })
+        // Refresh with another ranking: a new run of the same input, the same results, ranked by probability.
+        let refresh = try server.request("POST", "/api/v1/runs/\(id)/refresh?rank_by=risk&top=7")
+        XCTAssertEqual(refresh.status, 202, refresh.text)
+        let rid = try XCTUnwrap((try refresh.object())["id"] as? NSNumber).int64Value
+        XCTAssertNotEqual(rid, id)
+        let rerun = try server.waitForRun(rid)
+        XCTAssertEqual(rerun["status"] as? String, "succeeded", "\(rerun)")
+        let rsummary = try XCTUnwrap(rerun["summary"] as? [String: Any])
+        XCTAssertEqual(rsummary["rankBy"] as? String, "risk")
+        let rtop = (rsummary["top"] as? [[String: Any]] ?? []).compactMap { $0["probability"] as? Double }
+        XCTAssertEqual(rtop.count, 7)
+        XCTAssertEqual(rtop, rtop.sorted(by: >))
+        XCTAssertEqual(try server.get("/api/v1/runs/\(rid)/results.csv").body, cli.results)
+        XCTAssertEqual(rsummary["newlyHighRisk"] as? [String], [], "the same input and model: nobody newly High")
+        XCTAssertEqual(try server.request("POST", "/api/v1/runs/\(id)/refresh?rank_by=alphabetical").status, 400)
         // A customer's latest score and history.
         let customer = try server.get("/api/v1/customers/\(ids1[0])").object()
         XCTAssertEqual((customer["latest"] as? [String: Any])?["riskLevel"] as? String, "High")
-        XCTAssertEqual((customer["history"] as? [Any])?.count, 1)
+        XCTAssertEqual((customer["history"] as? [Any])?.count, 2, "the run and its refresh")
         XCTAssertEqual(try server.get("/api/v1/customers/no-such-customer").status, 404)
         // Bad query parameters are named.
         let bad = try server.get("/api/v1/runs/\(id)/customers?risk=purple")

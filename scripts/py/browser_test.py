@@ -3,10 +3,10 @@
 
 Creates an analyst account with `churn users add`, is sent to the sign-in page, signs in, uploads the
 sample CSV and an XLSX through the upload page, waits for each run, checks that the charts are drawn
-and that the top-5 table equals `churn score`'s summary for the same file, opens a customer and the
-retention-offer modal, saves a draft, and saves screenshots. Output safety: a file whose ids are
-`<img src=x onerror=alert(1)>` and `=HYPERLINK("http://x")` shows them as text with no dialog, and
-its results CSV holds the formula as text. Finally signs out.
+and that the top-5 table equals `churn score`'s summary for the same file, re-ranks a run, opens a
+customer and the retention-offer modal, saves a draft, and saves screenshots. Output safety: a file
+whose ids are `<img src=x onerror=alert(1)>` and `=HYPERLINK("http://x")` shows them as text with no
+dialog, and its results CSV holds the formula as text. Finally signs out.
 
 usage: browser_test.py CHURN_BINARY SCREENSHOT_DIR
 """
@@ -25,7 +25,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 churn, shots = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
@@ -165,6 +165,17 @@ try:
     expected_x = cli_top5(xlsx, "--sheet", "Customers")
     check(xlsx_top == expected_x, f"XLSX top 5 differs from churn score's summary:\n page {xlsx_top}\n CLI  {expected_x}")
 
+    # Re-rank by probability: a new run whose top table is in descending probability.
+    driver.get(f"{base}/runs/{csv_run}")
+    Select(driver.find_element(By.ID, "rerank-by")).select_by_value("risk")
+    driver.find_element(By.ID, "rerank").click()
+    wait.until(lambda d: re.search(r"/runs/(\d+)$", d.current_url) and not d.current_url.endswith(f"/runs/{csv_run}"))
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#top-table td.prob")))
+    probs = [float(td.text) for td in driver.find_elements(By.CSS_SELECTOR, "#top-table td.prob")]
+    check(len(probs) >= 5 and probs == sorted(probs, reverse=True), f"re-ranked top table not by probability: {probs}")
+    check("churn probability" in driver.find_element(By.ID, "top").text, "the re-ranked run does not say how it ranks")
+    driver.save_screenshot(os.path.join(shots, "reranked.png"))
+
     # The customers table, riskiest first.
     driver.get(f"{base}/runs/{csv_run}/customers?sort=risk&risk=high")
     rows = driver.find_elements(By.CSS_SELECTOR, "#customer-table tbody tr")
@@ -193,7 +204,7 @@ try:
     driver.save_screenshot(os.path.join(shots, "customer.png"))
 
     driver.get(base + "/runs")
-    check(len(driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")) == 2, "the runs page does not list both runs")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")) == 3, "the runs page does not list all three runs")
     driver.save_screenshot(os.path.join(shots, "runs.png"))
 
     # Output safety: hostile ids are shown as text, no dialog opens, the CSV holds the formula as text.

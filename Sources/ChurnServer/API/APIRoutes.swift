@@ -38,13 +38,15 @@ struct APIRoutes {
             return Response(status: .accepted, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(data: try RunJSON.data(["id": run.id, "status": "cancelling"]))))
         }
-        api.post("runs/{id}/refresh") { _, context in
+        api.post("runs/{id}/refresh") { request, context in
             let run = try run(context)
             guard let record = try dashboard.store.run(id: run.id), FileManager.default.fileExists(atPath: record.inputPath) else {
                 throw HTTPError(.conflict, message: "the input of run \(run.id) is no longer on this server; upload it again")
             }
+            // The same ranking and top N as the run, unless the query asks for others (re-ranking).
             var options = RunOptions(rankBy: RankBy(rawValue: record.rankBy) ?? .combined)
             if let data = run.summaryJSON, let summary = try? JSONDecoder().decode(RunSummary.self, from: data) { options.top = summary.top.count }
+            do { try Self.apply(Self.parameters(request), to: &options) } catch { throw HTTPError(.badRequest, message: "\(error)") }
             let upload = UploadedFile(path: record.inputPath, name: record.inputName, bytes: record.inputBytes, keep: true)
             let id = try await dashboard.jobs.start(upload, options: options)
             var headers: HTTPFields = [.contentType: "application/json"]
@@ -127,15 +129,7 @@ struct APIRoutes {
         let fields = received.fields.merging(params) { $1 }
         var options = RunOptions()
         do {
-            if let rank = fields["rank_by"], !rank.isEmpty {
-                guard let r = RankBy(rawValue: rank) else { throw QueryError("rank_by: '\(rank)' is not combined, risk or revenue") }
-                options.rankBy = r
-            }
-            if let top = fields["top"], !top.isEmpty {
-                guard let n = Int(top), (0...10_000).contains(n) else { throw QueryError("top: '\(top)' is not a number from 0 to 10000") }
-                options.top = n
-            }
-            if let sheet = fields["sheet"], !sheet.isEmpty { options.sheet = sheet }
+            try Self.apply(fields, to: &options)
         } catch {
             try? FileManager.default.removeItem(atPath: (received.file.path as NSString).deletingLastPathComponent)
             throw HTTPError(.badRequest, message: "\(error)")
@@ -184,6 +178,19 @@ struct APIRoutes {
         if let size { headers[.contentLength] = String(size) }
         let body = try await FileIO().loadFile(path: path, context: context)
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// `rank_by`, `top` and `sheet` from a query or form into `options`; a bad value names itself.
+    static func apply(_ fields: [String: String], to options: inout RunOptions) throws {
+        if let rank = fields["rank_by"], !rank.isEmpty {
+            guard let r = RankBy(rawValue: rank) else { throw QueryError("rank_by: '\(rank)' is not combined, risk or revenue") }
+            options.rankBy = r
+        }
+        if let top = fields["top"], !top.isEmpty {
+            guard let n = Int(top), (0...10_000).contains(n) else { throw QueryError("top: '\(top)' is not a number from 0 to 10000") }
+            options.top = n
+        }
+        if let sheet = fields["sheet"], !sheet.isEmpty { options.sheet = sheet }
     }
 
     static func event(_ name: String, _ data: Data) -> String {

@@ -59,7 +59,9 @@ enum OpenAPIDocument {
             ],
             "/api/v1/runs/{id}/refresh": ["post": [
                 "summary": "Score the run's input again with the server's current model; a new run (compare its newly-High list)",
-                "parameters": [runId],
+                "parameters": [runId, query("rank_by", "string", "another ranking (default: the run's)"),
+                               query("top", "integer", "another top N (default: the run's)"),
+                               query("sheet", "string", "worksheet of an XLSX input (default: the first)")],
                 "responses": ["202": json(["type": "object", "properties": ["id": ["type": "integer"], "status": ["type": "string"],
                                                                             "refreshes": ["type": "integer"]]], "Scoring started"),
                               "404": error, "409": error]]],

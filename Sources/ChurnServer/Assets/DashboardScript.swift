@@ -97,17 +97,22 @@ enum DashboardScript {
     const run = $("run");
     if (!run) return;
     if (run.dataset.status === "running") follow(run.dataset.run, false);
-    const refresh = $("refresh-run");
-    if (refresh) refresh.addEventListener("click", () => {
-      refresh.disabled = true;
-      fetch("/api/v1/runs/" + refresh.dataset.run + "/refresh", { method: "POST", headers: { "X-CSRF-Token": csrf() } })
+    // Refresh (the same options) and re-rank (another ranking) both score the input again.
+    const rescore = (button, query) => {
+      button.disabled = true;
+      fetch("/api/v1/runs/" + button.dataset.run + "/refresh" + query, { method: "POST", headers: { "X-CSRF-Token": csrf() } })
         .then((r) => r.text().then((t) => {
           if (r.status === 202) { window.location.assign("/runs/" + JSON.parse(t).id); return; }
           $("refresh-error").textContent = errorText(t);
           $("refresh-error").hidden = false;
-          refresh.disabled = false;
+          button.disabled = false;
         }));
-    });
+    };
+    const refresh = $("refresh-run");
+    if (refresh) refresh.addEventListener("click", () => rescore(refresh, ""));
+    const rerank = $("rerank");
+    if (rerank) rerank.addEventListener("click", () =>
+      rescore(rerank, "?" + new URLSearchParams({ rank_by: $("rerank-by").value, top: rerank.dataset.top }).toString()));
     const cancel = $("cancel-run");
     if (cancel) cancel.addEventListener("click", () => {
       fetch("/api/v1/runs/" + cancel.dataset.run, { method: "DELETE", headers: { "X-CSRF-Token": csrf() } }).then(() => { cancel.disabled = true; });

@@ -84,6 +84,13 @@ enum RunPage {
             t += choice == n ? "<b>\(choice)</b> " : "<a href=\"/runs/\(run.id)?top=\(choice)\">\(choice)</a> "
         }
         t += "(the run kept \(s.top.count)).</p>"
+        // Another ranking means scoring again (the run kept only its own top list): a new run.
+        t += "<p class=\"rerank\"><label>Rank by <select id=\"rerank-by\">"
+        for (value, label) in [("combined", "risk and health"), ("risk", "probability"), ("revenue", "revenue at risk")]
+        where value != "revenue" || s.revenue != nil {
+            t += "<option value=\"\(value)\"\(value == s.rankBy ? " selected" : "")>\(label)</option>"
+        }
+        t += "</select></label> <button type=\"button\" id=\"rerank\" data-run=\"\(run.id)\" data-top=\"\(s.top.count)\">Score again with this ranking</button></p>"
         guard n > 0 else { return t + "<p class=\"empty-note\">No customers to list.</p></section>\n" }
         t += "<table id=\"top-table\"><thead><tr><th class=\"num\">#</th><th>Customer</th><th class=\"num\">Churn prob.</th><th>Risk</th>"
         t += "<th class=\"num\">Health</th><th>Top drivers</th><th>Suggested action</th></tr></thead><tbody>\n"
