@@ -191,6 +191,25 @@ final class AccountsTests: XCTestCase {
         XCTAssertEqual(try server.get("/api/v1/runs", as: .bearer("churn_made-up")).status, 401)
     }
 
+    func testBehindAProxyTheClientAddressAndSchemeComeFromItsHeaders() throws {
+        let data = dir.appendingPathComponent("data")
+        let headers = ["X-Forwarded-For": "198.51.100.1, 203.0.113.9", "X-Forwarded-Proto": "https"]
+        // Without --behind-proxy the headers are ignored: anybody could send them.
+        var server = try ServeProcess(model: model, dataDir: data)
+        XCTAssertEqual(try server.request("GET", "/login", as: .none, headers: headers).headers["set-cookie"]?.contains("Secure"), false)
+        let csv = try Data(contentsOf: URL(fileURLWithPath: ChurnBinary.testCSV))
+        XCTAssertEqual(try server.request("POST", "/api/v1/runs?name=test.csv", body: csv, contentType: "text/csv", headers: headers).status, 202)
+        let before = try ChurnBinary.run(["audit", "--data-dir", data.path]).stdout
+        XCTAssertTrue(before.contains("\tadmin\t127.0.0.1\tPOST /api/v1/runs\t") && !before.contains("203.0.113.9"), before)
+        server.stop()
+        server = try ServeProcess(model: model, dataDir: data, extra: ["--behind-proxy"])
+        defer { server.stop() }
+        XCTAssertEqual(try server.request("GET", "/login", as: .none, headers: headers).headers["set-cookie"]?.contains("; Secure"), true)
+        XCTAssertEqual(try server.request("POST", "/api/v1/runs?name=test.csv", body: csv, contentType: "text/csv", headers: headers).status, 202)
+        let audit = try ChurnBinary.run(["audit", "--data-dir", data.path]).stdout
+        XCTAssertTrue(audit.contains("\tadmin\t203.0.113.9\tPOST /api/v1/runs\t"), "the proxy's client address is not logged: \(audit)")
+    }
+
     func testHTTPSWithTLSCertAndKeyGivesSecureCookies() throws {
         let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
         let made = try ChurnBinary.runProcess(URL(fileURLWithPath: "/usr/bin/openssl"),
