@@ -20,15 +20,25 @@ public struct CustomerQuery: Sendable, Equatable {
     public var levels: Set<RiskLevel>?
     /// Only customers whose id contains this text (case-sensitive); nil or empty for all.
     public var idContains: String?
+    /// Only customers whose health (0–100) is at least this; nil for no lower bound.
+    public var healthMin: Int?
+    /// Only customers whose health (0–100) is at most this; nil for no upper bound.
+    public var healthMax: Int?
+    /// Only customers given this intervention (its exact text); nil for all.
+    public var intervention: String?
     public var sort: Sort
     public var offset: Int
     public var limit: Int
 
-    public init(runId: Int64, levels: Set<RiskLevel>? = nil, idContains: String? = nil, sort: Sort = .inputOrder,
+    public init(runId: Int64, levels: Set<RiskLevel>? = nil, idContains: String? = nil, healthMin: Int? = nil,
+                healthMax: Int? = nil, intervention: String? = nil, sort: Sort = .inputOrder,
                 offset: Int = 0, limit: Int = 50) {
         self.runId = runId
         self.levels = levels
         self.idContains = idContains
+        self.healthMin = healthMin
+        self.healthMax = healthMax
+        self.intervention = intervention
         self.sort = sort
         self.offset = offset
         self.limit = limit
@@ -44,11 +54,13 @@ public struct CustomerPage: Sendable, Equatable {
 }
 
 extension RunStore {
-    /// One page of a run's customers, filtered by risk level and id text, in input order or by
+    /// One page of a run's customers, filtered by risk level, id text, health range and
+    /// intervention, in input order or by
     /// probability. Works from the run's blocks: input order with a level filter reads the block
     /// table's per-level counts and decodes only the blocks on the page; a sort by probability reads
     /// the probability and level columns twice (a histogram finds the page's probability range, a
-    /// second pass collects just that range); an id search decodes the ids column.
+    /// second pass collects just that range); an id search decodes the ids column; a health range
+    /// reads the health column; an intervention filter decodes whole blocks (their details column).
     public func customerPage(_ query: CustomerQuery) throws -> CustomerPage {
         try locked {
             guard query.offset >= 0, query.limit >= 0 else {
@@ -61,16 +73,22 @@ extension RunStore {
             var levelMask: UInt8 = 0
             for l in query.levels ?? Set(RiskLevel.allCases) { levelMask |= 1 << l.rawValue }
             let needle = Array((query.idContains ?? "").utf8)
-            let filter = RowFilter(levelMask: levelMask, needle: needle)
+            var interventionCode: Int?
+            if let wanted = query.intervention {
+                // An intervention the run never gave matches no row.
+                interventionCode = strings.interventions.firstIndex(of: wanted) ?? -1
+            }
+            let filter = RowFilter(levelMask: levelMask, needle: needle, healthMin: query.healthMin,
+                                   healthMax: query.healthMax, interventionCode: interventionCode)
 
             let blocks = try blockListLocked(runId: query.runId)
             let picked: [(block: Int, row: Int)]
             let total: Int
             switch query.sort {
             case .inputOrder:
-                (picked, total) = try inputOrderPageLocked(query, blocks: blocks, filter: filter)
+                (picked, total) = try inputOrderPageLocked(query, blocks: blocks, filter: filter, strings: strings)
             case .probabilityDescending, .probabilityAscending:
-                (picked, total) = try probabilityPageLocked(query, filter: filter)
+                (picked, total) = try probabilityPageLocked(query, filter: filter, strings: strings)
             }
             // Decode each block on the page once.
             var decoded: [Int: DecodedBlock] = [:]
@@ -102,20 +120,36 @@ extension RunStore {
         return out
     }
 
-    /// Calls `body` for every block of a run with its scores columns and, when `ids`, its id matches.
-    private func scanLocked(runId: Int64, filter: RowFilter,
+    /// Calls `body` for every block of a run with its scores columns and, when the filter has row
+    /// filters (id text, health, intervention), which rows pass them.
+    private func scanLocked(runId: Int64, filter: RowFilter, strings: RunStrings,
                             _ body: (_ block: Int, _ scores: UnsafeRawBufferPointer, _ levels: UnsafeRawBufferPointer,
-                                     _ idMatches: [Bool]?) throws -> Void) throws {
+                                     _ rowMatches: [Bool]?) throws -> Void) throws {
         let withIds = !filter.needle.isEmpty
+        let withDetails = filter.interventionCode != nil
         let s = try db.prepare("""
-            SELECT block, row_count, scores\(withIds ? ", ids" : "") FROM prediction_blocks WHERE run_id = ? ORDER BY block
+            SELECT block, row_count, scores\(withIds || withDetails ? ", ids" : "")\(withDetails ? ", first_line, details" : "") FROM prediction_blocks
+            WHERE run_id = ? ORDER BY block
             """, "scan run \(runId)")
         s.bind(1, runId)
         while try s.step() {
             let block = Int(s.int64(0)), n = Int(s.int64(1))
             do {
                 let columns = try DecodedBlock.scores(s.blob(2), rowCount: n)
-                let matches = withIds ? try filter.idMatches(s.blob(3), rowCount: n) : nil
+                var matches = withIds ? try filter.idMatches(s.blob(3), rowCount: n) : nil
+                if filter.healthMin != nil || filter.healthMax != nil {
+                    var m = matches ?? [Bool](repeating: true, count: n)
+                    for row in 0..<n where m[row] && !filter.keeps(health: columns.healths[row]) { m[row] = false }
+                    matches = m
+                }
+                if let code = filter.interventionCode {
+                    let decoded = try DecodedBlock.decode(rowCount: n, firstLine: UInt64(bitPattern: s.int64(4)), scores: s.blob(2),
+                                                          ids: s.blob(3), details: s.blob(5), driverNames: strings.drivers.count,
+                                                          interventions: strings.interventions.count)
+                    var m = matches ?? [Bool](repeating: true, count: n)
+                    for row in 0..<n where m[row] && Int(decoded.actions[row]) != code { m[row] = false }
+                    matches = m
+                }
                 try body(block, columns.probabilities, columns.levels, matches)
             } catch is ByteSource.Damaged {
                 throw StoreError(operation: "scan run \(runId)", message: "block \(block) is damaged", path: path)
@@ -123,9 +157,9 @@ extension RunStore {
         }
     }
 
-    private func inputOrderPageLocked(_ query: CustomerQuery, blocks: [BlockCounts], filter: RowFilter) throws
+    private func inputOrderPageLocked(_ query: CustomerQuery, blocks: [BlockCounts], filter: RowFilter, strings: RunStrings) throws
         -> ([(block: Int, row: Int)], Int) {
-        if filter.needle.isEmpty {
+        if !filter.hasRowFilters {
             // The per-level counts place the page without reading any block.
             let total = blocks.reduce(0) { $0 + filter.matching($1) }
             var skip = query.offset
@@ -150,7 +184,7 @@ extension RunStore {
         }
         var total = 0
         var picked: [(block: Int, row: Int)] = []
-        try scanLocked(runId: query.runId, filter: filter) { block, _, levels, matches in
+        try scanLocked(runId: query.runId, filter: filter, strings: strings) { block, _, levels, matches in
             for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
                 if total >= query.offset && picked.count < query.limit { picked.append((block, row)) }
                 total += 1
@@ -179,7 +213,8 @@ extension RunStore {
     /// Rows an id search keeps from its one pass before falling back to two.
     nonisolated(unsafe) static var keptLimit = 1 << 20
 
-    private func probabilityPageLocked(_ query: CustomerQuery, filter: RowFilter) throws -> ([(block: Int, row: Int)], Int) {
+    private func probabilityPageLocked(_ query: CustomerQuery, filter: RowFilter, strings: RunStrings) throws
+        -> ([(block: Int, row: Int)], Int) {
         let descending = query.sort == .probabilityDescending
         let keyCount = 1 << (32 - Int(Self.keyShift))
         @inline(__always) func sortKey(_ bits: UInt32) -> Int {
@@ -187,13 +222,13 @@ extension RunStore {
             let k = bits & 0x8000_0000 != 0 ? 0 : Int(bits >> Self.keyShift)
             return descending ? keyCount - 1 - k : k
         }
-        // Pass 1: how many matching rows per key. An id search usually keeps few rows: those are
+        // Pass 1: how many matching rows per key. A row filter usually keeps few rows: those are
         // kept outright (up to `keptLimit`), and the second pass is not needed.
         var histogram = [Int32](repeating: 0, count: keyCount)
-        var idMatches: [Int: [Bool]] = [:]
-        var kept: [(bits: UInt32, block: Int, row: Int)]? = filter.needle.isEmpty ? nil : []
-        try scanLocked(runId: query.runId, filter: filter) { block, scores, levels, matches in
-            if let matches { idMatches[block] = matches }
+        var rowMatches: [Int: [Bool]] = [:]
+        var kept: [(bits: UInt32, block: Int, row: Int)]? = filter.hasRowFilters ? [] : nil
+        try scanLocked(runId: query.runId, filter: filter, strings: strings) { block, scores, levels, matches in
+            if let matches { rowMatches[block] = matches }
             histogram.withUnsafeMutableBufferPointer { hist in
                 for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
                     let bits = UInt32(littleEndian: scores.loadUnaligned(fromByteOffset: 4 * row, as: UInt32.self))
@@ -229,12 +264,15 @@ extension RunStore {
                 k += 1
             }
             let lastKey = k
-            // Pass 2: the rows in that key range, sorted exactly; ids are not decoded again.
+            // Pass 2: the rows in that key range, sorted exactly; row filters are not applied again.
             range = []
             var plain = filter
             plain.needle = []
-            try scanLocked(runId: query.runId, filter: plain) { block, scores, levels, _ in
-                let matches = filter.needle.isEmpty ? nil : idMatches[block]
+            plain.healthMin = nil
+            plain.healthMax = nil
+            plain.interventionCode = nil
+            try scanLocked(runId: query.runId, filter: plain, strings: strings) { block, scores, levels, _ in
+                let matches = filter.hasRowFilters ? rowMatches[block] : nil
                 for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
                     let bits = UInt32(littleEndian: scores.loadUnaligned(fromByteOffset: 4 * row, as: UInt32.self))
                     let key = sortKey(bits)
@@ -259,8 +297,19 @@ extension RunStore {
 private struct RowFilter {
     var levelMask: UInt8
     var needle: [UInt8]
+    var healthMin: Int?
+    var healthMax: Int?
+    /// The intervention's code in the run's strings; -1 when the run never gave it.
+    var interventionCode: Int?
+
+    /// Whether rows must be read to be filtered (the block table's level counts do not suffice).
+    var hasRowFilters: Bool { !needle.isEmpty || healthMin != nil || healthMax != nil || interventionCode != nil }
 
     @inline(__always) func keeps(level: UInt8) -> Bool { level < 8 && levelMask & (1 << level) != 0 }
+
+    @inline(__always) func keeps(health: UInt8) -> Bool {
+        (healthMin.map { Int(health) >= $0 } ?? true) && (healthMax.map { Int(health) <= $0 } ?? true)
+    }
 
     func matching(_ counts: BlockCounts) -> Int {
         (keeps(level: 0) ? counts.low : 0) + (keeps(level: 1) ? counts.medium : 0) + (keeps(level: 2) ? counts.high : 0)

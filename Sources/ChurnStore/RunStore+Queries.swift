@@ -153,6 +153,12 @@ extension RunStore {
         }
     }
 
+    /// The interventions a run's predictions can name, in code order (what a customer table's
+    /// intervention filter offers); empty for a run with no predictions written.
+    public func interventions(runId: Int64) throws -> [String] {
+        try locked { try stringsLocked(runId: runId).interventions }
+    }
+
     /// A run's driver names and interventions.
     struct RunStrings {
         var drivers: [String] = []

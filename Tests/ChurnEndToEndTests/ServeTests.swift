@@ -64,6 +64,23 @@ final class ServeTests: XCTestCase {
         let foundIds = (found["customers"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
         XCTAssertEqual(foundIds.count, 10, "\(foundIds)")
         XCTAssertTrue(foundIds.allSatisfy { $0.contains("C0000012") })
+        // Health range and intervention filters equal filtering the whole table here.
+        let all = try XCTUnwrap(try server.get("/api/v1/runs/\(id)/customers?limit=500").object()["customers"] as? [[String: Any]])
+        XCTAssertEqual(all.count, 500)
+        let action = try XCTUnwrap(all.first?["intervention"] as? String)
+        let wanted = all.filter { c in
+            let h = (c["health"] as? NSNumber)?.intValue ?? -1
+            return (30...70).contains(h) && c["intervention"] as? String == action
+        }.compactMap { $0["id"] as? String }
+        XCTAssertFalse(wanted.isEmpty)
+        let encoded = try XCTUnwrap(action.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+        let filtered = try server.get("/api/v1/runs/\(id)/customers?health_min=30&health_max=70&intervention=\(encoded)&limit=500").object()
+        XCTAssertEqual((filtered["customers"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }, wanted)
+        XCTAssertEqual((filtered["total"] as? NSNumber)?.intValue, wanted.count)
+        let plus = action.replacingOccurrences(of: " ", with: "+")  // as a browser's form sends it
+        let formFiltered = try server.get("/api/v1/runs/\(id)/customers?health_min=30&health_max=70&intervention=\(plus)&limit=500").object()
+        XCTAssertEqual((formFiltered["total"] as? NSNumber)?.intValue, wanted.count)
+        XCTAssertEqual(try server.get("/api/v1/runs/\(id)/customers?health_max=500").status, 400)
         // Refresh with another ranking: a new run of the same input, the same results, ranked by probability.
         let refresh = try server.request("POST", "/api/v1/runs/\(id)/refresh?rank_by=risk&top=7")
         XCTAssertEqual(refresh.status, 202, refresh.text)

@@ -9,14 +9,19 @@ import XCTest
 /// escaping, the Prometheus exposition.
 final class ServerPiecesTests: XCTestCase {
     func testCustomerQueryParsing() throws {
-        let q = try CustomerTable.parse(["risk": "high,medium", "sort": "-risk", "q": "C01", "limit": "20", "cursor": "40"])
+        let q = try CustomerTable.parse(["risk": "high,medium", "sort": "-risk", "q": "C01", "limit": "20", "cursor": "40",
+                                         "health_min": "10", "health_max": "60", "intervention": "Success check-in"])
+        XCTAssertEqual(q.healthMin, 10)
+        XCTAssertEqual(q.healthMax, 60)
+        XCTAssertEqual(q.intervention, "Success check-in")
         XCTAssertEqual(q.levels, [.high, .medium])
         XCTAssertEqual(q.sort, "-risk")
         XCTAssertEqual(q.search, "C01")
         XCTAssertEqual(q.limit, 20)
         XCTAssertEqual(q.offset, 40)
         XCTAssertEqual(try CustomerTable.parse([:]), CustomerTable.Query())
-        for bad in [["risk": "purple"], ["sort": "name"], ["limit": "0"], ["limit": "501"], ["cursor": "-1"], ["cursor": "x"]] {
+        for bad in [["risk": "purple"], ["sort": "name"], ["limit": "0"], ["limit": "501"], ["cursor": "-1"], ["cursor": "x"],
+                    ["health_min": "-1"], ["health_max": "101"], ["health_min": "high"]] {
             XCTAssertThrowsError(try CustomerTable.parse(bad), "\(bad)") { error in
                 XCTAssertTrue("\(error)".contains(bad.keys.first!), "\(error) does not name the parameter")
             }

@@ -146,6 +146,8 @@ final class RunStoreLayoutTests: XCTestCase {
         func expected(_ q: CustomerQuery) -> (ids: [String], total: Int) {
             var kept = written.enumerated().filter { (_, r) in
                 (q.levels?.contains(r.score.riskLevel) ?? true) && (q.idContains.map { $0.isEmpty || r.id.contains($0) } ?? true)
+                    && (q.healthMin.map { Int(r.score.health) >= $0 } ?? true) && (q.healthMax.map { Int(r.score.health) <= $0 } ?? true)
+                    && (q.intervention.map { actions[Int(r.score.intervention)] == $0 } ?? true)
             }
             switch q.sort {
             case .inputOrder: break
@@ -174,8 +176,17 @@ final class RunStoreLayoutTests: XCTestCase {
             CustomerQuery(runId: runId, idContains: "C00004999", offset: 0, limit: 5),
             CustomerQuery(runId: runId, idContains: "nobody", offset: 0, limit: 5),
             CustomerQuery(runId: runId, levels: [], offset: 0, limit: 5),
+            CustomerQuery(runId: runId, healthMin: 40, healthMax: 60, offset: 100, limit: 50),
+            CustomerQuery(runId: runId, healthMax: 10, sort: .probabilityDescending, offset: 5, limit: 40),
+            CustomerQuery(runId: runId, healthMin: 90, sort: .probabilityAscending, offset: 0, limit: 30),
+            CustomerQuery(runId: runId, healthMin: 70, healthMax: 20, offset: 0, limit: 5),
+            CustomerQuery(runId: runId, intervention: actions[1], offset: 700, limit: 50),
+            CustomerQuery(runId: runId, intervention: actions[2], sort: .probabilityDescending, offset: 20, limit: 25),
+            CustomerQuery(runId: runId, intervention: "No such offer", offset: 0, limit: 5),
+            CustomerQuery(runId: runId, levels: [.high, .medium], idContains: "1", healthMin: 20, healthMax: 80,
+                          intervention: actions[0], sort: .probabilityDescending, offset: 3, limit: 30),
         ]
-        for keptLimit in [1 << 20, 7] {  // an id search in one pass, and in two when it keeps too many rows
+        for keptLimit in [1 << 20, 7] {  // row filters in one pass, and in two when they keep too many rows
             let saved = RunStore.keptLimit
             RunStore.keptLimit = keptLimit
             defer { RunStore.keptLimit = saved }
@@ -190,6 +201,49 @@ final class RunStoreLayoutTests: XCTestCase {
                        expected(CustomerQuery(runId: runId, levels: [.high], offset: 1, limit: 3)).ids)
         XCTAssertThrowsError(try store.customerPage(CustomerQuery(runId: 999)))
         XCTAssertThrowsError(try store.customerPage(CustomerQuery(runId: runId, offset: -1)))
+    }
+
+    func testScoreChangesMatchABruteForceAnswer() throws {
+        let store = try RunStore(path: dbPath)
+        var old = rows(3000, seed: 7)
+        old.removeLast(200)  // 200 customers new in the second run
+        old[5].id = old[6].id  // a repeated id counts by its first row
+        var new = rows(3000, seed: 8)
+        new.removeFirst(100)  // 100 customers gone
+        new[40].id = new[41].id
+        XCTAssertNil(try store.scoreChanges(runId: try self.store(store, old, blockRows: 128).0))
+        try self.store(store, rows(10, seed: 9), name: "other.csv")  // another input: not compared
+        let (runId, _) = try self.store(store, new, blockRows: 128)
+        let c = try XCTUnwrap(try store.scoreChanges(runId: runId, top: 7))
+
+        var before: [String: RowScore] = [:]
+        for r in old where before[r.id] == nil { before[r.id] = r.score }
+        var seen = Set<String>()
+        var changes: [(id: String, change: Double, order: Int)] = []
+        var added = 0, newlyHigh = 0
+        for r in new where seen.insert(r.id).inserted {
+            let b = before[r.id]
+            if r.score.riskLevel == .high && b?.riskLevel != .high { newlyHigh += 1 }
+            guard let b else { added += 1; continue }
+            changes.append((r.id, Double(Float(r.score.probability)) - Double(Float(b.probability)), changes.count))
+        }
+        let down = changes.filter { $0.change < 0 }, up = changes.filter { $0.change > 0 }
+        XCTAssertEqual(c.previousRunId, 1)
+        XCTAssertEqual(c.matched, changes.count)
+        XCTAssertEqual(c.added, added)
+        XCTAssertEqual(c.added, 200)  // C00002800–C00002999
+        XCTAssertEqual(c.newlyHigh, newlyHigh)
+        XCTAssertEqual(c.improved, down.count)
+        XCTAssertEqual(c.worsened, up.count)
+        XCTAssertEqual(c.meanImprovement, down.map(\.change).reduce(0, +) / Double(down.count), accuracy: 1e-9)
+        XCTAssertEqual(c.meanWorsening, up.map(\.change).reduce(0, +) / Double(up.count), accuracy: 1e-9)
+        XCTAssertEqual(c.meanChange, changes.map(\.change).reduce(0, +) / Double(changes.count), accuracy: 1e-9)
+        let movers = changes.filter { $0.change != 0 }
+            .sorted { abs($0.change) != abs($1.change) ? abs($0.change) > abs($1.change) : $0.order < $1.order }.prefix(7)
+        XCTAssertEqual(c.topMovers.map(\.customerId), movers.map(\.id))
+        XCTAssertEqual(c.topMovers.map(\.change), movers.map(\.change))
+        XCTAssertEqual(try store.scoreChanges(runId: runId, previousRunId: runId).matched, 3000 - 100 - 1)
+        XCTAssertEqual(try store.scoreChanges(runId: runId, previousRunId: runId).topMovers, [])
     }
 
     func testNewlyHighAsRowsArriveEqualsTheQueryAndIsExact() throws {

@@ -183,6 +183,25 @@ try:
     check(all("High" in r.text for r in rows), "the High filter let other levels through")
     driver.save_screenshot(os.path.join(shots, "customers.png"))
 
+    # Health range and action filters, set through the form's controls, around the first row.
+    driver.get(f"{base}/runs/{csv_run}/customers")
+    first = driver.find_elements(By.CSS_SELECTOR, "#customer-table tbody tr")[0].find_elements(By.TAG_NAME, "td")
+    low, high, action = max(0, int(first[4].text) - 10), min(100, int(first[4].text) + 10), first[6].text
+    form = driver.find_element(By.ID, "customer-filters")
+    form.find_element(By.NAME, "health_min").send_keys(str(low))
+    form.find_element(By.NAME, "health_max").send_keys(str(high))
+    options = [o for o in form.find_elements(By.CSS_SELECTOR, "select[name=intervention] option") if o.get_attribute("value") == action]
+    check(len(options) == 1, f"the action filter does not offer {action!r}")
+    options[0].click()
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.url_contains(f"health_min={low}"))
+    rows = driver.find_elements(By.CSS_SELECTOR, "#customer-table tbody tr")
+    check(len(rows) > 0, f"the health and action filters left no customers at {driver.current_url}: {driver.find_element(By.TAG_NAME, 'main').text[:400]}")
+    healths = [int(r.find_elements(By.TAG_NAME, "td")[4].text) for r in rows]
+    check(all(low <= h <= high for h in healths), f"health filter {low}-{high} let through {healths}")
+    check(all(r.find_elements(By.TAG_NAME, "td")[6].text == action for r in rows), "the action filter let other actions through")
+    driver.save_screenshot(os.path.join(shots, "customers-filtered.png"))
+
     # A customer and the offer modal.
     driver.get(f"{base}/runs/{csv_run}")
     driver.find_element(By.CSS_SELECTOR, "#top-table a.customer-link").click()

@@ -203,8 +203,17 @@ struct APIRoutes {
 
     /// The query string as a dictionary (the last value of a repeated key wins).
     static func parameters(_ request: Request) -> [String: String] {
+        // Decoded as a browser's GET form encodes them (application/x-www-form-urlencoded): '+' is a
+        // space, then percent escapes; Hummingbird's queryParameters leaves '+' as it is.
         var out: [String: String] = [:]
-        for (k, v) in request.uri.queryParameters { out[String(k)] = String(v) }
+        for pair in (request.uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                let spaced = s.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            out[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+        }
         return out
     }
 }

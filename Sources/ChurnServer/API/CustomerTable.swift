@@ -4,12 +4,16 @@ import Foundation
 
 /// One page of a run's scored customers, read through ChurnStore's query API (the server writes no
 /// SQL of its own). Query: `risk` (comma-separated levels), `sort` (`input`, `risk`, `-risk`), `q`
-/// (id contains), `limit` (1…500), `cursor` (an opaque offset from the previous page).
+/// (id contains), `health_min` and `health_max` (0…100, inclusive), `intervention` (its exact text),
+/// `limit` (1…500), `cursor` (an opaque offset from the previous page).
 struct CustomerTable {
     struct Query: Equatable {
         var levels: Set<RiskLevel>?
         var sort: String = "input"
         var search: String?
+        var healthMin: Int?
+        var healthMax: Int?
+        var intervention: String?
         var limit = 50
         var offset = 0
     }
@@ -37,6 +41,13 @@ struct CustomerTable {
             q.sort = sort
         }
         if let search = params["q"], !search.isEmpty { q.search = search }
+        for (name, bound) in [("health_min", \Query.healthMin), ("health_max", \Query.healthMax)] {
+            if let text = params[name], !text.isEmpty {
+                guard let n = Int(text), (0...100).contains(n) else { throw QueryError("\(name): '\(text)' is not a number from 0 to 100") }
+                q[keyPath: bound] = n
+            }
+        }
+        if let intervention = params["intervention"], !intervention.isEmpty { q.intervention = intervention }
         if let limit = params["limit"], !limit.isEmpty {
             guard let n = Int(limit), (1...500).contains(n) else { throw QueryError("limit: '\(limit)' is not a number from 1 to 500") }
             q.limit = n
@@ -50,7 +61,9 @@ struct CustomerTable {
 
     static func page(_ store: RunStore, runId: Int64, _ q: Query) throws -> Page {
         let sort: CustomerQuery.Sort = q.sort == "risk" ? .probabilityDescending : q.sort == "-risk" ? .probabilityAscending : .inputOrder
-        let page = try store.customerPage(CustomerQuery(runId: runId, levels: q.levels, idContains: q.search, sort: sort,
+        let page = try store.customerPage(CustomerQuery(runId: runId, levels: q.levels, idContains: q.search,
+                                                        healthMin: q.healthMin, healthMax: q.healthMax,
+                                                        intervention: q.intervention, sort: sort,
                                                         offset: q.offset, limit: q.limit))
         let next = q.offset + page.rows.count < page.totalMatching ? String(q.offset + page.rows.count) : nil
         return Page(rows: page.rows, total: page.totalMatching, nextCursor: next)

@@ -82,7 +82,11 @@ enum OpenAPIDocument {
                 "summary": "The run's scored customers, one page at a time",
                 "parameters": [runId, query("risk", "string", "comma-separated levels: low, medium, high"),
                                query("sort", "string", "input (file order), risk (riskiest first), -risk (safest first)"),
-                               query("q", "string", "customer id contains"), query("limit", "integer", "1 to 500, default 50"),
+                               query("q", "string", "customer id contains"),
+                               query("health_min", "integer", "health at least this, 0 to 100"),
+                               query("health_max", "integer", "health at most this, 0 to 100"),
+                               query("intervention", "string", "exactly this intervention text"),
+                               query("limit", "integer", "1 to 500, default 50"),
                                query("cursor", "string", "nextCursor of the previous page")],
                 "responses": ["200": json(["type": "object", "properties": [
                     "runId": ["type": "integer"], "customers": ["type": "array", "items": ref("Customer")],

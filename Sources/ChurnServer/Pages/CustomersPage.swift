@@ -4,9 +4,9 @@ import ChurnStore
 import Foundation
 
 /// `/runs/{id}/customers`: the run's whole scored table, a page at a time from the store, with
-/// risk filter, sort and id search as plain GET forms.
+/// risk filter, health range, intervention, sort and id search as plain GET forms.
 enum CustomersPage {
-    static func render(run: RunView, query: CustomerTable.Query, page: CustomerTable.Page) -> String {
+    static func render(run: RunView, query: CustomerTable.Query, page: CustomerTable.Page, interventions: [String]) -> String {
         var s = "<section class=\"card\" id=\"customers\"><h2>Customers of run <a href=\"/runs/\(run.id)\">\(run.id)</a>: \(HTML.escape(run.inputName))</h2>"
         s += "<form method=\"get\" class=\"filters\" id=\"customer-filters\">"
         s += "<label>Risk <select name=\"risk\"><option value=\"\">all</option>"
@@ -19,6 +19,13 @@ enum CustomersPage {
             s += "<option value=\"\(value)\"\(query.sort == value ? " selected" : "")>\(label)</option>"
         }
         s += "</select></label><label>Customer id <input type=\"search\" name=\"q\" value=\"\(HTML.escape(query.search ?? ""))\"></label>"
+        s += "<label>Health from <input type=\"number\" name=\"health_min\" min=\"0\" max=\"100\" value=\"\(query.healthMin.map(String.init) ?? "")\"></label>"
+        s += "<label>to <input type=\"number\" name=\"health_max\" min=\"0\" max=\"100\" value=\"\(query.healthMax.map(String.init) ?? "")\"></label>"
+        s += "<label>Action <select name=\"intervention\"><option value=\"\">all</option>"
+        for action in interventions {
+            s += "<option value=\"\(HTML.escape(action))\"\(query.intervention == action ? " selected" : "")>\(HTML.escape(action))</option>"
+        }
+        s += "</select></label>"
         s += "<label>Per page <input type=\"number\" name=\"limit\" min=\"1\" max=\"500\" value=\"\(query.limit)\"></label>"
         s += "<button type=\"submit\">Apply</button></form>"
         if let total = page.total {
@@ -42,6 +49,9 @@ enum CustomersPage {
         var parts = ["sort=\(q.sort)", "limit=\(q.limit)", "cursor=\(offset)"]
         if let levels = q.levels { parts.append("risk=" + levels.sorted(by: >).map { $0.name.lowercased() }.joined(separator: ",")) }
         if let search = q.search { parts.append("q=" + (search.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")) }
+        if let n = q.healthMin { parts.append("health_min=\(n)") }
+        if let n = q.healthMax { parts.append("health_max=\(n)") }
+        if let action = q.intervention { parts.append("intervention=" + (action.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")) }
         return HTML.escape("/runs/\(runId)/customers?" + parts.joined(separator: "&"))
     }
 }

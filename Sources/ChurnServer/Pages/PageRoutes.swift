@@ -27,7 +27,9 @@ struct PageRoutes {
             let query: CustomerTable.Query
             do { query = try CustomerTable.parse(APIRoutes.parameters(request)) } catch { return PageLayout.problem(.badRequest, "\(error)") }
             let page = try CustomerTable.page(dashboard.store, runId: run.id, query)
-            return PageLayout.page(title: "Customers of run \(run.id)", active: "runs", body: CustomersPage.render(run: run, query: query, page: page))
+            let interventions = try dashboard.store.interventions(runId: run.id)
+            return PageLayout.page(title: "Customers of run \(run.id)", active: "runs",
+                                   body: CustomersPage.render(run: run, query: query, page: page, interventions: interventions))
         }
         router.get("/customers/{id}") { _, context in
             let id = try DashboardContext.customerId(context)

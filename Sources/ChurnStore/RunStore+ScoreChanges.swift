@@ -1,0 +1,119 @@
+import ChurnCore
+import ChurnHistoryFormat
+import Foundation
+
+/// How a run's scores moved against an earlier run of the same input: customers matched by id
+/// (a customer listed twice in a run counts once, by its first row).
+public struct ScoreChanges: Sendable, Equatable {
+    /// One customer whose churn probability moved.
+    public struct Mover: Sendable, Equatable {
+        public var customerId: String
+        public var previousProbability: Double
+        public var probability: Double
+        public var change: Double { probability - previousProbability }
+    }
+
+    /// The run compared against.
+    public var previousRunId: Int64
+    /// Customers in both runs.
+    public var matched: Int
+    /// Customers in this run only.
+    public var added: Int
+    /// Customers at High risk now who were not at High risk before (or were absent).
+    public var newlyHigh: Int
+    /// Matched customers whose probability went down, and their mean change (≤ 0; 0 when none).
+    public var improved: Int
+    public var meanImprovement: Double
+    /// Matched customers whose probability went up, and their mean change (≥ 0; 0 when none).
+    public var worsened: Int
+    public var meanWorsening: Double
+    /// The mean change of probability over all matched customers (0 when none).
+    public var meanChange: Double
+    /// The largest moves either way, largest first (ties in this run's input order).
+    public var topMovers: [Mover]
+}
+
+extension RunStore {
+    /// How run `runId` moved against the previous succeeded run of the same input (by file name),
+    /// or nil when there is none. Reads both runs' ids, probabilities and levels from their
+    /// blocks; the previous run is held as a dictionary by id while this run is read.
+    public func scoreChanges(runId: Int64, top: Int = 10) throws -> ScoreChanges? {
+        guard let run = try self.run(id: runId),
+              let previous = try previousRun(inputName: run.inputName, before: runId) else { return nil }
+        return try scoreChanges(runId: runId, previousRunId: previous.id, top: top)
+    }
+
+    /// How run `runId` moved against run `previousRunId`.
+    public func scoreChanges(runId: Int64, previousRunId: Int64, top: Int = 10) throws -> ScoreChanges {
+        try locked {
+            var before: [String: (probability: Float, level: UInt8)] = [:]
+            try forEachRowLocked(runId: previousRunId) { id, p, level in
+                if before[id] == nil { before[id] = (p, level) }
+            }
+            var seen = Set<String>()
+            var changes = ScoreChanges(previousRunId: previousRunId, matched: 0, added: 0, newlyHigh: 0, improved: 0,
+                                       meanImprovement: 0, worsened: 0, meanWorsening: 0, meanChange: 0, topMovers: [])
+            var sumDown = 0.0, sumUp = 0.0
+            var movers: [(mover: ScoreChanges.Mover, order: Int)] = []
+            var order = 0
+            try forEachRowLocked(runId: runId) { id, p, level in
+                guard seen.insert(id).inserted else { return }
+                let old = before[id]
+                if level == RiskLevel.high.rawValue && old?.level != RiskLevel.high.rawValue { changes.newlyHigh += 1 }
+                guard let old else {
+                    changes.added += 1
+                    return
+                }
+                changes.matched += 1
+                let change = Double(p) - Double(old.probability)
+                if change < 0 {
+                    changes.improved += 1
+                    sumDown += change
+                } else if change > 0 {
+                    changes.worsened += 1
+                    sumUp += change
+                }
+                if change != 0 && top > 0 {
+                    movers.append((ScoreChanges.Mover(customerId: id, previousProbability: Double(old.probability),
+                                                      probability: Double(p)), order))
+                    if movers.count >= 4 * top + 1024 { Self.keepLargest(&movers, top) }
+                }
+                order += 1
+            }
+            Self.keepLargest(&movers, top)
+            changes.meanImprovement = changes.improved > 0 ? sumDown / Double(changes.improved) : 0
+            changes.meanWorsening = changes.worsened > 0 ? sumUp / Double(changes.worsened) : 0
+            changes.meanChange = changes.matched > 0 ? (sumDown + sumUp) / Double(changes.matched) : 0
+            changes.topMovers = movers.map(\.mover)
+            return changes
+        }
+    }
+
+    private static func keepLargest(_ movers: inout [(mover: ScoreChanges.Mover, order: Int)], _ top: Int) {
+        movers.sort { a, b in
+            abs(a.mover.change) != abs(b.mover.change) ? abs(a.mover.change) > abs(b.mover.change) : a.order < b.order
+        }
+        if movers.count > top { movers.removeLast(movers.count - top) }
+    }
+
+    /// Calls `body` with every row's id, probability and level code, in input order.
+    private func forEachRowLocked(runId: Int64, _ body: (String, Float, UInt8) throws -> Void) throws {
+        let s = try db.prepare("SELECT block, row_count, scores, ids FROM prediction_blocks WHERE run_id = ? ORDER BY block",
+                               "read the scores of run \(runId)")
+        s.bind(1, runId)
+        while try s.step() {
+            let block = Int(s.int64(0)), n = Int(s.int64(1))
+            do {
+                let columns = try DecodedBlock.scores(s.blob(2), rowCount: n)
+                let (bytes, starts) = try DecodedBlock.ids(s.blob(3), rowCount: n)
+                for row in 0..<n {
+                    let bits = UInt32(littleEndian: columns.probabilities.loadUnaligned(fromByteOffset: 4 * row, as: UInt32.self))
+                    let id = String(decoding: bytes[starts[row]..<starts[row + 1]], as: UTF8.self)
+                    try body(id, Float(bitPattern: bits), columns.levels[row])
+                }
+            } catch is ByteSource.Damaged {
+                throw StoreError(operation: "read the scores of run \(runId)", message: "block \(block) is damaged", path: path)
+            }
+        }
+    }
+}
