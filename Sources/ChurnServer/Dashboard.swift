@@ -1,6 +1,7 @@
 import ChurnCore
 import ChurnStore
 import Foundation
+import Synchronization
 
 /// What every route reads: the configuration, the scoring service, the history and the metrics.
 final class Dashboard: Sendable {
@@ -12,6 +13,8 @@ final class Dashboard: Sendable {
     let access: AccessControl
     /// For `/api/v1/predict`: the model of `--model`, compiled once.
     let compiled: CompiledModel
+    /// Succeeded runs' changes against their previous runs, computed once each (a run's rows never change).
+    private let changesCache = Mutex<[Int64: ScoreChanges?]>([:])
 
     init(configuration: ServerConfiguration, jobs: any ScoringJobs) throws {
         self.configuration = configuration
@@ -34,6 +37,16 @@ final class Dashboard: Sendable {
         let results = resultsPath(id), report = reportPath(id)
         return RunView(record, resultsPath: FileManager.default.fileExists(atPath: results) ? results : nil,
                        reportPath: FileManager.default.fileExists(atPath: report) ? report : nil)
+    }
+
+    /// How a succeeded run's scores moved against the previous succeeded run of its input (the
+    /// store's `scoreChanges`); nil for other runs and for a first run.
+    func changes(_ run: RunView) throws -> ScoreChanges? {
+        guard run.status == .succeeded else { return nil }
+        if let cached = changesCache.withLock({ $0[run.id] }) { return cached }
+        let changes = try store.scoreChanges(runId: run.id, top: 10)
+        changesCache.withLock { $0[run.id] = .some(changes) }
+        return changes
     }
 
     /// The latest runs, newest first: the history's, with the live state of those this process runs.

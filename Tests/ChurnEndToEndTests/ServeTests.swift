@@ -107,6 +107,65 @@ final class ServeTests: XCTestCase {
         XCTAssertTrue(bad.text.contains("purple"), bad.text)
     }
 
+    func testChangesAgainstThePreviousRunOfTheInput() throws {
+        // The same file name twice: the second with some customers worse off and some better.
+        let lines = try String(contentsOfFile: ChurnBinary.testCSV, encoding: .utf8).split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",").map(String.init)
+        let drop = header.firstIndex(of: "usage_drop_pct")!, failed = header.firstIndex(of: "failed_payments")!
+        var changed = [lines[0]]
+        for (i, line) in lines.dropFirst().enumerated() {
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if i % 5 == 0 { fields[drop] = "85"; fields[failed] = "3" }
+            if i % 5 == 1 { fields[drop] = "0"; fields[failed] = "0" }
+            changed.append(fields.joined(separator: ","))
+        }
+        let first = dir.appendingPathComponent("a"), second = dir.appendingPathComponent("b")
+        try FileManager.default.createDirectory(at: first, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: second, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: ChurnBinary.testCSV, toPath: first.appendingPathComponent("accounts.csv").path)
+        try (changed.joined(separator: "\n") + "\n").write(to: second.appendingPathComponent("accounts.csv"), atomically: true, encoding: .utf8)
+
+        let a = try server.upload(first.appendingPathComponent("accounts.csv"))
+        let firstRun = try server.waitForRun(a)
+        XCTAssertEqual(firstRun["status"] as? String, "succeeded")
+        XCTAssertTrue(firstRun["changes"] is NSNull, "a first run has nothing to compare with")
+        let b = try server.upload(second.appendingPathComponent("accounts.csv"))
+        XCTAssertEqual(try server.waitForRun(b)["status"] as? String, "succeeded")
+        let run = try server.get("/api/v1/runs/\(b)").object()
+        let changes = try XCTUnwrap(run["changes"] as? [String: Any], "\(run)")
+
+        // The brute-force answer from the two runs' customer tables.
+        func table(_ id: Int64) throws -> [String: (p: Double, level: String)] {
+            let rows = try server.get("/api/v1/runs/\(id)/customers?limit=500").object()["customers"] as? [[String: Any]] ?? []
+            var out: [String: (p: Double, level: String)] = [:]
+            for r in rows { out[r["id"] as! String] = (r["probability"] as! Double, r["riskLevel"] as! String) }
+            return out
+        }
+        let before = try table(a), after = try table(b)
+        XCTAssertEqual(before.count, 500)
+        let deltas = after.map { ($0.key, $0.value.p - before[$0.key]!.p) }
+        let up = deltas.filter { $0.1 > 0 }, down = deltas.filter { $0.1 < 0 }
+        XCTAssertGreaterThan(up.count, 0)
+        XCTAssertGreaterThan(down.count, 0)
+        XCTAssertEqual((changes["previousRunId"] as? NSNumber)?.int64Value, a)
+        XCTAssertEqual((changes["matched"] as? NSNumber)?.intValue, 500)
+        XCTAssertEqual((changes["added"] as? NSNumber)?.intValue, 0)
+        XCTAssertEqual((changes["worsened"] as? NSNumber)?.intValue, up.count)
+        XCTAssertEqual((changes["improved"] as? NSNumber)?.intValue, down.count)
+        let newlyHigh = after.filter { $0.value.level == "High" && before[$0.key]!.level != "High" }.count
+        XCTAssertEqual((changes["newlyHigh"] as? NSNumber)?.intValue, newlyHigh)
+        XCTAssertEqual(try XCTUnwrap(changes["meanChange"] as? Double), deltas.map(\.1).reduce(0, +) / 500, accuracy: 1e-6)
+        let movers = try XCTUnwrap(changes["topMovers"] as? [[String: Any]])
+        XCTAssertEqual(movers.count, 10)
+        let largest = deltas.map { abs($0.1) }.max()!
+        XCTAssertEqual(abs(try XCTUnwrap(movers.first?["change"] as? Double)), largest, accuracy: 1e-6)
+        let page = try server.get("/runs/\(b)")
+        XCTAssertTrue(page.text.contains("id=\"changes-improved\">\(down.count)<"), "the run page shows the improved count")
+        XCTAssertTrue(page.text.contains("id=\"movers-table\""))
+        // The first run's page says there is nothing to compare with.
+        XCTAssertTrue(try server.get("/runs/\(a)").text.contains("No earlier run of this input: no changes to show."))
+    }
+
     func testMultipartAndXLSXUploads() throws {
         let csv = URL(fileURLWithPath: ChurnBinary.testCSV)
         let boundary = "----churn-test-boundary"

@@ -25,7 +25,8 @@ struct APIRoutes {
             return try Self.json(RunJSON.data(["runs": try dashboard.runs(limit: limit).map(RunJSON.listItem)]))
         }
         api.get("runs/{id}") { _, context in
-            try Self.json(RunJSON.data(RunJSON.object(try run(context))))
+            let view = try run(context)
+            return try Self.json(RunJSON.data(RunJSON.object(view, changes: try dashboard.changes(view))))
         }
         api.delete("runs/{id}") { _, context in
             let run = try run(context)

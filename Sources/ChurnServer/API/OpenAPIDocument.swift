@@ -122,7 +122,16 @@ enum OpenAPIDocument {
                 "finishedAt": ["type": "string", "format": "date-time", "nullable": true], "error": ["type": "string", "nullable": true],
                 "progress": ["type": "object", "properties": ["rowsScored": ["type": "integer"], "bytesRead": ["type": "integer"],
                                                              "fraction": ["type": "number"], "rowsPerSecond": ["type": "number"], "workers": ["type": "integer"]]],
-                "summary": ["type": "object", "nullable": true, "description": "The object of churn score --summary-json"]]],
+                "summary": ["type": "object", "nullable": true, "description": "The object of churn score --summary-json"],
+                "changes": ["allOf": [ref("RunChanges")], "nullable": true,
+                            "description": "Against the previous succeeded run of the same input (GET /api/v1/runs/{id} only)"]]],
+            "RunChanges": ["type": "object", "properties": [
+                "previousRunId": ["type": "integer"], "matched": ["type": "integer"], "added": ["type": "integer"],
+                "newlyHigh": ["type": "integer"], "improved": ["type": "integer"], "meanImprovement": ["type": "number"],
+                "worsened": ["type": "integer"], "meanWorsening": ["type": "number"], "meanChange": ["type": "number"],
+                "topMovers": ["type": "array", "items": ["type": "object", "properties": [
+                    "id": ["type": "string"], "previousProbability": ["type": "number"], "probability": ["type": "number"],
+                    "change": ["type": "number"]]]]]],
             "Driver": ["type": "object", "properties": ["name": ["type": "string"], "impact": ["type": "number"]]],
             "Customer": ["type": "object", "properties": [
                 "runId": ["type": "integer"], "line": ["type": "integer"], "id": ["type": "string"], "probability": ["type": "number"],

@@ -4,8 +4,9 @@ import Foundation
 /// The JSON objects of the runs API, built from the service's live state or the history.
 enum RunJSON {
     /// One run: `id`, `status`, `input`, `inputBytes`, `startedAt`, `finishedAt`, `progress`, `error`,
-    /// `summary` (the object of `churn score --summary-json`, once succeeded).
-    static func object(_ run: RunView) -> [String: Any] {
+    /// `summary` (the object of `churn score --summary-json`, once succeeded) and `changes` (against
+    /// the previous run of the input; null when there is none or the run has not succeeded).
+    static func object(_ run: RunView, changes: ScoreChanges? = nil) -> [String: Any] {
         var o: [String: Any] = [
             "id": run.id,
             "status": run.status.rawValue,
@@ -27,13 +28,34 @@ enum RunJSON {
         } else {
             o["summary"] = NSNull()
         }
+        o["changes"] = changes.map(Self.changes) ?? NSNull()
         return o
+    }
+
+    /// A run's `ScoreChanges` as JSON.
+    static func changes(_ c: ScoreChanges) -> [String: Any] {
+        [
+            "previousRunId": c.previousRunId,
+            "matched": c.matched,
+            "added": c.added,
+            "newlyHigh": c.newlyHigh,
+            "improved": c.improved,
+            "meanImprovement": c.meanImprovement,
+            "worsened": c.worsened,
+            "meanWorsening": c.meanWorsening,
+            "meanChange": c.meanChange,
+            "topMovers": c.topMovers.map {
+                ["id": $0.customerId, "previousProbability": $0.previousProbability, "probability": $0.probability,
+                 "change": $0.change] as [String: Any]
+            },
+        ]
     }
 
     /// The list form: the same without the summary (it can be large).
     static func listItem(_ run: RunView) -> [String: Any] {
         var o = object(run)
         o["summary"] = nil
+        o["changes"] = nil
         return o
     }
 

@@ -19,7 +19,7 @@ struct PageRoutes {
         router.get("/runs/{id}") { request, context in
             guard let run = try run(context) else { return PageLayout.problem(.notFound, "There is no such run.") }
             let top = request.uri.queryParameters.get("top", as: Int.self).map { max(0, $0) }
-            return PageLayout.page(title: "Run \(run.id)", active: "runs", body: RunPage.render(run, top: top))
+            return PageLayout.page(title: "Run \(run.id)", active: "runs", body: RunPage.render(run, top: top, changes: try dashboard.changes(run)))
         }
         router.get("/runs/{id}/customers") { request, context in
             guard let run = try run(context) else { return PageLayout.problem(.notFound, "There is no such run.") }

@@ -1,13 +1,14 @@
 import ChurnCore
 import ChurnEngine
 import ChurnReport
+import ChurnStore
 import Foundation
 
 /// `/runs/{id}`: key figures, the health histogram and risk pie (the report's chart code), the
 /// riskiest customers with drivers and interventions, newly-High customers, rejected rows, downloads.
 /// While the run is running: live progress, and the page reloads when it ends.
 enum RunPage {
-    static func render(_ run: RunView, top requested: Int?) -> String {
+    static func render(_ run: RunView, top requested: Int?, changes: ScoreChanges? = nil) -> String {
         var s = "<section class=\"card run-head\" id=\"run\" data-run=\"\(run.id)\" data-status=\"\(run.status.rawValue)\">"
         s += "<h2>Run \(run.id): \(HTML.escape(run.inputName)) \(PageLayout.statusBadge(run.status))</h2>"
         s += "<p class=\"hint\">Started \(PageLayout.date(run.startedAt))"
@@ -41,6 +42,7 @@ enum RunPage {
             """
         s += topTable(summary, run: run, shown: requested)
         s += newlyHigh(summary)
+        s += RunChangesSection.render(changes)
         s += rejected(summary)
         return s
     }
