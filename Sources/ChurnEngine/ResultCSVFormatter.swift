@@ -121,9 +121,23 @@ public struct ResultCSVFormatter: ScoredRowSink {
         Self.appendField(bytes, to: &writer)
     }
 
-    /// Appends a field, quoted per RFC 4180 when it holds a comma, quote, CR or LF.
+    /// Appends a field, quoted per RFC 4180 when it holds a comma, quote, CR or LF. A field a
+    /// spreadsheet would run as a formula (see `isFormulaLike`) is neutralised as OWASP recommends
+    /// for CSV injection: a `'` in front and the whole field quoted, so it opens as text.
     @inline(__always)
     static func appendField(_ bytes: UnsafeRawBufferPointer, to writer: inout ByteWriter) {
+        if let first = bytes.first, first == 0x3D || first == 0x2B || first == 0x2D || first == 0x40 || first == 0x09 || first == 0x0D,
+           isFormulaLike(bytes) {
+            writer.reserve(2 * bytes.count + 3)
+            writer.putUnchecked(0x22)
+            writer.putUnchecked(0x27)
+            for b in bytes {
+                if b == 0x22 { writer.putUnchecked(0x22) }
+                writer.putUnchecked(b)
+            }
+            writer.putUnchecked(0x22)
+            return
+        }
         var needsQuotes = false
         for b in bytes where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {
             needsQuotes = true
@@ -141,6 +155,29 @@ public struct ResultCSVFormatter: ScoredRowSink {
             writer.putUnchecked(b)
         }
         writer.putUnchecked(0x22)
+    }
+
+    /// Whether a spreadsheet would take this cell for a formula: it starts with `=`, `+`, `-`, `@`,
+    /// tab or CR and is not a plain number (`-12`, `+3.5`, `-1e5` stay as they are).
+    static func isFormulaLike(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let first = bytes.first, [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains(first) else { return false }
+        guard first == 0x2B || first == 0x2D else { return true }
+        var i = 1, digits = 0
+        func digit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        while i < bytes.count, digit(bytes[i]) { i += 1; digits += 1 }
+        if i < bytes.count, bytes[i] == 0x2E {
+            i += 1
+            while i < bytes.count, digit(bytes[i]) { i += 1; digits += 1 }
+        }
+        guard digits > 0 else { return true }
+        if i < bytes.count, bytes[i] == 0x65 || bytes[i] == 0x45 {
+            i += 1
+            if i < bytes.count, bytes[i] == 0x2B || bytes[i] == 0x2D { i += 1 }
+            var exponent = 0
+            while i < bytes.count, digit(bytes[i]) { i += 1; exponent += 1 }
+            guard exponent > 0 else { return true }
+        }
+        return i != bytes.count
     }
 
     /// A value ≥ 0 (or slightly negative) with a fixed number of decimals, rounded half away from zero.

@@ -9,6 +9,8 @@ final class Dashboard: Sendable {
     let jobs: any ScoringJobs
     let store: RunStore
     let metrics = ServerMetrics()
+    /// Accounts, sessions and the login throttle.
+    let access: AccessControl
     /// For `/api/v1/predict`: the model of `--model`, compiled once.
     let compiled: CompiledModel
     /// Retention offers: the outbox, sending, opt-outs.
@@ -21,6 +23,7 @@ final class Dashboard: Sendable {
         self.jobs = jobs
         try configuration.prepareDirectories()
         store = try RunStore(path: configuration.historyPath)
+        access = try AccessControl(dataDirectory: configuration.dataDirectory, settings: configuration.security)
         compiled = try CompiledModel(configuration.model.model)
         offerDesk = OfferDesk(store: store, settings: configuration.offerMail)
     }

@@ -1,12 +1,18 @@
 import Hummingbird
+import NIOCore
 
-/// The per-request context of the dashboard. Authentication (accounts and roles) will add the
-/// signed-in identity here and a middleware in `DashboardRouter.middlewares`; nothing else changes.
+/// The per-request context of the dashboard: the signed-in identity (set by the `Authorization`
+/// middleware once the credentials are checked) and the client's address.
 public struct DashboardContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// Who is calling; nil on routes anybody may call when nobody is signed in.
+    public var identity: Identity?
+    /// The peer's IP address.
+    public let remoteAddress: String?
 
-    public init(source: Source) {
+    public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// JSON bodies (`/api/v1/predict`: at most 10,000 records) are decoded up to this size; uploads

@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import HummingbirdCore
+import HummingbirdTLS
 import ServiceLifecycle
 
 /// The `churn serve` server: the REST API and the dashboard pages in front of the scoring service.
@@ -17,14 +19,18 @@ public struct DashboardServer {
         self.logger = logger
     }
 
-    /// The router with every route; authentication middleware goes before the routes here.
+    /// The router with every route. `Authorization` checks each route against `AccessRules`, the
+    /// one place that says who may call what: register a route here, declare its role there.
     static func router(_ dashboard: Dashboard) -> Router<DashboardContext> {
         let router = Router(context: DashboardContext.self)
+        router.add(middleware: SecurityHeaders())
         router.add(middleware: MetricsRecorder(metrics: dashboard.metrics))
         router.add(middleware: ErrorPages())
+        router.add(middleware: Authorization(control: dashboard.access))
         APIRoutes(dashboard: dashboard).register(on: router)
         PageRoutes(dashboard: dashboard).register(on: router)
         OfferRoutes(dashboard: dashboard).register(on: router)
+        AccountRoutes(control: dashboard.access).register(on: router)
         return router
     }
 
@@ -33,6 +39,7 @@ public struct DashboardServer {
         let config = dashboard.configuration
         let app = Application(
             router: Self.router(dashboard),
+            server: try Self.serverBuilder(config),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "churn"),
             services: [JobDrain(jobs: dashboard.jobs)],
             onServerRunning: { channel in
@@ -41,6 +48,17 @@ public struct DashboardServer {
             },
             logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}
+
+extension DashboardServer {
+    /// HTTP/1.1, or HTTPS with `--tls-cert` and `--tls-key` (swift-nio-ssl through HummingbirdTLS).
+    static func serverBuilder(_ config: ServerConfiguration) throws -> HTTPServerBuilder {
+        guard let certPath = config.tlsCertificatePath, let keyPath = config.tlsKeyPath else { return .http1() }
+        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: try NIOSSLCertificate.fromPEMFile(certPath).map { .certificate($0) },
+                                                           privateKey: .privateKey(key))
+        return try .tls(.http1(), tlsConfiguration: tls)
     }
 }
 

@@ -17,6 +17,11 @@ public struct ServerConfiguration: Sendable {
     public var maxPredictRecords = 10_000
     /// Sending retention offers from the dashboard; nil: offers are queued for `churn offers deliver`.
     public var offerMail: OfferMailSettings?
+    /// Sign-in: session expiry, login back-off, TLS, proxy (see `SecuritySettings`).
+    public var security = SecuritySettings()
+    /// `--tls-cert` / `--tls-key`: PEM files; with both, the server speaks HTTPS only.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
 
     public init(host: String, port: Int, dataDirectory: String, maxUploadBytes: Int64, model: ModelFile.Loaded, modelPath: String) {
         self.host = host

@@ -20,6 +20,7 @@ struct Churn: ParsableCommand {
             GenerateCommand.self, TrainCommand.self, EvaluateCommand.self, ScoreCommand.self,
             WorkerCommand.self, RunsCommand.self, HistoryCommand.self, CustomersCommand.self, ClusterCommand.self, LoadtestCommand.self,
             ServeCommand.self, OffersCommand.self,
+            UsersCommand.self, TokensCommand.self, AuditCommand.self,
         ])
 
     /// Process-wide settings belong to the executable, never to the libraries: a write to a worker or

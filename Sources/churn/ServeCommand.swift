@@ -26,9 +26,11 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest upload accepted (bytes, or with KB/MB/GB/KiB/MiB/GiB); larger answers 413.") var maxUpload: String = "2GiB"
     @Option(help: "Server log level (trace … critical).") var logLevel: String = "notice"
     @OptionGroup(title: "Retention offers") var offers: ServeOfferOptions
+    @OptionGroup var security: ServeSecurityOptions
 
     func run() throws {
         try runReportingErrors {
+            if security.listRoutes { return security.printRoutes() }
             let (host, port) = try Self.parseListen(listen)
             guard let maxBytes = Self.parseSize(maxUpload), maxBytes > 0 else {
                 throw CLIError("--max-upload: '\(maxUpload)' is not a size (e.g. 500MB, 2GiB)")
@@ -44,16 +46,18 @@ struct ServeCommand: ParsableCommand {
             configuration.maxPredictRecords = 10_000
             configuration.offerMail = try offers.settings(host: host, port: port)
             try configuration.prepareDirectories()
+            try security.apply(to: &configuration)
             let logger = try makeLogger(label: "churn.serve", level: logLevel)
             let jobs = try ServeScoring.makeJobs(command: self, configuration: configuration, logger: logger)
             let server = try DashboardServer(configuration: configuration, jobs: jobs, logger: logger)
+            let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
             let done = DispatchSemaphore(value: 0)
             let failure = ErrorBox()
             Task {
                 do {
                     try await server.run { host, port in
                         // Written at once (not through print's buffer): scripts wait for this line.
-                        FileHandle.standardOutput.write(Data("churn serve listening on http://\(host):\(port)\n".utf8))
+                        FileHandle.standardOutput.write(Data("churn serve listening on \(scheme)://\(host):\(port)\n".utf8))
                     }
                 } catch {
                     failure.error = error

@@ -21,14 +21,15 @@ enum ChurnBinary {
 
     /// Runs `churn` with arguments, waiting for it to exit.
     @discardableResult
-    static func run(_ arguments: [String], timeout: TimeInterval = 120) throws -> Result {
-        try runProcess(url, arguments, timeout: timeout, environment: ["CHURN_DB": historyPath])
+    static func run(_ arguments: [String], timeout: TimeInterval = 120, stdin: String? = nil) throws -> Result {
+        try runProcess(url, arguments, timeout: timeout, environment: ["CHURN_DB": historyPath], stdin: stdin)
     }
 
     /// Runs that pass no --db record here, never in the user's own history.
     static let historyPath = NSTemporaryDirectory() + "churn-tests-\(getpid())/history.sqlite"
 
-    static func runProcess(_ executable: URL, _ arguments: [String], timeout: TimeInterval = 120, environment: [String: String]? = nil) throws -> Result {
+    static func runProcess(_ executable: URL, _ arguments: [String], timeout: TimeInterval = 120, environment: [String: String]? = nil,
+                           stdin: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -36,7 +37,13 @@ enum ChurnBinary {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let input = Pipe()
+        if stdin != nil { process.standardInput = input }
         try process.run()
+        if let stdin {
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try input.fileHandleForWriting.close()
+        }
         // Drain both pipes concurrently so a chatty process never blocks.
         let outData = DataBox(), errData = DataBox()
         let group = DispatchGroup()

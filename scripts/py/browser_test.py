@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Browser end-to-end test of the dashboard: a real `churn serve`, headless Chromium driven by Selenium.
 
-Uploads the sample CSV and an XLSX through the upload page, waits for each run, checks that the
-charts are drawn and that the top-5 table equals `churn score`'s summary for the same file,
-re-ranks a run, opens a customer and the retention-offer modal, saves a draft and sends it (queued in
-the outbox), and saves screenshots.
+Creates an analyst account with `churn users add`, is sent to the sign-in page, signs in, uploads the
+sample CSV and an XLSX through the upload page, waits for each run, checks that the charts are drawn
+and that the top-5 table equals `churn score`'s summary for the same file, re-ranks a run, opens a
+customer and the retention-offer modal, saves a draft and sends it (queued in the outbox), and saves screenshots. Output safety: a file
+whose ids are `<img src=x onerror=alert(1)>` and `=HYPERLINK("http://x")` shows them as text with no
+dialog, and its results CSV holds the formula as text. Finally signs out.
 
 usage: browser_test.py CHURN_BINARY SCREENSHOT_DIR
 """
@@ -68,7 +70,21 @@ with open(sample) as f:
         ws.append(row)
 wb.save(xlsx)
 
-server = subprocess.Popen([churn, "serve", "--listen", "127.0.0.1:0", "--data-dir", os.path.join(work, "data"), "--model", model],
+# Hostile ids: markup and a spreadsheet formula.
+XSS_ID, FORMULA_ID = "<img src=x onerror=alert(1)>", '=HYPERLINK("http://x")'
+hostile = os.path.join(work, "hostile.csv")
+with open(sample) as f, open(hostile, "w", newline="") as out:
+    rows = list(csv.reader(f))[:6]
+    rows[1][0], rows[2][0] = XSS_ID, FORMULA_ID
+    csv.writer(out).writerows(rows)
+
+data_dir = os.path.join(work, "data")
+PASSWORD = "browser-test-password"
+r = subprocess.run([churn, "users", "add", "ana", "--role", "analyst", "--password-stdin", "--data-dir", data_dir],
+                   input=PASSWORD + "\n", capture_output=True, text=True)
+check(r.returncode == 0, f"churn users add failed: {r.stderr}")
+
+server = subprocess.Popen([churn, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir, "--model", model],
                           stdout=subprocess.PIPE, stderr=open(os.path.join(work, "serve.log"), "w"), text=True)
 line = server.stdout.readline()
 m = re.search(r"churn serve listening on (http://\S+)", line)
@@ -120,6 +136,26 @@ try:
         driver.save_screenshot(os.path.join(shots, f"{name}-run.png"))
         return run_id, shown
 
+
+    # Signing in: a page sends the visitor to the form; a wrong password is refused; the right one lands on the page.
+    driver.get(base + "/runs")
+    wait.until(EC.url_contains("/login"))
+    check(driver.find_elements(By.NAME, "username") and driver.find_elements(By.NAME, "password"), "no sign-in form")
+    driver.save_screenshot(os.path.join(shots, "login.png"))
+    driver.find_element(By.NAME, "username").send_keys("ana")
+    driver.find_element(By.NAME, "password").send_keys("not the password")
+    driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "p.error")))
+    check("Wrong user name or password" in driver.find_element(By.CSS_SELECTOR, "p.error").text, "no refusal message")
+    console_errors()  # drains the log: the refused sign-in's 401 is expected
+    driver.find_element(By.NAME, "username").send_keys("ana")
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+    wait.until(EC.url_matches(r"/runs$"))
+    check("ana (analyst)" in driver.find_element(By.ID, "signed-in-as").text, "the page does not say who is signed in")
+    session = [c for c in driver.get_cookies() if c["name"] == "churn_session"]
+    check(len(session) == 1 and session[0].get("httpOnly") and session[0].get("sameSite") in ("Lax", "Strict"),
+          f"session cookie not HttpOnly/SameSite: {session}")
 
     csv_run, csv_top = upload(sample, name="csv")
     expected = cli_top5(sample)
@@ -200,6 +236,37 @@ try:
     driver.get(base + "/runs")
     check(len(driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")) == 3, "the runs page does not list all three runs")
     driver.save_screenshot(os.path.join(shots, "runs.png"))
+
+    # Output safety: hostile ids are shown as text, no dialog opens, the CSV holds the formula as text.
+    hostile_run, hostile_top = upload(hostile, name="hostile")
+    shown_ids = [row[0] for row in hostile_top]
+    check(XSS_ID in shown_ids and FORMULA_ID in shown_ids, f"hostile ids not shown as text: {shown_ids}")
+    check(driver.find_elements(By.CSS_SELECTOR, "#top-table img") == [], "an uploaded id became an <img> element")
+    driver.get(f"{base}/runs/{hostile_run}/customers")
+    check(XSS_ID in driver.find_element(By.ID, "customer-table").text, "the customers table does not show the id as text")
+    check(driver.find_elements(By.CSS_SELECTOR, "#customer-table img") == [], "an uploaded id became an <img> element")
+    time.sleep(0.5)
+    try:
+        alert = driver.switch_to.alert
+        text = alert.text
+        alert.dismiss()
+        check(False, f"a dialog opened: {text!r}")
+    except Exception as e:
+        check(type(e).__name__ == "NoAlertPresentException", f"unexpected: {e!r}")
+    driver.save_screenshot(os.path.join(shots, "hostile-ids.png"))
+    import urllib.request
+    req = urllib.request.Request(f"{base}/api/v1/runs/{hostile_run}/results.csv",
+                                 headers={"Cookie": f"churn_session={session[0]['value']}"})
+    results = list(csv.reader(urllib.request.urlopen(req).read().decode().splitlines()))
+    cells = [row[0] for row in results[1:]]
+    check("'" + FORMULA_ID in cells and FORMULA_ID not in cells, f"the formula cell is not neutralised: {cells}")
+    check(XSS_ID in cells, "the markup id is not kept as it was in the CSV")
+
+    # Signing out ends the session: the next page sends the visitor to the form again.
+    driver.find_element(By.CSS_SELECTOR, "#logout-form button").click()
+    wait.until(EC.url_contains("/login"))
+    driver.get(base + "/runs")
+    wait.until(EC.url_contains("/login"))
     errors = console_errors()
     check(errors == [], f"browser console errors: {errors}")
 

@@ -6,6 +6,8 @@ enum DashboardScript {
 (function () {
   const $ = (id) => document.getElementById(id);
   const fmt = (n) => Math.round(n).toLocaleString("en-US");
+  // The session's CSRF token (accounts): every state-changing request sends it.
+  const csrf = () => { const m = document.querySelector('meta[name="csrf-token"]'); return m ? m.content : ""; };
 
   function showError(text) {
     const e = $("progress-error");
@@ -67,6 +69,7 @@ enum DashboardScript {
       const xlsx = /\.xlsx$/i.test(file.name);
       const xhr = new XMLHttpRequest();
       xhr.open("POST", "/api/v1/runs?" + query.toString());
+      xhr.setRequestHeader("X-CSRF-Token", csrf());
       xhr.setRequestHeader("Content-Type", xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv");
       $("progress").hidden = false;
       $("progress-error").hidden = true;
@@ -97,7 +100,7 @@ enum DashboardScript {
     // Refresh (the same options) and re-rank (another ranking) both score the input again.
     const rescore = (button, query) => {
       button.disabled = true;
-      fetch("/api/v1/runs/" + button.dataset.run + "/refresh" + query, { method: "POST" })
+      fetch("/api/v1/runs/" + button.dataset.run + "/refresh" + query, { method: "POST", headers: { "X-CSRF-Token": csrf() } })
         .then((r) => r.text().then((t) => {
           if (r.status === 202) { window.location.assign("/runs/" + JSON.parse(t).id); return; }
           $("refresh-error").textContent = errorText(t);
@@ -112,7 +115,7 @@ enum DashboardScript {
       rescore(rerank, "?" + new URLSearchParams({ rank_by: $("rerank-by").value, top: rerank.dataset.top }).toString()));
     const cancel = $("cancel-run");
     if (cancel) cancel.addEventListener("click", () => {
-      fetch("/api/v1/runs/" + cancel.dataset.run, { method: "DELETE" }).then(() => { cancel.disabled = true; });
+      fetch("/api/v1/runs/" + cancel.dataset.run, { method: "DELETE", headers: { "X-CSRF-Token": csrf() } }).then(() => { cancel.disabled = true; });
     });
   }
 
@@ -127,7 +130,7 @@ enum DashboardScript {
       const send = !!(e.submitter && e.submitter.id === "offer-send");
       const body = JSON.stringify({ subject: $("offer-subject").value, body: $("offer-body").value, send: send });
       fetch("/api/v1/customers/" + encodeURIComponent(customer) + "/offers",
-            { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
+            { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() }, body: body })
         .then((r) => r.ok ? window.location.reload() : r.text().then((t) => {
           $("offer-error").textContent = errorText(t);
           $("offer-error").hidden = false;

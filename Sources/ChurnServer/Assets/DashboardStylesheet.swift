@@ -51,5 +51,11 @@ enum DashboardStylesheet {
         table.runs td, table.runs th { white-space: nowrap; }
         h3 { font-size: 14px; margin: 14px 0 6px; }
         @media (max-width: 900px) { .charts { grid-template-columns: 1fr; } }
+        .account { display: flex; align-items: center; gap: 10px; margin-left: auto; font-size: 13px; }
+        .account form.inline { margin: 0; }
+        section.login { max-width: 360px; margin: 40px auto; }
+        section.login input { width: 100%; }
+        p.error { color: #c0392b; font-weight: 600; }
+        table.audit td { font-size: 12px; vertical-align: top; }
         """
 }

@@ -8,8 +8,7 @@ import NIOCore
 /// nothing is loaded from outside the server.
 enum PageLayout {
     static func page(title: String, active: String, body: String) -> Response {
-        let nav = [("/", "Upload", "upload"), ("/runs", "Runs", "runs"), ("/outbox", "Outbox", "outbox"), ("/cluster", "Cluster", "cluster")]
-            .map { "<a href=\"\($0.0)\"\($0.2 == active ? " class=\"active\"" : "")>\($0.1)</a>" }.joined()
+        let nav = AccountNavigation.links([("/", "Upload", "upload"), ("/runs", "Runs", "runs"), ("/outbox", "Outbox", "outbox"), ("/cluster", "Cluster", "cluster")], active: active)
         let html = """
             <!doctype html>
             <html lang="en">
@@ -21,10 +20,11 @@ enum PageLayout {
             <link rel="stylesheet" href="/static/report.css">
             <link rel="stylesheet" href="/static/dashboard.css">
             <script src="/static/dashboard.js" defer></script>
+            \(AccountNavigation.csrfMeta)
             </head>
             <body>
             <header class="top dash"><div class="brand"><a href="/">churn</a> <span>customer health dashboard</span></div>
-            <nav>\(nav)</nav></header>
+            <nav>\(nav)</nav>\(AccountNavigation.signedIn)</header>
             <main>
             \(body)
             </main>

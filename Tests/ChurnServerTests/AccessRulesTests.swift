@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import XCTest
+@testable import ChurnServer
+
+/// The access table lists exactly the routes the router has, and its roles follow the contract;
+/// the throttle and the sessions behave on a given clock.
+final class AccessRulesTests: XCTestCase {
+    func testEveryRegisteredRouteHasARuleAndEveryRuleARoute() throws {
+        let router = DashboardServer.router(try ServerFixtures.dashboard())
+        let registered = Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
+        let declared = Set(AccessRules.all.map { "\($0.method.rawValue) \($0.path)" })
+        XCTAssertEqual(AccessRules.all.count, declared.count, "a route is declared twice")
+        XCTAssertEqual(registered.subtracting(declared).sorted(), [], "routes without a rule in AccessRules (they answer 403 to everybody)")
+        XCTAssertEqual(declared.subtracting(registered).sorted(), [], "rules for routes the router does not have")
+    }
+
+    func testRolesFollowTheContract() {
+        for rule in AccessRules.all {
+            let key = "\(rule.method.rawValue) \(rule.path)"
+            if rule.access == .anybody {
+                XCTAssertTrue(["GET /healthz", "GET /login", "POST /login"].contains(key) || rule.path.hasPrefix("/static/"), "\(key) is open to anybody")
+            } else if rule.method != .get, key != "POST /logout" {
+                XCTAssertNotEqual(rule.access, .atLeast(.viewer), "\(key) changes state but a viewer may call it")
+            }
+        }
+        XCTAssertEqual(AccessRules.access(method: .get, path: "/audit"), .atLeast(.admin))
+        XCTAssertEqual(AccessRules.access(method: .post, path: "/api/v1/runs"), .atLeast(.analyst))
+        XCTAssertNil(AccessRules.access(method: .get, path: "/not-a-route"))
+        XCTAssertTrue(Role.viewer < .analyst && Role.analyst < .admin)
+    }
+
+    func testThrottleBacksOffAfterFiveFailuresPerAccountAndAddress() {
+        let throttle = LoginThrottle(base: 30, maximum: 900)
+        let t0 = Date(timeIntervalSince1970: 1_000_000)
+        for i in 0..<4 { throttle.failed(user: "ann", address: "10.0.0.1", now: t0.addingTimeInterval(Double(i))) }
+        XCTAssertNil(throttle.wait(user: "ann", address: "10.0.0.1", now: t0.addingTimeInterval(4)), "4 failures do not block")
+        throttle.failed(user: "ann", address: "10.0.0.1", now: t0.addingTimeInterval(4))
+        XCTAssertEqual(throttle.wait(user: "ann", address: "10.0.0.9", now: t0.addingTimeInterval(4)), 30, "the account waits from anywhere")
+        XCTAssertEqual(throttle.wait(user: "bob", address: "10.0.0.1", now: t0.addingTimeInterval(4)), 30, "the address waits for any account")
+        XCTAssertNil(throttle.wait(user: "bob", address: "10.0.0.9", now: t0.addingTimeInterval(4)))
+        XCTAssertNil(throttle.wait(user: "ann", address: "10.0.0.1", now: t0.addingTimeInterval(35)), "the wait ends")
+        throttle.failed(user: "ann", address: "10.0.0.1", now: t0.addingTimeInterval(35))
+        XCTAssertEqual(throttle.wait(user: "ANN", address: "10.0.0.2", now: t0.addingTimeInterval(35)), 60, "the back-off doubles; names ignore case")
+        throttle.succeeded(user: "ann", address: "10.0.0.1")
+        XCTAssertNil(throttle.wait(user: "ann", address: "10.0.0.1", now: t0.addingTimeInterval(36)))
+    }
+
+    func testSessionsEndWhenIdleOrTooOld() {
+        let sessions = Sessions(idle: 60, lifetime: 300)
+        let t0 = Date(timeIntervalSince1970: 1_000_000)
+        let s = sessions.create(userId: 7, now: t0)
+        XCTAssertEqual(sessions.session(s.cookie, now: t0.addingTimeInterval(50))?.userId, 7)
+        XCTAssertEqual(sessions.session(s.cookie, now: t0.addingTimeInterval(100))?.csrf, s.csrf, "use keeps it alive")
+        XCTAssertNil(sessions.session(s.cookie, now: t0.addingTimeInterval(161)), "idle for 61 s")
+        XCTAssertNil(sessions.session(s.cookie, now: t0.addingTimeInterval(100)), "an ended session stays ended")
+        let old = sessions.create(userId: 8, now: t0)
+        for step in 1...5 { XCTAssertNotNil(sessions.session(old.cookie, now: t0.addingTimeInterval(Double(step) * 55))) }
+        XCTAssertNil(sessions.session(old.cookie, now: t0.addingTimeInterval(301)), "past its lifetime")
+        let ended = sessions.create(userId: 9, now: t0)
+        sessions.end(ended.cookie)
+        XCTAssertNil(sessions.session(ended.cookie, now: t0))
+        XCTAssertNil(sessions.session("made-up", now: t0))
+    }
+
+    func testSafeRedirectsAndFormFields() {
+        XCTAssertEqual(AccountRoutes.safeNext("/runs/3?top=5"), "/runs/3?top=5")
+        for bad in ["//evil.example", "https://evil.example", "/\\evil", "runs", nil] { XCTAssertEqual(AccountRoutes.safeNext(bad), "/") }
+        XCTAssertEqual(FormFields.parse("a=1&b=x+y%26z&c"), ["a": "1", "b": "x y&z", "c": ""])
+        XCTAssertTrue(constantTimeEquals("abc", "abc"))
+        XCTAssertFalse(constantTimeEquals("abc", "abd"))
+        XCTAssertFalse(constantTimeEquals("abc", "abcd"))
+    }
+}
