@@ -18,7 +18,7 @@ struct ScoreCommand: ParsableCommand {
             """)
 
     @Argument(help: "Customers to score (CSV or XLSX).") var input: String
-    @Option(help: "The model file.") var model: String
+    @Option(help: "The model file, or @champion / @N for the registry's champion or version N (registry in --db).") var model: String
     @Option(help: "Where to write the per-customer results CSV.") var out: String
     @Option(help: "How many of the riskiest customers to list.") var top: Int = 10
     @Option(help: "Ranking of the top list: combined (risk and health), risk (probability), revenue (expected revenue lost).")
@@ -45,7 +45,9 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             guard top >= 0 else { throw CLIError("--top must be 0 or more") }
-            let loaded = try ModelFile.load(path: model, policyPath: policy)
+            let reference = try ModelReference(argument: model)
+            let resolved = try reference.resolve(registryPath: db ?? RunHistory.defaultPath, policyPath: policy)
+            let loaded = resolved.loaded
             let compiled = try CompiledModel(loaded.model)
             if rankBy == .revenue && loaded.model.revenueColumn == nil {
                 throw CLIError("--rank-by revenue needs a revenue column, and \(model) has none (train with --revenue COL)")
@@ -65,7 +67,7 @@ struct ScoreCommand: ParsableCommand {
                 reportFile?.abort()
             }
             defer { Interruption.remove(outputsCleanup) }
-            let history = noHistory ? nil : try RunHistory(path: db ?? RunHistory.defaultPath, inputPath: input, modelPath: model,
+            let history = noHistory ? nil : try RunHistory(path: db ?? RunHistory.defaultPath, inputPath: input, modelPath: resolved.name,
                                                              model: loaded, compiled: compiled, rankBy: rankBy)
             let historyCleanup = history.map { h in Interruption.onInterrupt { h.fail(CLIError("interrupted")) } }
             defer { historyCleanup.map(Interruption.remove) }
@@ -78,10 +80,10 @@ struct ScoreCommand: ParsableCommand {
                 } else {
                     outcome = try runInProcess(compiled, output: results, history: history)
                 }
-                summary = RunSummary(input: input, inputBytes: outcome.inputBytes, output: out, model: model,
+                summary = RunSummary(input: input, inputBytes: outcome.inputBytes, output: out, model: resolved.name,
                                      modelHash: loaded.hashHex, rankBy: rankBy, engine: outcome.engine,
                                      seconds: Date().timeIntervalSince(started), aggregate: outcome.aggregate,
-                                     revenueColumn: loaded.model.revenueColumn)
+                                     revenueColumn: loaded.model.revenueColumn, driftModel: loaded.model)
                 if let history {
                     summary.runId = history.runId
                     summary.newlyHighRisk = try history.finish(summaryJSON: String(decoding: try summary.jsonData(), as: UTF8.self),
@@ -120,7 +122,8 @@ struct ScoreCommand: ParsableCommand {
 
     /// Outputs may not overwrite an input of the run, nor each other.
     private func checkPaths() throws {
-        var inputs = [("the input", input), ("the model", model)]
+        var inputs = [("the input", input)]
+        if case .file(let path) = try ModelReference(argument: model) { inputs.append(("the model", path)) }
         if let policy { inputs.append(("the policy", policy)) }
         if let secretFile { inputs.append(("the secret file", secretFile)) }
         if let cluster { inputs.append(("the cluster file", cluster)) }
