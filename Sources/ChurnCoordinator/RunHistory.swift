@@ -14,7 +14,9 @@ public final class RunHistory: @unchecked Sendable {
     /// The last successful run of the same input file name, if any.
     public let previousRun: RunRecord?
     private let writer: PredictionWriter
-    private let queue = WorkQueue<PredictionBlockBuilder>(capacity: 16)
+    /// Room for 64 chunks (about 40 MB): the history thread's writes and the WAL restarts may wait
+    /// on the disk for a moment without holding the scoring threads up.
+    private let queue = WorkQueue<PredictionBlockBuilder>(capacity: 64)
     private let done = DispatchSemaphore(value: 0)
     private var writeError: Error?
 

@@ -10,7 +10,7 @@ import Foundation
 /// last block of predictions) or `failRun` (status `failed`). Every query about history looks at
 /// succeeded runs only, so a run that stops part-way never counts as a result.
 ///
-/// **Layout** (schema 2): a run's predictions are stored as column blocks of `blockRows` rows
+/// **Layout** (schema 2): a run's predictions are stored as column blocks of about `blockRows` rows
 /// (`PredictionBlock`), with the run's driver names and interventions as a per-run string
 /// dictionary (`run_strings`) and a hashed customer index (`CustomerIndex`). About 25–30 bytes a
 /// prediction with ids like `C00012345`; the store inserts one SQLite row per block, not per
@@ -59,7 +59,9 @@ public final class RunStore: @unchecked Sendable {
             throw StoreError(operation: "open", message: "cannot switch to WAL journal mode (got \(mode ?? "nothing"))", path: path)
         }
         // NORMAL in WAL mode: a power loss may lose the last commits but never corrupts the file.
-        try db.execute("PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536",
+        // A 16 MiB page cache: blocks are written once and read back whole, so a bigger cache only
+        // adds to the memory of a run.
+        try db.execute("PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384",
                        "configure connection")
         try Schema.migrate(self)
     }

@@ -37,7 +37,7 @@ final class HostileInputTests: XCTestCase {
         let tmp = path("scratch")
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         let r = try MeasuredRun.churn(["score", xlsx, "--model", model, "--out", path("out.csv"), "--no-history", "--quiet"],
-                                      limits: ["--fsize=\(80 << 20)"], environment: ["TMPDIR": tmp + "/"])
+                                      limits: [("RLIMIT_FSIZE", 80 << 20)], environment: ["TMPDIR": tmp + "/"])
         XCTAssertNil(r.signal, "killed by signal \(r.signal ?? 0) (25 = SIGXFSZ: a file grew past 80 MiB)")
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("sparse.xlsx: the worksheet expands to more than 64 MiB of CSV"), r.stderr)
@@ -117,7 +117,7 @@ final class HostileInputTests: XCTestCase {
             try MeasuredRun.python(HostileXLSX.prelude + "make_xlsx(sys.argv[1], iter([\(header), \(construct)]))\n",
                                    [xlsx], in: dir)
             let r = try MeasuredRun.churn(["score", xlsx, "--model", model, "--out", path("out.csv"), "--no-history", "--quiet"],
-                                          limits: ["--cpu=10"])
+                                          limits: [("RLIMIT_CPU", 10)])
             XCTAssertNil(r.signal, "\(name): killed by signal \(r.signal ?? 0) (over 10 s of CPU)")
             XCTAssertEqual(r.status, 1, name)
             XCTAssertTrue(r.stderr.contains("constructs.xlsx:1: missing required columns"), "\(name): \(r.stderr.prefix(300))")
@@ -135,7 +135,7 @@ final class HostileInputTests: XCTestCase {
         header += Array("1\n".utf8)
         FileManager.default.createFile(atPath: input, contents: Data(header))
         let r = try MeasuredRun.churn(["score", input, "--model", model, "--out", path("out.csv"), "--no-history", "--quiet"],
-                                      limits: ["--cpu=10"])
+                                      limits: [("RLIMIT_CPU", 10)])
         XCTAssertNil(r.signal, "killed by signal \(r.signal ?? 0) (24 = SIGXCPU: over 10 s of CPU)")
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("wide.csv:1: missing required columns"), String(r.stderr.prefix(300)))

@@ -40,6 +40,34 @@ final class CSVRecordScannerTests: XCTestCase {
         XCTAssertEqual(r[2].error, .unterminatedQuote)
     }
 
+    /// Unquoted fields are scanned eight bytes at a time: every field length and separator position
+    /// across word boundaries, with and without CRLF, against a plain split.
+    func testUnquotedFieldsOfEveryLengthAgainstAPlainSplit() {
+        var state: UInt64 = 12345
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let alphabet = Array("abcXYZ019.-_ @é\t\r".map { String($0) })
+        var lines: [[String]] = []
+        for _ in 0..<400 {
+            lines.append((0..<(1 + next(6))).map { _ in
+                (0..<next(20)).map { _ in alphabet[next(alphabet.count - 1)] }.joined()  // no bare CR
+            })
+        }
+        for ending in ["\n", "\r\n"] {
+            let text = lines.map { $0.joined(separator: ",") }.joined(separator: ending)
+            let got = records(text)
+            XCTAssertEqual(got.count, lines.count, ending.debugDescription)
+            for (k, (record, want)) in zip(got, lines).enumerated() {
+                // A line with nothing on it is an empty record, not one empty field.
+                XCTAssertEqual(record.fields, want == [""] ? [] : want, "line \(k) with \(ending.debugDescription)")
+                XCTAssertEqual(record.line, UInt64(k + 2))
+                XCTAssertNil(record.error)
+            }
+        }
+    }
+
     func testBoundaryIgnoresNewlinesInsideQuotes() {
         let text = Array("a,b\n\"x\ny\",z\n\"open\n".utf8)
         let end = text.withUnsafeBytes { CSVBoundary.endOfLastRecord($0) }

@@ -1,0 +1,171 @@
+import ChurnCore
+import Foundation
+
+/// Collects rows column by column (see `PredictionBlock`): on a scoring thread for one chunk, then
+/// in the store's writer, which appends whole chunks into the block it is filling. Besides the
+/// columns it keeps each row's `CustomerIndex.hash` for the store's customer index.
+public final class PredictionBlockBuilder {
+    package let driverWidth: Int
+    package let actionWidth: Int
+    package private(set) var rowCount = 0
+    package private(set) var firstLine: UInt64 = 0
+    package private(set) var lastLine: UInt64 = 0
+    package private(set) var levelCounts: (low: Int, medium: Int, high: Int) = (0, 0, 0)
+    private var linesConsecutive = true
+    /// Line of row 0 for rows given by offset (`append(lineOffset:…)`).
+    package var baseLine: UInt64 = 0
+
+    private let probabilities = ByteSink(capacity: 1 << 16)
+    private let riskScores = ByteSink(capacity: 1 << 14)
+    private let levels = ByteSink(capacity: 1 << 14)
+    private let healths = ByteSink(capacity: 1 << 14)
+    private let lineDeltas = ByteSink(capacity: 1 << 14)
+    private let driverCodes = ByteSink(capacity: 1 << 16)
+    private let impacts = ByteSink(capacity: 1 << 16)
+    private let actions = ByteSink(capacity: 1 << 14)
+    private let idSink = ByteSink(capacity: 1 << 17)
+    private let highIdSink = ByteSink(capacity: 1 << 14)
+    /// u64 per row.
+    package let hashes = ByteSink(capacity: 1 << 17)
+    private var previousId = [UInt8](repeating: 0, count: 256)
+    private var previousIdCount = 0
+
+    /// The serialised BLOBs of the last `seal()`.
+    package let scores = ByteSink(capacity: 1 << 17)
+    package let details = ByteSink(capacity: 1 << 17)
+    package var ids: ByteSink { idSink }
+    package var highIds: ByteSink { highIdSink }
+
+    package init(driverNames: Int, interventions: Int) {
+        driverWidth = PredictionBlock.driverWidth(names: driverNames)
+        actionWidth = PredictionBlock.actionWidth(names: interventions)
+    }
+
+    package func reset() {
+        rowCount = 0
+        levelCounts = (0, 0, 0)
+        linesConsecutive = true
+        previousIdCount = 0
+        for s in [probabilities, riskScores, levels, healths, lineDeltas, driverCodes, impacts, actions, idSink, highIdSink,
+                  hashes, scores, details] {
+            s.removeAll()
+        }
+    }
+
+    /// Appends a row scored by the engine; its line is `baseLine + lineOffset`.
+    @inline(__always)
+    public func append(lineOffset: UInt32, id: UnsafeRawBufferPointer, score: RowScore) {
+        append(line: baseLine &+ UInt64(lineOffset), id: id, probability: score.probability, riskScore: score.riskScore,
+               level: score.riskLevel.rawValue, health: score.health, drivers: score.drivers, impacts: score.impacts,
+               intervention: score.intervention)
+    }
+
+    @inline(__always)
+    package func append(line: UInt64, id: UnsafeRawBufferPointer, probability: Double, riskScore: UInt8, level: UInt8,
+                        health: UInt8, drivers: (UInt16, UInt16, UInt16), impacts driverImpacts: (Float, Float, Float),
+                        intervention: UInt16) {
+        if rowCount == 0 {
+            firstLine = line
+            lastLine = line
+        }
+        let delta = Int64(bitPattern: line &- lastLine)
+        if delta != (rowCount == 0 ? 0 : 1) { linesConsecutive = false }
+        lineDeltas.putSignedVarint(delta)
+        lastLine = line
+
+        probabilities.putFloat32(Float(probability))
+        riskScores.put(riskScore)
+        levels.put(level)
+        healths.put(health)
+        switch level {
+        case 0: levelCounts.low += 1
+        case 1: levelCounts.medium += 1
+        default: levelCounts.high += 1
+        }
+        putDriver(drivers.0, driverImpacts.0)
+        putDriver(drivers.1, driverImpacts.1)
+        putDriver(drivers.2, driverImpacts.2)
+        if actionWidth == 1 { actions.put(UInt8(truncatingIfNeeded: intervention)) } else { actions.putUInt16(intervention) }
+
+        // Front coding against the previous id.
+        let n = id.count
+        var shared = 0
+        let limit = min(n, previousIdCount)
+        if limit > 0 {
+            let p = id.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            previousId.withUnsafeBufferPointer { prev in
+                while shared < limit && prev[shared] == p[shared] { shared += 1 }
+            }
+        }
+        idSink.putVarint(UInt64(shared))
+        idSink.putVarint(UInt64(n - shared))
+        if n > shared { idSink.put(UnsafeRawBufferPointer(rebasing: id[shared...])) }
+        if n > previousId.count { previousId += [UInt8](repeating: 0, count: n) }
+        if n > shared {
+            previousId.withUnsafeMutableBytes { _ = memcpy($0.baseAddress! + shared, id.baseAddress! + shared, n - shared) }
+        }
+        previousIdCount = n
+        let h = CustomerIndex.hash(id)
+        hashes.putUInt64(h)
+        if level == RiskLevel.high.rawValue {
+            highIdSink.putVarint(UInt64(n))
+            highIdSink.put(id)
+        }
+        rowCount += 1
+    }
+
+    @inline(__always)
+    private func putDriver(_ d: UInt16, _ impact: Float) {
+        if driverWidth == 1 {
+            driverCodes.put(d == RowScore.noDriver ? 0xFF : UInt8(truncatingIfNeeded: d))
+        } else {
+            driverCodes.putUInt16(d)
+        }
+        if d != RowScore.noDriver { impacts.putSignedVarint(PredictionBlock.quantize(impact)) }
+    }
+
+    /// Appends every row of `other` (built with the same name counts) after this builder's rows.
+    package func append(contentsOf other: PredictionBlockBuilder) {
+        guard other.rowCount > 0 else { return }
+        precondition(other.driverWidth == driverWidth && other.actionWidth == actionWidth, "blocks of different runs")
+        if rowCount == 0 {
+            firstLine = other.firstLine
+            linesConsecutive = other.linesConsecutive
+            lineDeltas.put(other.lineDeltas.bytes)
+        } else {
+            let delta = Int64(bitPattern: other.firstLine &- lastLine)
+            linesConsecutive = linesConsecutive && other.linesConsecutive && delta == 1
+            lineDeltas.putSignedVarint(delta)
+            // Row 0's delta of a builder is always 0, one byte.
+            lineDeltas.put(UnsafeRawBufferPointer(rebasing: other.lineDeltas.bytes[1...]))
+        }
+        lastLine = other.lastLine
+        for (mine, theirs) in [(probabilities, other.probabilities), (riskScores, other.riskScores), (levels, other.levels),
+                               (healths, other.healths), (driverCodes, other.driverCodes), (impacts, other.impacts),
+                               (actions, other.actions), (idSink, other.idSink), (highIdSink, other.highIdSink),
+                               (hashes, other.hashes)] {
+            mine.put(theirs.bytes)
+        }
+        levelCounts.low += other.levelCounts.low
+        levelCounts.medium += other.levelCounts.medium
+        levelCounts.high += other.levelCounts.high
+        rowCount += other.rowCount
+        // The next row appended one by one is front-coded from scratch.
+        previousIdCount = 0
+    }
+
+    /// Lays the columns out into `scores` and `details` (`ids` and `highIds` are already final).
+    package func seal() {
+        scores.removeAll()
+        scores.put(probabilities.bytes)
+        scores.put(riskScores.bytes)
+        scores.put(levels.bytes)
+        scores.put(healths.bytes)
+        details.removeAll()
+        details.put(linesConsecutive ? 0 : 1)
+        if !linesConsecutive { details.put(lineDeltas.bytes) }
+        details.put(driverCodes.bytes)
+        details.put(impacts.bytes)
+        details.put(actions.bytes)
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// What scoring threads need to encode a run's predictions for the history: the run's name counts,
+/// and a pool of builders so that chunk after chunk reuses the same memory. Thread-safe.
+public final class PredictionRecording: @unchecked Sendable {
+    public let driverNames: Int
+    public let interventions: Int
+    private let lock = NSLock()
+    private var pool: [PredictionBlockBuilder] = []
+
+    package init(driverNames: Int, interventions: Int) {
+        self.driverNames = driverNames
+        self.interventions = interventions
+    }
+
+    /// An empty builder for the rows of a chunk whose first line is `firstLine`.
+    public func makeChunk(firstLine: UInt64) -> PredictionBlockBuilder {
+        lock.lock()
+        let reused = pool.popLast()
+        lock.unlock()
+        let b = reused ?? PredictionBlockBuilder(driverNames: driverNames, interventions: interventions)
+        b.baseLine = firstLine
+        return b
+    }
+
+    /// Gives a builder back once its rows are copied out.
+    package func recycle(_ b: PredictionBlockBuilder) {
+        b.reset()
+        lock.lock()
+        if pool.count < 96 { pool.append(b) }
+        lock.unlock()
+    }
+}
