@@ -70,7 +70,7 @@ final class ClientClosingFlagsTests: XCTestCase {
     }
 
     func testGoodbyeAtTheEndCarriesEndOfStream() throws {
-        let worker = try FakeWorker(version: 1)
+        let worker = try FakeWorker(version: 3)
         let r = try ChurnBinary.run(["cluster", "status", "--workers", "127.0.0.1:\(worker.port)"], timeout: 30)
         XCTAssertEqual(r.status, 0, r.stderr)
         let last = worker.received().last
