@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 /// churn: customer churn scoring, from one laptop to a cluster of libuv workers.
@@ -15,6 +15,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // The dashboard's HTTP server; swift-configuration support left out (not used).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/vapor/multipart-kit", exact: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C system libraries.
@@ -60,9 +65,29 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        // The scoring service: jobs (input + model + engine + options → results, history, summary,
+        // report) with events, cancellation and outcomes; what the CLI and the dashboard sit on.
+        .target(name: "ChurnService", dependencies: [
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnCoordinator", "ChurnReport",
+        ]),
+        // Test helper: real workers inside the test process on loopback, models and data for tests.
+        .target(name: "ChurnTesting", dependencies: [
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The web dashboard and REST API (`churn serve`): routes, pages, JSON, SSE progress, static assets.
+        .target(name: "ChurnServer", dependencies: [
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnStore", "ChurnReport", "ChurnService", "ChurnCoordinator",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The CLI: a thin shell over the libraries.
         .executableTarget(name: "churn", dependencies: [
-            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator", "ChurnStore", "ChurnReport", "ChurnTransport",
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWorker", "ChurnCoordinator", "ChurnStore", "ChurnService", "ChurnTransport",
+            "ChurnServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -79,7 +104,13 @@ let package = Package(
         .testTarget(name: "ChurnTransportTests", dependencies: ["ChurnTransport"]),
         .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnCore", "CSQLite", "ChurnHistoryFormat"]),
         .testTarget(name: "ChurnReportTests", dependencies: ["ChurnReport", "ChurnCore"]),
+        .testTarget(name: "ChurnServerTests", dependencies: ["ChurnServer", "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnStore",
+                                                            .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(name: "ChurnCoordinatorTests", dependencies: ["ChurnCoordinator", "ChurnWire", "ChurnIO"]),
+        .testTarget(name: "ChurnServiceTests", dependencies: [
+            "ChurnService", "ChurnTesting", "ChurnCoordinator", "ChurnEngine", "ChurnCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire", "ChurnCore"]),
-    ],
-    swiftLanguageModes: [.v5]
+    ]
 )

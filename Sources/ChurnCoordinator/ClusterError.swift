@@ -7,6 +7,8 @@ public enum ClusterError: Error, CustomStringConvertible, Equatable {
     case allWorkersLost(String)
     /// A worker rejected the shards themselves (e.g. a required column is missing).
     case badInput(String)
+    /// The run was cancelled by its caller.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -14,6 +16,7 @@ public enum ClusterError: Error, CustomStringConvertible, Equatable {
         case .noWorkerAccepted(let reasons): return "no worker accepted the connection:\n  " + reasons.joined(separator: "\n  ")
         case .allWorkersLost(let s): return "all workers lost: \(s)"
         case .badInput(let s): return s
+        case .cancelled: return "cancelled"
         }
     }
 }

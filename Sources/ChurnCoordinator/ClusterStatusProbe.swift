@@ -61,7 +61,7 @@ public enum ClusterStatusProbe {
 }
 
 /// Slots filled from the loop thread, awaited from another.
-final class OrderedResults: @unchecked Sendable {
+final class OrderedResults: @unchecked Sendable {  // every var guarded by `condition`
     private let condition = NSCondition()
     private var values: [WorkerStatus?]
     private var filled = 0

@@ -3,9 +3,12 @@ import Foundation
 
 /// Worker processes started on this machine for `--local N` (and `cluster/local`): each is
 /// `churn worker --listen 127.0.0.1:0`, whose first stdout line names the port it got.
-public final class LocalWorkers {
+public final class LocalWorkers: @unchecked Sendable {  // `processList` and `lifelines` guarded by `lock`; `endpoints` set in init
     public private(set) var endpoints: [WorkerEndpoint] = []
-    public private(set) var processes: [Process] = []
+    private var processList: [Process] = []
+    /// The worker processes as they are now (a chaos test restarts them from another thread).
+    public var processes: [Process] { lock.withLock { processList } }
+    private let lock = NSLock()
 
     /// Write ends held open for the workers' lifetime (see `--exit-with-parent`).
     private var lifelines: [Pipe] = []
@@ -23,7 +26,7 @@ public final class LocalWorkers {
         for i in 0..<count {
             do {
                 let (process, endpoint) = try start(port: 0, number: i + 1)
-                processes.append(process)
+                lock.withLock { processList.append(process) }
                 endpoints.append(endpoint)
             } catch {
                 stop()
@@ -42,7 +45,7 @@ public final class LocalWorkers {
         // The worker drains and exits when this pipe closes: when this process ends, however it ends.
         let lifeline = Pipe()
         process.standardInput = lifeline
-        lifelines.append(lifeline)
+        lock.withLock { lifelines.append(lifeline) }
         do {
             try process.run()
         } catch {
@@ -59,7 +62,7 @@ public final class LocalWorkers {
 
     /// Kills worker `index` with SIGKILL (a crash, not a drain).
     public func kill9(_ index: Int) {
-        let p = processes[index]
+        let p = lock.withLock { processList[index] }
         if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
     }
@@ -67,7 +70,7 @@ public final class LocalWorkers {
     /// Starts worker `index` again on the same port.
     public func restart(_ index: Int) throws {
         let (process, _) = try start(port: endpoints[index].port, number: index + 1)
-        processes[index] = process
+        lock.withLock { processList[index] = process }
     }
 
     private static func readLine(_ handle: FileHandle, timeout: TimeInterval) -> String? {
@@ -87,9 +90,12 @@ public final class LocalWorkers {
 
     /// SIGTERM to every worker (they drain and exit), then waits.
     public func stop() {
-        for p in processes where p.isRunning { kill(p.processIdentifier, SIGTERM) }
-        for p in processes { p.waitUntilExit() }
-        processes.removeAll()
+        let all = lock.withLock {
+            defer { processList.removeAll() }
+            return processList
+        }
+        for p in all where p.isRunning { kill(p.processIdentifier, SIGTERM) }
+        for p in all { p.waitUntilExit() }
     }
 
     deinit { stop() }

@@ -38,6 +38,8 @@ public enum Retraining {
         public var hash: String
         public var metrics: EvaluationMetrics
         public var calibration: Calibration
+        /// ROC curve and calibration on the held-out rows, for charts (not in the JSON).
+        public var curves: ModelCurves
 
         enum CodingKeys: String, CodingKey {
             case version, hash, rows, accuracy, auc, prAuc = "pr_auc", logLoss = "log_loss", brier, calibrationError = "calibration_error", calibration
@@ -103,11 +105,14 @@ public enum Retraining {
             let champion = try ModelFile.load(bytes: bytes, name: "registry v\(championVersion)")
             let result = try ModelEvaluation.run(try CompiledModel(champion.model), on: heldOut)
             championMetrics = result.metrics
-            championSide = Side(version: championVersion, hash: champion.hashHex, metrics: result.metrics, calibration: result.calibration)
+            championSide = Side(version: championVersion, hash: champion.hashHex, metrics: result.metrics, calibration: result.calibration,
+                                curves: ModelCurves(probabilities: result.probabilities, labels: result.labels))
         }
 
+        let challengerCurves = ModelCurves(probabilities: challengerResult.probabilities, labels: challengerResult.labels)
         let registration = try registry.register(bytes: challengerLoaded.bytes, hash: challengerLoaded.hashHex, model: challengerModel,
-                                                 metrics: challengerResult.metrics, metricsKind: "holdout", source: "retrain")
+                                                 metrics: challengerResult.metrics, metricsKind: "holdout", source: "retrain",
+                                                 curves: challengerCurves)
         var promoted: Bool
         var reasons: [String]
         if let championMetrics, let championSide {
@@ -124,7 +129,7 @@ public enum Retraining {
         }
         return Outcome(promoted: promoted, champion: championSide,
                        challenger: Side(version: registration.version, hash: challengerLoaded.hashHex, metrics: challengerResult.metrics,
-                                        calibration: challengerResult.calibration),
+                                        calibration: challengerResult.calibration, curves: challengerCurves),
                        rule: request.rule, reasons: reasons, trainingRows: challengerModel.training.rows,
                        holdoutRows: challengerResult.metrics.rows, seed: request.seed, holdout: request.holdout)
     }

@@ -8,7 +8,7 @@ import Foundation
 /// Records one scoring run in the SQLite history: the run, then every prediction (encoded on the
 /// scoring threads through `recording`, written on a thread of its own so scoring does not wait for
 /// SQLite), then the summary, or the failure.
-public final class RunHistory: @unchecked Sendable {
+public final class RunHistory: @unchecked Sendable {  // `writeError` behind `errorLock`; `writer` used by the history thread only
     public let store: RunStore
     public let runId: Int64
     /// The last successful run of the same input file name, if any.
@@ -18,7 +18,13 @@ public final class RunHistory: @unchecked Sendable {
     /// on the disk for a moment without holding the scoring threads up.
     private let queue = WorkQueue<PredictionBlockBuilder>(capacity: 64)
     private let done = DispatchSemaphore(value: 0)
-    private var writeError: Error?
+    /// Set by the history thread, read by the scoring side: guarded by `errorLock`.
+    private var firstWriteError: Error?
+    private let errorLock = NSLock()
+    private var writeError: Error? {
+        get { errorLock.withLock { firstWriteError } }
+        set { errorLock.withLock { firstWriteError = newValue } }
+    }
 
     /// The default history file: `$CHURN_DB`, else `~/.local/share/churn/history.sqlite`.
     public static var defaultPath: String {

@@ -1,21 +1,22 @@
 import ChurnIO
 
-/// A shard the coordinator has read and not yet seen finished: its bytes (kept until a result
-/// arrives, so it can be re-sent), where it is in flight, and how often it was lost with a worker.
+/// A shard the pool has read and not yet seen finished: its bytes (kept until a result arrives, so
+/// it can be re-sent) and where it belongs. Which workers hold it is `DispatchPolicy`'s business.
 final class ShardRecord {
+    /// Pool-wide key, also the shard id on the wire (unique across jobs on every connection).
+    let key: Int
+    let job: Int
+    /// Position in its job's input.
     let index: Int
     let firstLine: UInt64
     let lineCount: UInt64
     let bytes: [UInt8]
     /// Sends so far; the next send carries this as its attempt number.
     var attempts: UInt32 = 0
-    /// Workers that died or disconnected while this shard was in flight on them.
-    var losses = 0
-    /// Links it is in flight on now (more than one when speculatively re-sent).
-    var holders: [ObjectIdentifier] = []
-    var speculated = false
 
-    init(_ chunk: CSVChunk) {
+    init(_ chunk: CSVChunk, key: Int, job: Int) {
+        self.key = key
+        self.job = job
         index = chunk.index
         firstLine = chunk.firstLine
         lineCount = chunk.lineCount

@@ -5,7 +5,8 @@ import Foundation
 
 /// A general-purpose client session with one worker, for tools (`churn cluster status`,
 /// `churn loadtest`): connect, handshake, then requests matched to replies by request id.
-/// The dispatcher's `WorkerLink` is the specialised version for scoring runs.
+/// The pool's `WorkerLink` is the long-lived version for scoring jobs; both run the same
+/// `ClientSession` core (handshake, request ids, GOODBYE).
 ///
 /// Threading: loop thread only; completions run on the loop thread.
 final class WorkerClient {
@@ -13,8 +14,7 @@ final class WorkerClient {
     private let loop: EventLoop
     private var connection: TCPConnection?
     private var decoder = FrameDecoder()
-    private var handshake: ClientHandshake
-    private var nextRequestId: UInt64 = 1
+    private var core: ClientSession
     private var waiting: [UInt64: (Result<Message, ClientError>) -> Void] = [:]
     private var onReady: ((Result<HandshakeSession, ClientError>) -> Void)?
     private(set) var session: HandshakeSession?
@@ -56,7 +56,8 @@ final class WorkerClient {
     init(endpoint: WorkerEndpoint, secret: [UInt8]?, loop: EventLoop, name: String) {
         self.endpoint = endpoint
         self.loop = loop
-        handshake = ClientHandshake(configuration: .init(name: name, secret: secret), clientNonce: .random(), mac: HMACSHA256.mac)
+        // Tools make short requests and time them themselves: no heartbeat timeout of their own.
+        core = ClientSession(name: name, secret: secret, heartbeatTimeout: .max, now: 0)
     }
 
     /// Connects and completes the handshake.
@@ -68,7 +69,7 @@ final class WorkerClient {
             case .success(let c):
                 c.onRead = { [weak self] bytes in self?.received(bytes) }
                 c.onClose = { [weak self] reason in self?.closed("\(reason)") }
-                self.act(self.handshake.start())
+                self.perform(self.core.start())
             case .failure(let error):
                 self.connection = nil
                 self.readyResult(.failure(.connect("\(error)")))
@@ -83,38 +84,30 @@ final class WorkerClient {
         }
     }
 
-    private func act(_ action: HandshakeAction) {
-        switch action {
-        case let .send(m, id):
-            _ = connection?.write(m.encode(requestId: id))
-        case let .sendAndEstablish(m, id, s):
-            _ = connection?.write(m.encode(requestId: id))
-            established(s)
-        case let .establish(s):
-            established(s)
-        case let .sendErrorAndClose(code, text, id):
-            _ = connection?.write(Message.errorFrame(code, text, requestId: id))
-            readyResult(.failure(.handshake(text)))
-            connection?.shutdownAndClose()
-        case let .close(reason):
-            readyResult(.failure(.handshake(reason)))
-            connection?.close()
-        case let .forward(m, id):
-            deliver(m, requestId: id)
+    private func perform(_ actions: [ClientSession.Action]) {
+        for action in actions {
+            switch action {
+            case let .send(m, id):
+                _ = connection?.write(m.encode(requestId: id, flags: m.closesStream ? .endOfStream : []))
+            case let .established(s):
+                session = s
+                readyResult(.success(s))
+            case let .refuse(reason):
+                readyResult(.failure(.handshake(reason)))
+                connection?.shutdownAndClose()
+            case let .deliver(m, id):
+                deliver(m, requestId: id)
+            case let .drop(reason):
+                fail(.protocolError(reason))
+                connection?.close()
+            }
         }
-    }
-
-    private func established(_ s: HandshakeSession) {
-        session = s
-        nextRequestId = handshake.nextRequestId
-        readyResult(.success(s))
     }
 
     /// Sends a request; `completion` gets the reply with the same request id.
     func request(_ message: Message, _ completion: @escaping (Result<Message, ClientError>) -> Void) {
         guard let connection, connection.isOpen else { return failLater(completion) }
-        let id = nextRequestId
-        nextRequestId &+= 1
+        let id = core.takeRequestId()
         waiting[id] = completion
         _ = connection.write(message.encode(requestId: id))
     }
@@ -122,8 +115,7 @@ final class WorkerClient {
     /// Sends a shard without copying its rows into a frame.
     func score(_ shard: Message.ScoreShard, rows: [UInt8], _ completion: @escaping (Result<Message, ClientError>) -> Void) {
         guard let connection, connection.isOpen else { return failLater(completion) }
-        let id = nextRequestId
-        nextRequestId &+= 1
+        let id = core.takeRequestId()
         waiting[id] = completion
         _ = connection.write(buffers: [shard.encodeHead(requestId: id), rows])
     }
@@ -141,7 +133,7 @@ final class WorkerClient {
         do {
             while let frame = try decoder.next() {
                 let m = try Message.decode(frame)
-                if session == nil { act(handshake.received(m, requestId: frame.requestId)) } else { deliver(m, requestId: frame.requestId) }
+                perform(core.received(m, requestId: frame.requestId, now: 0))
             }
         } catch {
             fail(.protocolError("\(error)"))
@@ -181,7 +173,7 @@ final class WorkerClient {
 
     func close() {
         if let c = connection {
-            _ = c.write(Message.goodbye(.init(reason: "done")).encode(requestId: 0, flags: .endOfStream))
+            if case let .send(m, id) = core.goodbye("done") { _ = c.write(m.encode(requestId: id, flags: .endOfStream)) }
             c.shutdownAndClose()
         }
     }

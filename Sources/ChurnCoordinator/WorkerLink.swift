@@ -5,73 +5,90 @@ import ChurnIO
 import Foundation
 import Logging
 
-/// One connection from the coordinator to a worker: connect, handshake, make sure the worker holds
-/// the model, then carry SCORE_SHARDs under the worker's credit window, heartbeat, and report what
-/// happens to the `Dispatcher`. Reconnects after losing the worker, unless the worker refused us.
+/// One connection from the pool to a worker, kept across jobs: connect, handshake, then carry
+/// SCORE_SHARDs under the worker's credit window, load models the worker lacks (each once per
+/// connection), heartbeat, and report what happens to the `PoolDispatcher`. Reconnects with
+/// backoff after losing the worker, unless the worker refused us.
 ///
 /// Threading: loop thread only.
 final class WorkerLink {
     enum State: Equatable {
-        case idle, connecting, handshaking, checkingModel, loadingModel, ready
+        case idle, connecting, handshaking, ready
         /// The worker said GOODBYE or is shutting down: no new shards.
         case draining
         /// Lost; a reconnect is scheduled.
         case down
         /// Refused the handshake (wrong secret, no common version): never retried.
         case refused
-        /// The run is over; closed on purpose.
+        /// The pool is closed; closed on purpose.
         case finished
     }
 
-    let endpoint: WorkerEndpoint
-    /// Weak: the loop may deliver a late callback (a cancelled connect, a timer) after the run ended.
-    private weak var dispatcher: Dispatcher?
-    private let settings: Settings
-
-    /// What every link of a run shares.
+    /// What every link of a pool shares.
     struct Settings {
         var secret: [UInt8]?
-        var modelHash: ModelHash
-        var modelBytes: [UInt8]
-        var rankBy: RankBy
-        var topK: Int
         var heartbeatTimeout: UInt64
+        var heartbeatInterval: UInt64 = 500_000_000
     }
+
+    let id: Int
+    let endpoint: WorkerEndpoint
+    /// Weak: the loop may deliver a late callback (a cancelled connect, a timer) after the pool closed.
+    private weak var dispatcher: PoolDispatcher?
+    private let settings: Settings
     private let loop: EventLoop
     private var logger: Logger
     private(set) var state: State = .idle
     private var connection: TCPConnection?
     private var decoder = FrameDecoder()
-    private var handshake: ClientHandshake
-    private var nextRequestId: UInt64 = 1
-    /// Shard index → request id and send time.
-    private(set) var inFlight: [Int: (requestId: UInt64, sentAt: UInt64)] = [:]
+    /// Handshake, request ids and heartbeats (no I/O): shared with the tools' `WorkerClient`.
+    private var session: ClientSession
+    /// Shard key → request id.
+    private(set) var inFlight: [Int: UInt64] = [:]
+    /// Models held by the worker on this connection, and those being checked or loaded.
+    private var models: Set<ModelHash> = []
     private var window = 1
-    private var lastHeard: UInt64 = 0
     private var heartbeat: LoopTimer?
     private var reconnectDelayMs = 100
     /// Why the last attempt failed (for "no worker accepted" and "all workers lost").
     private(set) var lastProblem: String?
-    private(set) var everReady = false
-    private(set) var shardsDone = 0
+    private var counters = (handshakes: 0, modelUploads: 0, shards: 0, rows: UInt64(0), errors: 0)
 
-    init(endpoint: WorkerEndpoint, dispatcher: Dispatcher, settings: Settings, loop: EventLoop, logger: Logger) {
+    init(id: Int, endpoint: WorkerEndpoint, dispatcher: PoolDispatcher, settings: Settings, loop: EventLoop, logger: Logger) {
+        self.id = id
         self.endpoint = endpoint
         self.dispatcher = dispatcher
         self.settings = settings
         self.loop = loop
         self.logger = logger
         self.logger[metadataKey: "worker"] = "\(endpoint)"
-        handshake = Self.makeHandshake(settings)
+        session = Self.makeSession(settings, now: 0)
     }
 
-    private static func makeHandshake(_ s: Settings) -> ClientHandshake {
-        ClientHandshake(configuration: .init(name: "churn-coordinator@\(ProcessInfo.processInfo.hostName)", secret: s.secret),
-                        clientNonce: .random(), mac: HMACSHA256.mac)
+    private static func makeSession(_ s: Settings, now: UInt64) -> ClientSession {
+        ClientSession(name: "churn-coordinator@\(ProcessInfo.processInfo.hostName)", secret: s.secret,
+                      heartbeatInterval: s.heartbeatInterval, heartbeatTimeout: s.heartbeatTimeout, now: now)
     }
 
-    var freeCredit: Int { state == .ready ? max(0, window - inFlight.count) : 0 }
+    private var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
+
     var isAlive: Bool { state == .ready || state == .draining }
+
+    var statusSnapshot: PoolWorkerStatus {
+        let word: PoolWorkerStatus.State
+        switch state {
+        case .idle, .connecting, .handshaking: word = .connecting
+        case .ready: word = .ready
+        case .draining: word = .draining
+        case .down: word = .down
+        case .refused: word = .refused
+        case .finished: word = .closed
+        }
+        return PoolWorkerStatus(endpoint: "\(endpoint)", state: word, inFlight: inFlight.count, shardsScored: counters.shards,
+                                rowsScored: counters.rows, errors: counters.errors,
+                                roundTripMs: session.liveness.roundTrip.map { Double($0) / 1e6 }, handshakes: counters.handshakes,
+                                modelUploads: counters.modelUploads, problem: isAlive ? nil : lastProblem)
+    }
 
     // MARK: Connecting
 
@@ -79,7 +96,7 @@ final class WorkerLink {
         guard state == .idle || state == .down else { return }
         state = .connecting
         decoder = FrameDecoder()
-        handshake = Self.makeHandshake(settings)
+        models = []
         connection = TCPConnection.connect(loop: loop, host: endpoint.host, port: endpoint.port, timeout: .seconds(3)) { [weak self] result in
             guard let self else { return }
             switch result {
@@ -96,38 +113,34 @@ final class WorkerLink {
         state = .handshaking
         c.onRead = { [weak self] bytes in self?.received(bytes) }
         c.onClose = { [weak self] reason in self?.closed(reason) }
-        lastHeard = DispatchTime.now().uptimeNanoseconds
-        act(handshake.start())
+        session = Self.makeSession(settings, now: now)
+        perform(session.start())
         let timer = LoopTimer(loop: loop) { [weak self] in self?.tick() }
         timer.start(after: .milliseconds(500), repeating: .milliseconds(500))
         heartbeat = timer
     }
 
-    private func act(_ action: HandshakeAction) {
-        switch action {
-        case let .send(message, requestId):
-            send(message, requestId: requestId)
-        case let .sendAndEstablish(message, requestId, session):
-            send(message, requestId: requestId)
-            established(session)
-        case let .establish(session):
-            established(session)
-        case let .sendErrorAndClose(code, text, requestId):
-            send(.error(.init(code: code, message: text)), requestId: requestId, flags: .endOfStream)
-            refuse(text)
-        case let .close(reason):
-            refuse(reason)
-        case let .forward(message, requestId):
-            handle(message, requestId: requestId)
+    private func perform(_ actions: [ClientSession.Action]) {
+        for action in actions {
+            switch action {
+            case let .send(message, requestId): send(message, requestId: requestId, flags: message.closesStream ? .endOfStream : [])
+            case let .established(s): established(s)
+            case let .refuse(reason): refuse(reason)
+            case let .deliver(message, requestId): handle(message, requestId: requestId)
+            case let .drop(reason): protocolFailure(reason)
+            }
+            if connection == nil { return }
         }
     }
 
     private func established(_ session: HandshakeSession) {
         window = max(1, Int(session.maxShardsInFlight))
-        nextRequestId = max(nextRequestId, handshake.nextRequestId)
+        counters.handshakes += 1
         logger.debug("handshake done: \(session.peerName), window \(window)")
-        state = .checkingModel
-        send(.modelCheck(.init(hash: settings.modelHash)), requestId: takeRequestId())
+        state = .ready
+        reconnectDelayMs = 100
+        lastProblem = nil
+        dispatcher?.linkReady(self, window: window)
     }
 
     /// The worker refused us for good (authentication, version): report and never retry.
@@ -136,22 +149,28 @@ final class WorkerLink {
         state = .refused
         logger.warning("worker refused: \(reason)")
         connection?.shutdownAndClose()
-        dispatcher?.linkRefused(self, reason: reason)
+        dispatcher?.linkDown(self)
     }
+
+    // MARK: Models
+
+    /// Makes sure the worker holds a model: MODEL_CHECK, then LOAD_MODEL if it does not.
+    func prepareModel(hash: ModelHash, bytes: [UInt8]) {
+        guard state == .ready else { return }
+        pendingModels[hash] = bytes
+        send(.modelCheck(.init(hash: hash)), requestId: takeRequestId())
+    }
+
+    private var pendingModels: [ModelHash: [UInt8]] = [:]
 
     // MARK: Frames in
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
-        lastHeard = DispatchTime.now().uptimeNanoseconds
         decoder.feed(bytes)
         do {
             while let frame = try decoder.next() {
                 let message = try Message.decode(frame)
-                if state == .handshaking {
-                    act(handshake.received(message, requestId: frame.requestId))
-                } else {
-                    handle(message, requestId: frame.requestId)
-                }
+                perform(session.received(message, requestId: frame.requestId, now: now))
                 if connection == nil { return }
             }
         } catch {
@@ -163,23 +182,26 @@ final class WorkerLink {
         switch message {
         case let .modelStatus(status):
             if status.present {
-                becomeReady()
-            } else {
-                state = .loadingModel
-                send(.loadModel(.init(hash: settings.modelHash, json: settings.modelBytes)), requestId: takeRequestId())
+                modelReady(status.hash)
+            } else if let bytes = pendingModels[status.hash] {
+                counters.modelUploads += 1
+                logger.debug("uploading model \(status.hash.hex.prefix(12))")
+                send(.loadModel(.init(hash: status.hash, json: bytes)), requestId: takeRequestId())
             }
-        case .modelLoaded:
-            becomeReady()
+        case let .modelLoaded(loaded):
+            modelReady(loaded.hash)
         case let .shardResult(result):
-            let index = Int(result.shardId)
-            guard let sent = inFlight.removeValue(forKey: index) else { return }  // cancelled or duplicate
-            shardsDone += 1
-            dispatcher?.resultArrived(result, from: self, nanoseconds: DispatchTime.now().uptimeNanoseconds &- sent.sentAt)
+            let key = Int(result.shardId)
+            guard inFlight.removeValue(forKey: key) != nil else { return }  // cancelled or duplicate
+            counters.shards += 1
+            counters.rows += UInt64(result.rowCount)
+            dispatcher?.resultArrived(result, from: self)
         case .heartbeatAck:
-            break
+            break  // timed by the session
         case let .goodbye(goodbye):
             logger.info("worker said goodbye: \(goodbye.reason)")
             state = .draining
+            dispatcher?.linkDraining(self)
             for id in goodbye.unfinishedShardIds { handBack(Int(id)) }
             if inFlight.isEmpty { connection?.shutdownAndClose() }
         case let .error(error):
@@ -189,70 +211,71 @@ final class WorkerLink {
         }
     }
 
+    private func modelReady(_ hash: ModelHash) {
+        pendingModels[hash] = nil
+        models.insert(hash)
+        dispatcher?.modelReady(self, hash: hash)
+    }
+
     private func handleError(_ error: Message.ErrorMessage, requestId: UInt64) {
         // Which shard was it about?
-        let shard = inFlight.first { $0.value.requestId == requestId }?.key
+        let shard = inFlight.first { $0.value == requestId }?.key
         switch error.code {
         case .cancelled:
             break  // the answer to our CANCEL; the shard already left `inFlight`
         case .badShard:
-            dispatcher?.fatal(.badInput(error.message))
+            counters.errors += 1
+            if let shard { dispatcher?.badShard(shard, message: error.message) }
         case .invalidModel:
-            dispatcher?.fatal(.badInput("worker \(endpoint) rejected the model: \(error.message)"))
+            counters.errors += 1
+            if let shard { dispatcher?.badShard(shard, message: "worker \(endpoint) rejected the model: \(error.message)") }
+            else { protocolFailure("worker rejected the model: \(error.message)") }
         case .overloaded, .shuttingDown, .unknownModel:
-            if error.code == .shuttingDown { state = .draining }
-            if let shard { handBack(shard) }
-            if error.code == .unknownModel, state == .ready {
-                state = .loadingModel
-                send(.loadModel(.init(hash: settings.modelHash, json: settings.modelBytes)), requestId: takeRequestId())
+            if error.code == .shuttingDown {
+                state = .draining
+                dispatcher?.linkDraining(self)
             }
+            if error.code == .unknownModel, let shard, let hash = shardModels[shard] {
+                // Evicted from the worker's cache: load it again before more of its shards go here.
+                models.remove(hash)
+                dispatcher?.modelLost(self, hash: hash)
+            }
+            if let shard { handBack(shard) }
         default:
             protocolFailure("worker sent error \(error.code): \(error.message)")
         }
     }
 
-    private func becomeReady() {
-        state = .ready
-        everReady = true
-        reconnectDelayMs = 100
-        lastProblem = nil
-        logger.debug("ready")
-        dispatcher?.linkReady(self)
-    }
-
     // MARK: Shards out
 
-    func send(shard: ShardRecord, columns: [String]) {
+    /// Model of each shard in flight (to know which model an UNKNOWN_MODEL is about).
+    private var shardModels: [Int: ModelHash] = [:]
+
+    func send(shard: ShardRecord, job: PoolJob) {
         let requestId = takeRequestId()
-        let message = Message.ScoreShard(shardId: UInt64(shard.index), attempt: shard.attempts, firstLine: shard.firstLine,
-                                         modelHash: settings.modelHash, rankBy: settings.rankBy, topK: UInt16(settings.topK),
-                                         columns: columns, rows: shard.bytes[...])
+        let message = Message.ScoreShard(shardId: UInt64(shard.key), attempt: shard.attempts, firstLine: shard.firstLine,
+                                         modelHash: job.modelHash, rankBy: job.rankBy, topK: UInt16(job.topK),
+                                         columns: job.columns, rows: shard.bytes[...])
         shard.attempts += 1
-        inFlight[shard.index] = (requestId, DispatchTime.now().uptimeNanoseconds)
+        inFlight[shard.key] = requestId
+        shardModels[shard.key] = job.modelHash
         _ = connection?.write(buffers: [message.encodeHead(requestId: requestId), shard.bytes])
     }
 
-    /// Stops waiting for a shard (another worker finished it first).
-    func cancel(_ index: Int) {
-        guard inFlight.removeValue(forKey: index) != nil else { return }
-        send(.cancel(.init(shardId: UInt64(index))), requestId: takeRequestId())
-        dispatcher?.creditFreed()
+    /// Stops waiting for a shard (another worker finished it first, or its job is over).
+    func cancel(_ key: Int) {
+        shardModels[key] = nil
+        guard inFlight.removeValue(forKey: key) != nil else { return }
+        send(.cancel(.init(shardId: UInt64(key))), requestId: takeRequestId())
     }
 
-    private func handBack(_ index: Int) {
-        guard inFlight.removeValue(forKey: index) != nil else { return }
-        dispatcher?.handBack(index, from: self, lost: false)
+    private func handBack(_ key: Int) {
+        shardModels[key] = nil
+        guard inFlight.removeValue(forKey: key) != nil else { return }
+        dispatcher?.handBack(key, from: self)
     }
 
-    /// Oldest in-flight shard and when it was sent.
-    var oldestInFlight: (index: Int, sentAt: UInt64)? {
-        inFlight.min { $0.value.sentAt < $1.value.sentAt }.map { ($0.key, $0.value.sentAt) }
-    }
-
-    private func takeRequestId() -> UInt64 {
-        defer { nextRequestId &+= 1 }
-        return nextRequestId
-    }
+    private func takeRequestId() -> UInt64 { session.takeRequestId() }
 
     private func send(_ message: Message, requestId: UInt64, flags: FrameFlags = []) {
         _ = connection?.write(message.encode(requestId: requestId, flags: flags))
@@ -261,20 +284,13 @@ final class WorkerLink {
     // MARK: Liveness
 
     private func tick() {
-        let now = DispatchTime.now().uptimeNanoseconds
-        let silentFor = now &- lastHeard
-        if silentFor > settings.heartbeatTimeout {
-            protocolFailure("no answer for \(silentFor / 1_000_000) ms")
-            return
-        }
-        if state != .handshaking {
-            send(.heartbeat(.init(sentAt: now)), requestId: takeRequestId())
-        }
+        perform(session.tick(now: now))
     }
 
     private func protocolFailure(_ reason: String) {
         logger.warning("dropping connection: \(reason)")
         lastProblem = reason
+        counters.errors += 1
         connection?.close()
     }
 
@@ -286,20 +302,23 @@ final class WorkerLink {
         lost(lastProblem ?? "connection \(reason)")
     }
 
-    /// The worker is gone: hand its shards back and try again later.
+    /// The worker is gone: the dispatcher takes its shards back; try again later.
     private func lost(_ reason: String) {
         lastProblem = reason
         let wasAlive = isAlive
         let wasDraining = state == .draining
         state = .down
-        let lostShards = Array(inFlight.keys)
+        let hadShards = !inFlight.isEmpty
         inFlight.removeAll()
-        if wasDraining && lostShards.isEmpty {
+        shardModels.removeAll()
+        pendingModels.removeAll()
+        models.removeAll()
+        if wasDraining && !hadShards {
             logger.info("worker finished draining: \(reason)")
         } else if wasAlive {
+            counters.errors += 1
             logger.warning("lost worker: \(reason)")
         }
-        for index in lostShards { dispatcher?.handBack(index, from: self, lost: true) }
         dispatcher?.linkDown(self)
         guard dispatcher?.isRunning == true else { return }
         let delay = reconnectDelayMs
@@ -310,14 +329,14 @@ final class WorkerLink {
         }
     }
 
-    /// Says goodbye and closes (end of run).
+    /// Says goodbye and closes (the pool is closing).
     func finish() {
         heartbeat?.close()
         heartbeat = nil
         let wasRefused = state == .refused
         state = .finished
         if let c = connection, !wasRefused {
-            send(.goodbye(.init(reason: "run finished")), requestId: takeRequestId(), flags: .endOfStream)
+            perform([session.goodbye("pool closed")])
             c.shutdownAndClose()
         }
     }

@@ -64,7 +64,7 @@ public struct ByteWriter {
 }
 
 /// Bytes on raw memory with one owner, freed with it.
-public final class ByteBlock: @unchecked Sendable {
+public final class ByteBlock: @unchecked Sendable {  // immutable after it is made; one owner at a time, handed over through locked queues
     public let base: UnsafeMutablePointer<UInt8>
     public let count: Int
 

@@ -36,7 +36,7 @@ public enum DataGenerator {
 }
 
 /// A counter shared by threads.
-final class ManagedAtomicCounter: @unchecked Sendable {
+final class ManagedAtomicCounter: @unchecked Sendable {  // `value` guarded by `lock`
     private let lock = NSLock()
     private var value = 0
     func increment() -> Int {

@@ -66,61 +66,29 @@ public final class LocalScorer {
         let names = ResultCSVFormatter.NameTable(model: model)
         // Chunks finish out of order; nil at index N marks the end after N chunks.
         let done = OrderedQueue<ScoredChunk?>()
-        let inFlight = Credits(threads * 2 + 2)
-        let start = Date()
         let scorers = DispatchGroup()
         for _ in 0..<threads {
             scorers.enter()
-            let thread = Thread { [model, rankBy, topLimit, recording] in
+            // Each scoring thread owns its ShardScorer; chunks come and go through locked queues.
+            HandOffThread.start(name: "churn-scorer", stackSize: 1 << 20) { [model, rankBy, topLimit, recording] in
                 defer { scorers.leave() }
                 let scorer = ShardScorer(model: model, binding: binding, rankBy: rankBy, topLimit: topLimit)
                 while let chunk = work.pop() {
                     done.put(chunk.index, Self.score(chunk, scorer: scorer, names: names, recording: recording))
                 }
             }
-            thread.stackSize = 1 << 20
-            thread.start()
         }
-
-        // Writer: takes chunks in input order, hands them to `consume`, merges their aggregates.
-        let state = RunOutcome(topLimit: topLimit)
-        let writer = Thread { [threads] in
-            defer { state.finished.signal() }
-            do {
-                while let chunk = try done.take() {
-                    try consume(chunk)
-                    state.total.merge(chunk.aggregate)
-                    inFlight.release()
-                    progress?(ScoreProgress(bytesRead: reader.bytesRead, totalBytes: reader.fileSize,
-                                            rowsScored: state.total.rowsScored, rowsRejected: state.total.rowsRejected,
-                                            elapsed: Date().timeIntervalSince(start), workersAlive: threads))
-                }
-            } catch {
-                state.fail(error)
+        let threads = self.threads
+        return try OrderedRun(reader: reader, maxInFlight: threads * 2 + 2, topLimit: topLimit, results: done).run(
+            submit: { work.push($0) },
+            inputEnded: { chunks, _ in
                 work.close()
-                inFlight.release()
-            }
-        }
-        writer.start()
-
-        var produced = 0
-        var readError: Error?
-        do {
-            while state.error == nil, let chunk = try reader.nextChunk() {
-                inFlight.acquire()
-                if state.error != nil || !work.push(chunk) { break }
-                produced += 1
-            }
-        } catch {
-            readError = error
-            done.fail(error)
-        }
-        work.close()
-        scorers.wait()
-        done.put(produced, nil)
-        state.finished.wait()
-        if let error = readError ?? state.error { throw error }
-        return state.total
+                scorers.wait()
+                done.put(chunks, nil)
+            },
+            writerFailed: { _ in work.close() },
+            finish: { $0 },
+            consume: consume, progress: progress, workersAlive: { threads })
     }
 
     private static func score(_ chunk: CSVChunk, scorer: ShardScorer, names: ResultCSVFormatter.NameTable,
@@ -145,7 +113,7 @@ public final class LocalScorer {
 
 /// A scoring run's running total (owned by its writer thread) and its first error (set and read
 /// from any thread).
-public final class RunOutcome: @unchecked Sendable {
+public final class RunOutcome: @unchecked Sendable {  // `firstError` guarded by `lock`; `total` owned by the writer thread, read after `finished`
     public var total: ScoreAggregate
     public let finished = DispatchSemaphore(value: 0)
     private let lock = NSLock()

@@ -2,7 +2,7 @@ import Foundation
 
 /// Results that finish out of order, taken in order: producers `put(index, value)`, one consumer
 /// `take()`s index 0, 1, 2, … blocking until the next one is there.
-public final class OrderedQueue<Value>: @unchecked Sendable {
+public final class OrderedQueue<Value>: @unchecked Sendable {  // every var guarded by `condition`
     private let condition = NSCondition()
     private var pending: [Int: Value] = [:]
     private var next = 0
@@ -40,7 +40,7 @@ public final class OrderedQueue<Value>: @unchecked Sendable {
 }
 
 /// A bounded blocking FIFO for handing work to threads; `close()` ends it.
-public final class WorkQueue<Value>: @unchecked Sendable {
+public final class WorkQueue<Value>: @unchecked Sendable {  // every var guarded by `condition`
     private let condition = NSCondition()
     private var items: [Value] = []
     private var head = 0
@@ -86,7 +86,7 @@ public final class WorkQueue<Value>: @unchecked Sendable {
 }
 
 /// A counting semaphore bounding how much work is in flight; `cancel()` releases every waiter.
-public final class Credits: @unchecked Sendable {
+public final class Credits: @unchecked Sendable {  // every var guarded by `condition`
     private let condition = NSCondition()
     private var available: Int
     private var cancelled = false

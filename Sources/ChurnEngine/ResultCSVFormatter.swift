@@ -10,7 +10,7 @@ public struct ResultCSVFormatter: ScoredRowSink {
 
     /// A model's escaped driver and action names laid out in one block, looked up by index.
     /// Make one per model and share it between formatters.
-    public final class NameTable: @unchecked Sendable {
+    public final class NameTable: @unchecked Sendable {  // immutable after init: only read, from any thread
         let bytes: UnsafeMutablePointer<UInt8>
         let driverStart: UnsafeMutablePointer<Int>
         let actionStart: UnsafeMutablePointer<Int>

@@ -2,11 +2,11 @@ import ChurnCore
 import Foundation
 
 /// Driver names and impacts in words a customer-success lead reads without a statistics course.
-enum DriverWording {
+public enum DriverWording {
     private static let acronyms: Set<String> = ["mrr", "arr", "nps", "csat", "id", "sla", "api", "qbr", "ltv"]
 
     /// `usage_drop_pct` → "Usage drop %", `segment=small-business` → "Segment: small-business".
-    static func label(_ name: String) -> String {
+    public static func label(_ name: String) -> String {
         if let eq = name.firstIndex(of: "=") {
             return label(String(name[..<eq])) + ": " + String(name[name.index(after: eq)...])
         }
@@ -22,7 +22,7 @@ enum DriverWording {
     }
 
     /// How strongly a driver (a log-odds contribution) pushes towards churn.
-    static func strength(_ impact: Double) -> String {
+    public static func strength(_ impact: Double) -> String {
         if impact >= 1.0 { return "strong" }
         if impact >= 0.4 { return "moderate" }
         return "mild"
@@ -30,7 +30,7 @@ enum DriverWording {
 
     /// A driver with its direction and values: "Monthly charges low: 25.2 (typical 70.35)",
     /// "Contract: Month-to-month (typical Month-to-month)".
-    static func label(_ d: DriverImpact) -> String {
+    public static func label(_ d: DriverImpact) -> String {
         guard let value = d.value else { return label(d.name) }
         let typical = d.typical.map { " (typical \($0))" } ?? ""
         if d.direction == .is { return label(d.name) + typical }
@@ -38,7 +38,7 @@ enum DriverWording {
     }
 
     /// One sentence: "Open tickets high: 6 (typical 1): strong (churn odds ×2.7)".
-    static func sentence(_ d: DriverImpact) -> String {
+    public static func sentence(_ d: DriverImpact) -> String {
         "\(label(d)): \(strength(d.impact)) (churn odds \(DriverImpact.oddsFactor(d.impact)))"
     }
 }

@@ -1,7 +1,7 @@
 /// Escaping for text that goes into HTML (and inline SVG) content or quoted attribute values.
-enum HTML {
+public enum HTML {
     /// `&`, `<`, `>`, `"` and `'` as entities; control characters other than tab and newline dropped.
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {

@@ -158,7 +158,8 @@ public enum HTMLReport {
         return s + "</tbody>\n</table>\n</section>\n"
     }
 
-    static func drivers(_ list: [DriverImpact]) -> String {
+    /// A customer's drivers as a list in plain words (shared with the dashboard).
+    public static func drivers(_ list: [DriverImpact]) -> String {
         guard !list.isEmpty else { return "<span class=\"impact\">No factor above average</span>" }
         var s = "<ul class=\"drivers\">"
         for d in list.prefix(3) {

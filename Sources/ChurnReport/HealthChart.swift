@@ -3,7 +3,7 @@ import Foundation
 
 /// The health distribution as an inline SVG bar chart: one bar per `ScoreAggregate` health bin,
 /// counts above the bars, a labelled y axis with grid lines.
-enum HealthChart {
+public enum HealthChart {
     static let width = 600.0
     static let height = 300.0
     private static let left = 64.0, right = 12.0, top = 26.0, bottom = 58.0
@@ -17,7 +17,7 @@ enum HealthChart {
         i == ScoreAggregate.healthBins - 1 ? "\(i * 10)–100" : "\(i * 10)–\(i * 10 + 9)"
     }
 
-    static func svg(_ histogram: [UInt64]) -> String {
+    public static func svg(_ histogram: [UInt64]) -> String {
         let bins = histogram.count
         let total = histogram.reduce(0, +)
         let (maxValue, step) = niceScale(histogram.max() ?? 0)

@@ -2,9 +2,9 @@ import Foundation
 
 /// Locale-independent number, money, size and time formatting, so a report reads the same on
 /// every machine.
-enum ReportFormat {
+public enum ReportFormat {
     /// 1234567 → "1,234,567".
-    static func integer<T: BinaryInteger>(_ value: T) -> String {
+    public static func integer<T: BinaryInteger>(_ value: T) -> String {
         let negative = value < 0
         let digits = String(value.magnitude)
         var out = ""
@@ -16,7 +16,7 @@ enum ReportFormat {
     }
 
     /// Short counts for chart labels: 950, 12.3k, 1.23M.
-    static func compact<T: BinaryInteger>(_ value: T) -> String {
+    public static func compact<T: BinaryInteger>(_ value: T) -> String {
         let v = Double(value)
         if v.magnitude < 10_000 { return integer(value) }
         if v.magnitude < 1_000_000 { return trimmed(v / 1000, digits: v.magnitude < 100_000 ? 1 : 0) + "k" }
@@ -25,7 +25,7 @@ enum ReportFormat {
     }
 
     /// Fixed decimals without a trailing ".0".
-    static func trimmed(_ v: Double, digits: Int) -> String {
+    public static func trimmed(_ v: Double, digits: Int) -> String {
         var s = String(format: "%.\(digits)f", v)
         if s.contains(".") {
             while s.hasSuffix("0") { s.removeLast() }
@@ -35,7 +35,7 @@ enum ReportFormat {
     }
 
     /// Cents as money: "$1,234,567" (whole units) or "$1,234.50".
-    static func money(cents: Int64, symbol: String, showCents: Bool = false) -> String {
+    public static func money(cents: Int64, symbol: String, showCents: Bool = false) -> String {
         let negative = cents < 0
         let magnitude = cents.magnitude
         var text: String
@@ -50,12 +50,12 @@ enum ReportFormat {
     }
 
     /// A revenue value as money with cents.
-    static func money(_ value: Double, symbol: String) -> String {
+    public static func money(_ value: Double, symbol: String) -> String {
         money(cents: value.isFinite ? Int64((value * 100).rounded()) : 0, symbol: symbol, showCents: true)
     }
 
     /// A 0–1 share as "12.3%"; very small non-zero shares as "<0.1%".
-    static func percent(_ share: Double, digits: Int = 1) -> String {
+    public static func percent(_ share: Double, digits: Int = 1) -> String {
         guard share.isFinite else { return "–" }
         let smallest = pow(10, -Double(digits)) / 100
         if share > 0 && share < smallest { return "<" + String(format: "%.\(digits)f", smallest * 100) + "%" }
@@ -63,7 +63,7 @@ enum ReportFormat {
     }
 
     /// 1536 → "1.5 KiB".
-    static func bytes(_ n: Int64) -> String {
+    public static func bytes(_ n: Int64) -> String {
         let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
         var v = Double(n)
         var u = 0
@@ -75,7 +75,7 @@ enum ReportFormat {
     }
 
     /// 0.42 → "0.42 s", 75 → "1 min 15 s".
-    static func duration(_ seconds: Double) -> String {
+    public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "–" }
         if seconds < 10 { return String(format: "%.2f s", seconds) }
         if seconds < 60 { return String(format: "%.1f s", seconds) }
@@ -85,13 +85,13 @@ enum ReportFormat {
     }
 
     /// Rows per second: "1.25M rows/s".
-    static func rate(_ rowsPerSecond: Double) -> String {
+    public static func rate(_ rowsPerSecond: Double) -> String {
         guard rowsPerSecond.isFinite, rowsPerSecond >= 0 else { return "–" }
         return compact(Int64(rowsPerSecond.rounded())) + " rows/s"
     }
 
     /// "2025-03-01 14:05 UTC".
-    static func date(_ date: Date) -> String {
+    public static func date(_ date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
@@ -100,7 +100,7 @@ enum ReportFormat {
     }
 
     /// An ISO-8601 time from a model file, shown like `date`; other text unchanged.
-    static func isoDate(_ text: String) -> String {
+    public static func isoDate(_ text: String) -> String {
         let f = ISO8601DateFormatter()
         if let d = f.date(from: text) { return date(d) }
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -109,13 +109,13 @@ enum ReportFormat {
     }
 
     /// A metric in 0…1 with three decimals, or "n/a" when undefined.
-    static func metric(_ v: Double) -> String {
+    public static func metric(_ v: Double) -> String {
         v.isFinite ? String(format: "%.3f", v) : "n/a"
     }
 
     /// Shares of `counts` as percentages with `digits` decimals that add up to exactly 100 (largest
     /// remainder), so that a legend never reads 99.9% or 100.1%. All zero when the total is zero.
-    static func roundedPercentages(_ counts: [UInt64], digits: Int = 1) -> [Double] {
+    public static func roundedPercentages(_ counts: [UInt64], digits: Int = 1) -> [Double] {
         let total = counts.reduce(0, +)
         guard total > 0 else { return counts.map { _ in 0 } }
         let scale = pow(10, Double(digits))

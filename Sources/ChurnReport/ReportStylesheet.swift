@@ -1,6 +1,6 @@
 /// The report's inline stylesheet: system fonts, no external resources, readable in print.
-enum ReportStylesheet {
-    static let css = """
+public enum ReportStylesheet {
+    public static let css = """
         :root { --ink: #1d2430; --muted: #5d6778; --line: #e3e7ee; --bg: #f4f6f9; --card: #ffffff;
                 --accent: #1f4e79; --high: #c0392b; --medium: #e39b17; --low: #2c7f4f; }
         * { box-sizing: border-box; }
@@ -44,6 +44,7 @@ enum ReportStylesheet {
                        padding: 7px 0; border-bottom: 1px solid var(--line); font-variant-numeric: tabular-nums; }
         ul.legend li:last-child { border-bottom: 0; }
         .swatch { width: 14px; height: 14px; border-radius: 3px; display: inline-block; }
+        .swatch.high { background: #c0392b; } .swatch.medium { background: #e39b17; } .swatch.low { background: #2c7f4f; }
         .legend-count { text-align: right; }
         .legend-pct { text-align: right; font-weight: 650; }
         table { width: 100%; border-collapse: collapse; font-size: 13px; }

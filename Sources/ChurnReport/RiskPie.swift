@@ -4,7 +4,7 @@ import Foundation
 /// The risk distribution as an inline SVG pie (High, Medium, Low clockwise from twelve o'clock) and
 /// its legend. A level with every customer is a full circle (an arc cannot start and end at the same
 /// point); empty levels draw nothing; no customers at all draws a grey disc.
-enum RiskPie {
+public enum RiskPie {
     static let levels: [RiskLevel] = [.high, .medium, .low]
 
     static func color(_ level: RiskLevel) -> String {
@@ -17,7 +17,7 @@ enum RiskPie {
 
     /// - Parameters:
     ///   - counts: customers per level, indexed by `RiskLevel.rawValue` (as `ScoreAggregate.riskCounts`).
-    static func svg(_ counts: [UInt64]) -> String {
+    public static func svg(_ counts: [UInt64]) -> String {
         let size = 240.0, c = 120.0, r = 110.0
         let total = counts.reduce(0, +)
         let shown = ReportFormat.roundedPercentages(levels.map { counts[Int($0.rawValue)] })
@@ -57,12 +57,13 @@ enum RiskPie {
     }
 
     /// The legend: swatch, level, count and the same rounded percentages as the slices.
-    static func legend(_ counts: [UInt64]) -> String {
+    public static func legend(_ counts: [UInt64]) -> String {
         let shown = ReportFormat.roundedPercentages(levels.map { counts[Int($0.rawValue)] })
         var s = "<ul class=\"legend\">"
         for (k, level) in levels.enumerated() {
             let count = counts[Int(level.rawValue)]
-            s += "<li><span class=\"swatch\" style=\"background:\(color(level))\"></span>"
+            // A class, not a style attribute: the dashboard's Content-Security-Policy allows no inline styles.
+            s += "<li><span class=\"swatch \(level.name.lowercased())\"></span>"
             s += "<span class=\"legend-name\">\(level.name)</span>"
             s += "<span class=\"legend-count\">\(ReportFormat.integer(count))</span>"
             s += "<span class=\"legend-pct\">\(String(format: "%.1f", shown[k]))%</span></li>"

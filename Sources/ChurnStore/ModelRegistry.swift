@@ -33,6 +33,8 @@ public final class ModelRegistry: @unchecked Sendable {
         public var metricsKind: String
         public var metrics: EvaluationMetrics
         public var champion: Bool
+        /// ROC curve and calibration on the same rows as `metrics` (nil when not recorded).
+        public var curves: ModelCurves?
     }
 
     /// What `register` did.
@@ -71,6 +73,7 @@ public final class ModelRegistry: @unchecked Sendable {
                     auc REAL,
                     log_loss REAL,
                     metrics_json TEXT NOT NULL,
+                    curves_json TEXT,
                     model BLOB NOT NULL);
                 CREATE TABLE IF NOT EXISTS model_champion_log (
                     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -86,7 +89,7 @@ public final class ModelRegistry: @unchecked Sendable {
     ///   - bytes: the model file exactly as scoring will load it; `hash` is their SHA-256 in hex.
     ///   - metrics: validation metrics (`metricsKind` says on what).
     public func register(bytes: [UInt8], hash: String, model: ChurnModel, metrics: EvaluationMetrics, metricsKind: String,
-                         source: String, at date: Date = Date()) throws -> Registration {
+                         source: String, curves: ModelCurves? = nil, at date: Date = Date()) throws -> Registration {
         try store.locked {
             let db = store.db
             try db.execute("BEGIN IMMEDIATE", "register model")
@@ -100,8 +103,8 @@ public final class ModelRegistry: @unchecked Sendable {
                 }
                 let insert = try db.prepare("""
                     INSERT INTO model_versions (hash, registered_at, trained_at, training_file, training_rows, source,
-                        metrics_kind, auc, log_loss, metrics_json, model)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                        metrics_kind, auc, log_loss, metrics_json, model, curves_json)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                     """, "register model")
                 insert.bind(1, hash)
                 insert.bind(2, date.timeIntervalSince1970)
@@ -112,7 +115,8 @@ public final class ModelRegistry: @unchecked Sendable {
                 insert.bind(7, metricsKind)
                 insert.bind(8, metrics.auc.isFinite ? metrics.auc : nil)
                 insert.bind(9, metrics.logLoss.isFinite ? metrics.logLoss : nil)
-                insert.bind(10, try Self.encodeMetrics(metrics))
+                insert.bind(10, try Self.encode(metrics))
+                insert.bind(12, try curves.map { try Self.encode($0) })
                 try bytes.withUnsafeBytes { raw in
                     insert.bindStatic(11, raw)
                     try insert.run()
@@ -134,7 +138,8 @@ public final class ModelRegistry: @unchecked Sendable {
         try store.locked {
             let champion = try championStack().last
             let s = try store.db.prepare("""
-                SELECT version, hash, registered_at, trained_at, training_file, training_rows, source, metrics_kind, metrics_json
+                SELECT version, hash, registered_at, trained_at, training_file, training_rows, source, metrics_kind, metrics_json,
+                    curves_json
                 FROM model_versions ORDER BY version
                 """, "list models")
             var out: [Version] = []
@@ -142,7 +147,8 @@ public final class ModelRegistry: @unchecked Sendable {
                 let v = Int(s.int64(0))
                 out.append(Version(version: v, hash: s.text(1), registeredAt: Date(timeIntervalSince1970: s.double(2)),
                                    trainedAt: s.text(3), trainingFile: s.text(4), trainingRows: Int(s.int64(5)), source: s.text(6),
-                                   metricsKind: s.text(7), metrics: try Self.decodeMetrics(s.text(8)), champion: v == champion))
+                                   metricsKind: s.text(7), metrics: try Self.decode(EvaluationMetrics.self, s.text(8)), champion: v == champion,
+                                   curves: try s.optionalText(9).map { try Self.decode(ModelCurves.self, $0) }))
             }
             return out
         }
@@ -224,16 +230,16 @@ public final class ModelRegistry: @unchecked Sendable {
         return stack
     }
 
-    private static func encodeMetrics(_ m: EvaluationMetrics) throws -> String {
+    private static func encode<T: Encodable>(_ m: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return String(decoding: try encoder.encode(m), as: UTF8.self)
     }
 
-    private static func decodeMetrics(_ text: String) throws -> EvaluationMetrics {
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(EvaluationMetrics.self, from: Data(text.utf8))
+        return try decoder.decode(T.self, from: Data(text.utf8))
     }
 }

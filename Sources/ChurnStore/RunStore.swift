@@ -28,7 +28,7 @@ import Foundation
 /// a long write (a dashboard while a run is being stored), open a second `RunStore` on the same
 /// file: in WAL mode readers see the last committed state while a writer writes. Several processes
 /// may open the file; writers then queue on SQLite's busy timeout.
-public final class RunStore: @unchecked Sendable {
+public final class RunStore: @unchecked Sendable {  // connection and writer state guarded by `lock`
     /// The database file.
     public let path: String
     let db: SQLiteConnection

@@ -6,9 +6,9 @@
 /// never edit a released one.
 enum Schema {
     /// One migration: SQL, or SQL around a step of code (converting data).
-    struct Migration {
+    struct Migration: Sendable {
         var before: String
-        var convert: ((RunStore) throws -> Void)? = nil
+        var convert: (@Sendable (RunStore) throws -> Void)? = nil
         var after: String = ""
     }
 

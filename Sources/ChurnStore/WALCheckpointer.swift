@@ -5,7 +5,7 @@ import Foundation
 /// own, so that the writer's commits never wait for a checkpoint's reads, writes and fsyncs (with
 /// SQLite's automatic checkpoints they would, every 1000 pages). The writer turns automatic
 /// checkpoints off while this runs and calls `committed()` after each commit.
-final class WALCheckpointer: @unchecked Sendable {
+final class WALCheckpointer: @unchecked Sendable {  // `pending`, `stopped` guarded by `condition`
     /// Commits between two checkpoints.
     static let commitsPerCheckpoint = 16
 

@@ -13,7 +13,7 @@ import Foundation
 ///
 /// Shutdown: `stop()` runs the closures already queued, then closes every open handle (found with
 /// `uv_walk`), lets their close callbacks free memory, and calls `uv_loop_close`. `run()` returns after that.
-public final class EventLoop: @unchecked Sendable {
+public final class EventLoop: @unchecked Sendable {  // cross-thread state guarded by `condition`; `raw` on the loop thread only
     /// The raw loop; only for this module's handle wrappers, on the loop thread.
     let raw: UnsafeMutablePointer<uv_loop_t>
     /// Wakes the loop for `execute` and `stop`. Owned by this object, closed during shutdown, freed in deinit.

@@ -5,7 +5,7 @@ import CLibUV
 /// Named `LoopTimer` so that it never collides with `Foundation.Timer`. Loop thread only. The timer stays
 /// alive while its handle is open, even if nobody holds it; `close()` releases it (and the callback, so a
 /// callback capturing the timer is not a leak once closed). `EventLoop.stop()` closes it too.
-public final class LoopTimer: LoopResource, @unchecked Sendable {
+public final class LoopTimer: LoopResource, @unchecked Sendable {  // loop thread only (libuv handle)
     /// The loop this timer belongs to.
     public let loop: EventLoop
     private let handle: UnsafeMutablePointer<uv_timer_t>

@@ -5,7 +5,7 @@ import Foundation
 /// SIGINT by default), through `uv_signal_t`; the usual trigger for a graceful drain.
 ///
 /// Loop thread only. Alive until `close()` or `EventLoop.stop()`.
-public final class SignalWatcher: LoopResource, @unchecked Sendable {
+public final class SignalWatcher: LoopResource, @unchecked Sendable {  // loop thread only (libuv handles)
     /// The loop the handler runs on.
     public let loop: EventLoop
     private var handles: [UnsafeMutablePointer<uv_signal_t>] = []

@@ -12,7 +12,7 @@ import CLibUV
 /// Lifetime: the open handle keeps the object alive; when it closes, `onClose` is called exactly once, from
 /// the close callback (never from inside `close()`), and all callbacks are dropped so that closures capturing
 /// the connection do not leak it.
-public final class TCPConnection: LoopResource, @unchecked Sendable {
+public final class TCPConnection: LoopResource, @unchecked Sendable {  // loop thread only (libuv handle and callbacks)
     /// Size of the per-connection read buffer when not given.
     public static let defaultReadBufferSize = 256 * 1024
 

@@ -4,7 +4,7 @@ import CLibUV
 ///
 /// Loop thread only (or the thread that sets the loop up before `run()`). Alive until `close()` or
 /// `EventLoop.stop()`, even if nobody holds it.
-public final class TCPListener: LoopResource, @unchecked Sendable {
+public final class TCPListener: LoopResource, @unchecked Sendable {  // loop thread only (libuv handles)
     /// The loop that owns this listener and its connections.
     public let loop: EventLoop
     /// Called for each accepted connection, already reading: set its `onRead` and `onClose` here.

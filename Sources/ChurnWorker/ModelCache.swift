@@ -4,7 +4,7 @@ import Crypto
 import Foundation
 
 /// Models a worker holds, by the SHA-256 of their JSON. Shared by the loop and scoring threads.
-final class ModelCache: @unchecked Sendable {
+final class ModelCache: @unchecked Sendable {  // `models`, `order` guarded by `lock`
     private let lock = NSLock()
     private var models: [ModelHash: CompiledModel] = [:]
     /// Holds at most this many models; the oldest loaded goes first.

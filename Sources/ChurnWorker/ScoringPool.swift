@@ -2,7 +2,7 @@ import Foundation
 
 /// Threads that parse and score shards off the event loop. Jobs run in submission order; each
 /// job posts its result back to the loop itself (through `EventLoop.execute`).
-final class ScoringPool: @unchecked Sendable {
+final class ScoringPool: @unchecked Sendable {  // every var guarded by `condition`
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
     private var head = 0

@@ -326,7 +326,7 @@ final class WorkerConnection {
 }
 
 /// Shard ids a client cancelled; read by scoring threads.
-final class CancelFlags: @unchecked Sendable {
+final class CancelFlags: @unchecked Sendable {  // `ids` guarded by `lock`
     private let lock = NSLock()
     private var ids: Set<UInt64> = []
 

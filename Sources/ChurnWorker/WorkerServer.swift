@@ -6,7 +6,7 @@ import Logging
 /// A scoring worker: one libuv loop owns the listener and every connection; a pool of threads
 /// parses and scores shards; SIGTERM/SIGINT drain it (finish in-flight shards, say GOODBYE, close
 /// every handle) and `run()` returns.
-public final class WorkerServer: @unchecked Sendable {
+public final class WorkerServer: @unchecked Sendable {  // loop thread only, except `shutdown()`, which posts to the loop
     public let configuration: WorkerConfiguration
     let logger: Logger
     let models = ModelCache()
@@ -37,8 +37,10 @@ public final class WorkerServer: @unchecked Sendable {
     }
 
     /// Binds, calls `ready` with the bound address (port 0 gives a free port), and serves until drained.
+    /// - Parameter handleSignals: drain on SIGTERM/SIGINT (the `churn worker` process); false for a
+    ///   worker embedded in another program (tests), which calls `shutdown()` instead.
     /// - Returns: 0 after a clean shutdown.
-    public func run(ready: (String, Int) -> Void) throws -> Int32 {
+    public func run(handleSignals: Bool = true, ready: (String, Int) -> Void) throws -> Int32 {
         // A process started from a thread that blocks signals inherits the mask; drain must work anyway.
         var shutdownSignals = sigset_t()
         sigemptyset(&shutdownSignals)
@@ -49,9 +51,11 @@ public final class WorkerServer: @unchecked Sendable {
             self.accepted(connection)
         }
         self.listener = listener
-        signals = try SignalWatcher(loop: loop) { [unowned self] signal in
-            self.logger.info("signal \(signal): draining")
-            self.drain()
+        if handleSignals {
+            signals = try SignalWatcher(loop: loop) { [unowned self] signal in
+                self.logger.info("signal \(signal): draining")
+                self.drain()
+            }
         }
         logger.info("listening on \(configuration.host):\(listener.port) with \(configuration.threads) scoring threads")
         ready(configuration.host, listener.port)
@@ -124,6 +128,11 @@ public final class WorkerServer: @unchecked Sendable {
             self.logger.warning("drain timeout: closing \(self.connections.count) connections with work in flight")
             for c in self.connections.values { c.closeNow() }
         }
+    }
+
+    /// Drains and stops the worker, as SIGTERM does (callable from any thread).
+    public func shutdown() {
+        _ = loop.execute { [self] in drain() }
     }
 
     private func finishDrain() {

@@ -19,6 +19,7 @@ struct Churn: ParsableCommand {
         subcommands: [
             GenerateCommand.self, TrainCommand.self, EvaluateCommand.self, ScoreCommand.self,
             WorkerCommand.self, RunsCommand.self, HistoryCommand.self, CustomersCommand.self, ClusterCommand.self, LoadtestCommand.self,
+            ServeCommand.self,
             ModelsCommand.self, RetrainCommand.self,
         ])
 

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The write end of the pipe the signal handler writes to (set once, before the handler is installed).
-private var signalPipeWrite: Int32 = -1
+/// Written once by `install()` before the handler can run; read only by the handler.
+nonisolated(unsafe) private var signalPipeWrite: Int32 = -1
 
 /// SIGINT/SIGTERM during a run: the registered clean-ups run (newest first: stop local workers,
 /// delete the half-written outputs and temporary files, mark the history run failed), then the
@@ -13,9 +14,10 @@ private var signalPipeWrite: Int32 = -1
 /// it and does the clean-up outside signal context.
 enum Interruption {
     private static let lock = NSLock()
-    private static var actions: [Int: () -> Void] = [:]
-    private static var nextToken = 0
-    private static var installed = false
+    // All three guarded by `lock`.
+    nonisolated(unsafe) private static var actions: [Int: () -> Void] = [:]
+    nonisolated(unsafe) private static var nextToken = 0
+    nonisolated(unsafe) private static var installed = false
 
     /// Starts watching the signals (once).
     static func install() {
@@ -62,6 +64,11 @@ enum Interruption {
         lock.lock()
         actions[token] = nil
         lock.unlock()
+    }
+
+    /// Parks the calling thread while the interrupt handler cleans up and exits the process.
+    static func waitForExit() -> Never {
+        while true { pause() }
     }
 
     private static func interrupted(by sig: Int32) {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import ChurnCoordinator
 import ChurnCore
-import ChurnReport
+import ChurnService
 import ChurnEngine
 import ChurnIO
 import Foundation
@@ -45,82 +45,51 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             guard top >= 0 else { throw CLIError("--top must be 0 or more") }
-            let reference = try ModelReference(argument: model)
-            let resolved = try reference.resolve(registryPath: db ?? RunHistory.defaultPath, policyPath: policy)
-            let loaded = resolved.loaded
-            let compiled = try CompiledModel(loaded.model)
-            if rankBy == .revenue && loaded.model.revenueColumn == nil {
+            // Said in the flag's own words here; an unreadable model is reported by the service.
+            if rankBy == .revenue,
+               let loaded = try? ModelReference(argument: model).resolve(registryPath: db ?? RunHistory.defaultPath, policyPath: policy).loaded,
+               loaded.model.revenueColumn == nil {
                 throw CLIError("--rank-by revenue needs a revenue column, and \(model) has none (train with --revenue COL)")
             }
             MemoryTuning.reuseLargeBuffers()
             Interruption.install()
             guard FileManager.default.fileExists(atPath: input) else { throw CLIError("\(input): No such file") }
             try checkPaths()
-            // Every output goes to a temporary file first and is moved into place only once the whole
-            // run has succeeded, results last: on exit 1 no results file appears.
-            let results = try OutputFile(path: out)
-            let summaryFile = try summaryJson.map { try OutputFile(path: $0) }
-            let reportFile = try report.map { try OutputFile(path: $0) }
-            let outputsCleanup = Interruption.onInterrupt { [results, summaryFile, reportFile] in
-                results.abort()
-                summaryFile?.abort()
-                reportFile?.abort()
+            let pool = try makePool()
+            defer { pool?.close() }
+            let service = ScoringService(configuration: .init(dataDirectory: NSTemporaryDirectory() + "churn-cli",
+                                                              defaultDatabasePath: RunHistory.defaultPath))
+            let job = try service.start(ScoringJobRequest(
+                input: .file(path: input), model: .file(path: model, policyPath: policy),
+                engine: pool.map { .pool($0) } ?? .inProcess(threads: threads),
+                outputs: .init(results: out, report: report, summaryJSON: summaryJson),
+                history: .init(enabled: !noHistory, databasePath: db),
+                rankBy: rankBy, top: top, sheet: sheet, chunkBytes: shardBytes, emailCompany: company, emailSender: sender))
+            // On SIGINT/SIGTERM: cancel (the results file goes, the history run is marked failed),
+            // wait for the job to wind down, then stop the local workers.
+            let cleanup = Interruption.onInterrupt {
+                job.cancel(reason: "interrupted")
+                _ = try? job.wait()
+                pool?.close()
             }
-            defer { Interruption.remove(outputsCleanup) }
-            let history = noHistory ? nil : try RunHistory(path: db ?? RunHistory.defaultPath, inputPath: input, modelPath: resolved.name,
-                                                             model: loaded, compiled: compiled, rankBy: rankBy)
-            let historyCleanup = history.map { h in Interruption.onInterrupt { h.fail(CLIError("interrupted")) } }
-            defer { historyCleanup.map(Interruption.remove) }
-            let started = Date()
-            let outcome: ScoringOutcome
-            var summary: RunSummary
+            defer { Interruption.remove(cleanup) }
+            let rendering = render(job)
+            let outcome: JobOutcome
             do {
-                if workers != nil || cluster != nil || local != nil {
-                    outcome = try ClusterScoring(command: self, output: results, loaded: loaded, compiled: compiled, history: history).run()
-                } else {
-                    outcome = try runInProcess(compiled, output: results, history: history)
-                }
-                summary = RunSummary(input: input, inputBytes: outcome.inputBytes, output: out, model: resolved.name,
-                                     modelHash: loaded.hashHex, rankBy: rankBy, engine: outcome.engine,
-                                     seconds: Date().timeIntervalSince(started), aggregate: outcome.aggregate,
-                                     revenueColumn: loaded.model.revenueColumn, driftModel: loaded.model)
-                if let history {
-                    summary.runId = history.runId
-                    summary.newlyHighRisk = try history.finish(summaryJSON: String(decoding: try summary.jsonData(), as: UTF8.self),
-                                                               aggregate: outcome.aggregate)
-                }
-            } catch {
-                history?.fail(error)
-                throw error
+                outcome = try job.wait()
+            } catch is JobCancelled {
+                // Only the interrupt handler cancels; it finishes the clean-up and exits 128+signal.
+                Interruption.waitForExit()
             }
-            if let summaryFile {
-                try summaryFile.write([UInt8](try summary.jsonData()))
-            }
-            if let reportFile {
-                let html = HTMLReport.render(ReportInput(
-                    title: "Churn risk report: \((input as NSString).lastPathComponent)",
-                    input: .init(name: (input as NSString).lastPathComponent, bytes: Int64(outcome.inputBytes), fingerprint: (try? RunHistory.quickFingerprint(path: input).text) ?? ""),
-                    model: .init(model: loaded.model, hash: loaded.hashHex),
-                    run: .init(id: history?.runId, workers: outcome.workers, durationSeconds: summary.seconds,
-                               rowsPerSecond: summary.rowsPerSecond, rankBy: rankBy),
-                    aggregate: outcome.aggregate, newlyHighRisk: summary.newlyHighRisk ?? [],
-                    previousRun: history?.previousRun.map { "run \($0.id) of \($0.startedAt)" },
-                    sender: .init(company: company ?? loaded.email?.company, name: sender ?? loaded.email?.sender),
-                    audience: loaded.model.looksLikeBusinessAccounts ? .business : .consumer,
-                    hasRevenue: loaded.model.revenueColumn != nil))
-                try reportFile.write(Array(html.utf8))
-            }
-            try summaryFile?.commit()
-            try reportFile?.commit()
-            try results.commit()
-            print(SummaryText.render(summary), terminator: "")
-            if let report { print("Report: \(report)") }
-            if let summaryJson { print("Summary JSON: \(summaryJson)") }
-            if let history { print("History: run \(history.runId) in \(history.store.path)") }
+            rendering.wait()
+            print(SummaryText.render(outcome.summary), terminator: "")
+            if let report = outcome.reportPath { print("Report: \(report)") }
+            if let summaryJson = outcome.summaryJSONPath { print("Summary JSON: \(summaryJson)") }
+            if let runId = outcome.historyRunId, let path = outcome.historyPath { print("History: run \(runId) in \(path)") }
         }
     }
 
-    /// Outputs may not overwrite an input of the run, nor each other.
+    /// Outputs may not overwrite an input of the run, nor each other (said in the flags' words).
     private func checkPaths() throws {
         var inputs = [("the input", input)]
         if case .file(let path) = try ModelReference(argument: model) { inputs.append(("the model", path)) }
@@ -134,23 +103,27 @@ struct ScoreCommand: ParsableCommand {
         try OutputPaths.check(inputs: inputs, outputs: outputs)
     }
 
-    private func runInProcess(_ compiled: CompiledModel, output: OutputFile, history: RunHistory?) throws -> ScoringOutcome {
-        let scorer = LocalScorer(model: compiled, rankBy: rankBy, topLimit: top, threads: threads)
-        scorer.recording = history?.recording
-        let (aggregate, inputBytes) = try ResultsWriting.run(self, output: output, model: compiled, history: history, progressUnit: "threads") {
-            try scorer.run(reader: $0, consume: $1, progress: $2)
-        }
-        return ScoringOutcome(aggregate: aggregate, inputBytes: inputBytes, engine: "in-process, \(threads) thread\(threads == 1 ? "" : "s")", workers: 0)
+    /// The worker pool that --workers, --cluster and --local ask for (nil: score in process).
+    private func makePool() throws -> WorkerPool? {
+        try makeWorkerPool(workers: workers, cluster: cluster, local: local, secretFile: secretFile, logLevel: logLevel)
     }
-}
 
-/// What a scoring run produced, whichever engine ran it.
-struct ScoringOutcome {
-    var aggregate: ScoreAggregate
-    var inputBytes: Int
-    var engine: String
-    /// Worker processes used (0 for in-process scoring).
-    var workers: Int
+    /// Shows the job's progress on stderr until it ends; `wait()` on the result returns once the
+    /// last event is drawn.
+    private func render(_ job: ScoringJob) -> DispatchSemaphore {
+        let done = DispatchSemaphore(value: 0)
+        let printer = ProgressPrinter(enabled: !quiet)
+        printer.unit = job.snapshot.engine.hasPrefix("in-process") ? "threads" : "workers"
+        let events = job.events()
+        Task.detached {
+            for await event in events {
+                if case .progress(let p) = event { printer.update(p) }
+            }
+            printer.finish()
+            done.signal()
+        }
+        return done
+    }
 }
 
 extension RankBy: ExpressibleByArgument {}

@@ -48,8 +48,11 @@ struct TrainCommand: ParsableCommand {
             if register {
                 let registry = try RegistryAccess.open(db)
                 let loaded = try ModelFile.load(bytes: try ModelFile.encode(model), name: "trained model")
+                // The curves of the model page, on the training rows as its metrics are.
+                let fit = try ModelEvaluation.run(try CompiledModel(model), on: table)
                 let r = try registry.register(bytes: loaded.bytes, hash: loaded.hashHex, model: model, metrics: model.training.metrics,
-                                              metricsKind: "training", source: "train")
+                                              metricsKind: "training", source: "train",
+                                              curves: ModelCurves(probabilities: fit.probabilities, labels: fit.labels))
                 print("Registered model version \(r.version)\(r.alreadyRegistered ? " (the same model file was registered before)" : "")"
                       + (r.champion && !r.alreadyRegistered ? "; it is the champion (the first registered model)" : ""))
             }

@@ -58,7 +58,7 @@ struct WorkerCommand: ParsableCommand {
             let server = try WorkerServer(configuration: configuration, logger: logger)
             let status = try server.run { host, port in
                 print("churn worker listening on \(host):\(port)")
-                fflush(stdout)
+                fflush(nil)  // every stream: the parent reads this line before the worker logs anything
             }
             if status != 0 { throw ExitCode(status) }
         }
@@ -84,17 +84,15 @@ func parseHostPort(_ text: String) throws -> (String, Int) {
     return (String(host), port)
 }
 
-private var bootstrapped = false
+/// swift-log's one-time bootstrap (a global `let` is initialised once, thread-safely).
+private let loggingBootstrap: Void = LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
 
 /// A logger writing to stderr at `level`.
 func makeLogger(label: String, level: String) throws -> Logger {
     guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
         throw CLIError("--log-level: '\(level)' is not one of trace, debug, info, notice, warning, error, critical")
     }
-    if !bootstrapped {
-        bootstrapped = true
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-    }
+    _ = loggingBootstrap
     var logger = Logger(label: label)
     logger.logLevel = parsed
     return logger

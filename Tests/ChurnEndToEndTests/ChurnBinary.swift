@@ -38,12 +38,12 @@ enum ChurnBinary {
         process.standardError = err
         try process.run()
         // Drain both pipes concurrently so a chatty process never blocks.
-        var outData = Data(), errData = Data()
+        let outData = DataBox(), errData = DataBox()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { outData.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { errData.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning {
@@ -52,8 +52,8 @@ enum ChurnBinary {
         }
         process.waitUntilExit()
         group.wait()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData.data, as: UTF8.self),
+                      stderr: String(decoding: errData.data, as: UTF8.self))
     }
 
     static func python(_ arguments: [String]) throws -> Result {
@@ -77,4 +77,9 @@ enum ChurnBinary {
         XCTAssertEqual(r.status, 0, r.stderr)
         return model
     }
+}
+
+/// A pipe's bytes, written by its reader thread before `group.leave()` and read after `group.wait()`.
+private final class DataBox: @unchecked Sendable {  // ordered by the DispatchGroup
+    var data = Data()
 }

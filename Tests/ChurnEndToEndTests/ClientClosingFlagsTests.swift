@@ -8,7 +8,7 @@ import XCTest
 final class ClientClosingFlagsTests: XCTestCase {
     /// Accepts one connection, answers HELLO with `helloOK` and STATS_REQUEST with STATS, and
     /// records every frame the client sends until it closes.
-    private final class FakeWorker {
+    private final class FakeWorker: @unchecked Sendable {  // `frames` written by its thread before `done` is signalled, read after
         let port: Int
         private let listener: Int32
         private var frames: [Frame] = []

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// A real `churn worker` process on a free loopback port.
-final class WorkerProcess {
+final class WorkerProcess: @unchecked Sendable {  // `stderrData` guarded by `lock`; the rest set in init
     let process = Process()
     let port: Int
     private let stderrPipe = Pipe()

@@ -42,7 +42,7 @@ struct XLSXFixtures {
                     "XLSX fixtures need python3 with openpyxl (pip install openpyxl); cannot run python3: \(error)")
         }
         // Read both pipes before waiting, so a chatty script cannot block on a full pipe.
-        final class Box: @unchecked Sendable { var data = Data() }
+        final class Box: @unchecked Sendable { var data = Data() }  // written by one thread before the join, read after
         let out = Box()
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {

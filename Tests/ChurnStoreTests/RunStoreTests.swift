@@ -330,7 +330,7 @@ final class RunStoreConcurrencyTests: XCTestCase {
 }
 
 /// Errors collected from other threads.
-private final class ErrorBox: @unchecked Sendable {
+private final class ErrorBox: @unchecked Sendable {  // `errors` guarded by `lock`
     private let lock = NSLock()
     private var errors: [Error] = []
     func add(_ e: Error) { lock.lock(); errors.append(e); lock.unlock() }

@@ -70,7 +70,7 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 /// Loop-thread state shared with the test thread only after the loop has been waited on.
-final class Box<T>: @unchecked Sendable {
+final class Box<T>: @unchecked Sendable {  // loop thread, then the test thread once the loop has been waited on
     var value: T
     init(_ value: T) { self.value = value }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Built once per model; `score` then allocates nothing. Drivers are numbered: numeric features
 /// first (in model order), then every category of every categorical feature.
-public final class CompiledModel: @unchecked Sendable {
+public final class CompiledModel: @unchecked Sendable {  // immutable after init (raw buffers): only read, from any thread
     public let model: ChurnModel
     public let numericCount: Int
     public let categoricalCount: Int

@@ -9,11 +9,11 @@ private let mMmapThreshold: Int32 = -3
 #endif
 
 /// Process-wide allocator settings for the scoring paths.
-public enum MemoryTuning {
+enum MemoryTuning {
     /// Keeps large chunk buffers in the heap for reuse instead of mapping and unmapping them for
     /// every chunk (each fresh mapping costs a page fault per 4 KiB; at GB/s that is much of the
     /// system time). Memory stays bounded by the pipeline's in-flight limit.
-    public static func reuseLargeBuffers() {
+    static func reuseLargeBuffers() {
         #if os(Linux)
         _ = glibcMallopt(mMmapThreshold, 64 << 20)
         _ = glibcMallopt(mTrimThreshold, 128 << 20)

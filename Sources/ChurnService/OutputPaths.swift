@@ -1,12 +1,13 @@
 import Foundation
 
-/// Refuses, before anything is written, output paths that would overwrite a file the run reads
-/// (`--out` at the input, `--report` at the model, …) or another output of the same run.
-enum OutputPaths {
+/// Refuses, before anything is written, output paths that would overwrite a file the job reads
+/// (the results at the input, the report at the model, …) or another output of the same job.
+/// The labels name things as the caller's user knows them (`--out` on the command line).
+public enum OutputPaths {
     /// - Parameters:
     ///   - inputs: (what it is, path) of every file the run reads.
     ///   - outputs: (option, path) of every file the run writes.
-    static func check(inputs: [(String, String)], outputs: [(String, String)]) throws {
+    public static func check(inputs: [(String, String)], outputs: [(String, String)]) throws {
         var seen: [(String, String, FileKey)] = []
         for (role, path) in inputs {
             if let key = FileKey(path) { seen.append((role, path, key)) }
@@ -14,13 +15,13 @@ enum OutputPaths {
         for (option, path) in outputs {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw CLIError("\(option) \(path): is a directory; give a file name")
+                throw ServiceError("\(option) \(path): is a directory; give a file name")
             }
             guard let key = FileKey(path) else {
-                throw CLIError("\(option) \(path): the directory \(Self.directory(of: path)) does not exist")
+                throw ServiceError("\(option) \(path): the directory \(Self.directory(of: path)) does not exist")
             }
             if let clash = seen.first(where: { $0.2 == key }) {
-                throw CLIError("\(option) \(path) would overwrite \(clash.0) \(clash.1); choose another path")
+                throw ServiceError("\(option) \(path) would overwrite \(clash.0) \(clash.1); choose another path")
             }
             seen.append((option, path, key))
         }

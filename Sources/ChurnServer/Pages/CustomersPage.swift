@@ -1,0 +1,47 @@
+import ChurnCore
+import ChurnReport
+import ChurnStore
+import Foundation
+
+/// `/runs/{id}/customers`: the run's whole scored table, a page at a time from the store, with
+/// risk filter, sort and id search as plain GET forms.
+enum CustomersPage {
+    static func render(run: RunView, query: CustomerTable.Query, page: CustomerTable.Page) -> String {
+        var s = "<section class=\"card\" id=\"customers\"><h2>Customers of run <a href=\"/runs/\(run.id)\">\(run.id)</a>: \(HTML.escape(run.inputName))</h2>"
+        s += "<form method=\"get\" class=\"filters\" id=\"customer-filters\">"
+        s += "<label>Risk <select name=\"risk\"><option value=\"\">all</option>"
+        for (value, label) in [("high", "High"), ("medium", "Medium"), ("low", "Low"), ("high,medium", "High and Medium")] {
+            let selected = query.levels.map { Set(value.split(separator: ",").compactMap { RiskLevel(name: String($0)) }) == $0 } ?? false
+            s += "<option value=\"\(value)\"\(selected ? " selected" : "")>\(label)</option>"
+        }
+        s += "</select></label><label>Sort <select name=\"sort\">"
+        for (value, label) in [("input", "file order"), ("risk", "riskiest first"), ("-risk", "safest first")] {
+            s += "<option value=\"\(value)\"\(query.sort == value ? " selected" : "")>\(label)</option>"
+        }
+        s += "</select></label><label>Customer id <input type=\"search\" name=\"q\" value=\"\(HTML.escape(query.search ?? ""))\"></label>"
+        s += "<label>Per page <input type=\"number\" name=\"limit\" min=\"1\" max=\"500\" value=\"\(query.limit)\"></label>"
+        s += "<button type=\"submit\">Apply</button></form>"
+        if let total = page.total {
+            let first = page.rows.isEmpty ? 0 : query.offset + 1
+            s += "<p class=\"hint\" id=\"page-range\">\(ReportFormat.integer(first))–\(ReportFormat.integer(query.offset + page.rows.count)) of \(ReportFormat.integer(total)) customers</p>"
+        }
+        s += "<table id=\"customer-table\"><thead><tr><th class=\"num\">Line</th><th>Customer</th><th class=\"num\">Churn prob.</th><th>Risk</th>"
+        s += "<th class=\"num\">Health</th><th>Top drivers</th><th>Suggested action</th></tr></thead><tbody>\n"
+        for c in page.rows {
+            s += "<tr><td class=\"num\">\(c.line)</td><td><a href=\"/customers/\(RunPage.pathEscape(c.customerId))\">\(HTML.escape(c.customerId))</a></td>"
+            s += "<td class=\"num\">\(String(format: "%.4f", c.probability))</td><td><span class=\"badge \(c.riskLevel.name)\">\(c.riskLevel.name)</span></td>"
+            s += "<td class=\"num\">\(c.health)</td><td>\(HTMLReport.drivers(c.drivers))</td><td>\(HTML.escape(c.intervention))</td></tr>\n"
+        }
+        s += "</tbody></table><p class=\"pager\">"
+        if query.offset > 0 { s += "<a href=\"\(link(run.id, query, offset: max(0, query.offset - query.limit)))\">← Previous</a> " }
+        if let next = page.nextCursor, let n = Int(next) { s += "<a id=\"next-page\" href=\"\(link(run.id, query, offset: n))\">Next →</a>" }
+        return s + "</p></section>\n"
+    }
+
+    static func link(_ runId: Int64, _ q: CustomerTable.Query, offset: Int) -> String {
+        var parts = ["sort=\(q.sort)", "limit=\(q.limit)", "cursor=\(offset)"]
+        if let levels = q.levels { parts.append("risk=" + levels.sorted(by: >).map { $0.name.lowercased() }.joined(separator: ",")) }
+        if let search = q.search { parts.append("q=" + (search.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")) }
+        return HTML.escape("/runs/\(runId)/customers?" + parts.joined(separator: "&"))
+    }
+}
