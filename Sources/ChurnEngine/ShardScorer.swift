@@ -76,7 +76,7 @@ public final class ShardScorer {
         let revenueFeature = binding.revenueFeature ?? -1
         let numeric = self.numeric, categories = self.categories, roles = self.roles
         let driftBins = self.driftBins, driftUnseen = self.driftUnseen
-        let numericCount = model.numericCount, categoricalCount = model.categoricalCount
+        let categoricalCount = model.categoricalCount, hasDriftBins = model.driftSlotCount > 0
         driftBins.initialize(repeating: 0, count: max(1, model.driftSlotCount))
         driftUnseen.initialize(repeating: 0, count: max(1, categoricalCount))
         defer { addDrift(to: &aggregate) }
@@ -129,10 +129,7 @@ public final class ShardScorer {
                 }
             }
             // Drift counts the accepted rows only, with blanks at the median as they are scored.
-            for j in 0..<numericCount {
-                let slot = model.driftSlot(feature: j, value: numeric[j])
-                if slot >= 0 { driftBins[slot] &+= 1 }
-            }
+            if hasDriftBins { model.countDrift(numeric: numeric, into: driftBins) }
             for f in 0..<categoricalCount where categories[f] < 0 { driftUnseen[f] &+= 1 }
             if revenueFeature >= 0 { revenue = numeric[revenueFeature] } else if revenueField < 0 { revenue = .nan }
             let s = model.score(numeric: numeric, categories: categories, revenue: revenue)

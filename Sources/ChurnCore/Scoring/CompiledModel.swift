@@ -285,6 +285,24 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
         return start + b
     }
 
+    /// Counts one scored row's numeric values into their drift bins (`bins` has `driftSlotCount`
+    /// slots): one call per row, the loop over features and edges inside.
+    @inline(__always) public func countDrift(numeric: UnsafePointer<Double>, into bins: UnsafeMutablePointer<UInt64>) {
+        for j in 0..<numericCount {
+            let start = driftSlotStart[j]
+            guard start >= 0 else { continue }
+            let x = numeric[j]
+            var e = driftEdgeStart[j]
+            let end = driftEdgeStart[j + 1]
+            var slot = start
+            while e < end && driftEdges[e] < x {
+                e += 1
+                slot += 1
+            }
+            bins[slot] &+= 1
+        }
+    }
+
     /// Empty drift counts shaped for this model.
     public func makeDriftCounts() -> DriftCounts {
         DriftCounts(numericBins: [UInt64](repeating: 0, count: driftSlotCount),
