@@ -292,12 +292,11 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
             let start = driftSlotStart[j]
             guard start >= 0 else { continue }
             let x = numeric[j]
-            var e = driftEdgeStart[j]
-            let end = driftEdgeStart[j + 1]
+            // Edges are increasing, so the number below x is the bin: counted as 0/1 sums, without
+            // a branch that would mispredict on most rows (perf: a third of the scoring time).
             var slot = start
-            while e < end && driftEdges[e] < x {
-                e += 1
-                slot += 1
+            for e in driftEdgeStart[j]..<driftEdgeStart[j + 1] {
+                slot &+= Int(truncatingIfNeeded: unsafeBitCast(driftEdges[e] < x, to: UInt8.self))
             }
             bins[slot] &+= 1
         }
