@@ -60,7 +60,7 @@ public final class RunHistory: @unchecked Sendable {  // `writeError` behind `er
 
     /// Creates the directory that will hold the history file, if it has one (a bare file name means
     /// the current directory), with an error that names the file.
-    static func createDirectory(for path: String) throws {
+    public static func createDirectory(for path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         guard !directory.isEmpty else { return }
         do {

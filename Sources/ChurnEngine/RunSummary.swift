@@ -27,6 +27,14 @@ public struct RunSummary: Codable, Sendable {
     /// Customers at High risk now who were not in the previous run of the same input (with --db).
     public var newlyHighRisk: [String]?
     public var runId: Int64?
+    /// Per numeric feature with training bins: the PSI of the scored values against training
+    /// (`feature`, `psi`, `warning` when above 0.2, the bin `edges`, `expected` and `actual` shares).
+    /// Absent when nothing was scored or the model has no training bins.
+    public var drift: [DriftReport.Numeric]?
+    /// Per categorical feature: values not seen in training and their share of the scored rows.
+    public var unseenCategoryShares: [DriftReport.Categorical]?
+    /// Said when drift could not be measured (a model file without training bins).
+    public var driftNote: String?
 
     /// One bar of the health histogram.
     public struct HealthBin: Codable, Sendable {
@@ -51,7 +59,8 @@ public struct RunSummary: Codable, Sendable {
     }
 
     public init(input: String, inputBytes: Int, output: String, model: String, modelHash: String, rankBy: RankBy,
-                engine: String, seconds: Double, aggregate a: ScoreAggregate, revenueColumn: String?) {
+                engine: String, seconds: Double, aggregate a: ScoreAggregate, revenueColumn: String?,
+                driftModel: ChurnModel? = nil) {
         self.input = input
         self.inputBytes = inputBytes
         self.output = output
@@ -76,7 +85,20 @@ public struct RunSummary: Codable, Sendable {
         }
         top = a.top
         rejected = a.rejected
+        if let model = driftModel {
+            let report = DriftReport(model: model, counts: a.drift, rowsScored: a.rowsScored)
+            drift = report.flatMap { $0.numeric.isEmpty ? nil : $0.numeric }
+            unseenCategoryShares = report.flatMap { $0.categorical.isEmpty ? nil : $0.categorical }
+            if let unbinned = report?.unbinnedFeatures, !unbinned.isEmpty {
+                driftNote = unbinned.count == model.numeric.count
+                    ? "the model file has no training bins (trained before they were kept), so drift is not measured; retrain to add them"
+                    : "no training bins for \(unbinned.joined(separator: ", ")), so their drift is not measured"
+            }
+        }
     }
+
+    /// Numeric features whose PSI exceeds `DriftReport.warningPSI`.
+    public var driftWarnings: [DriftReport.Numeric] { (drift ?? []).filter(\.warning) }
 
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()

@@ -17,6 +17,10 @@ public final class ShardScorer {
     private let categories: UnsafeMutablePointer<Int32>
     /// Per input field: what it feeds, as `kind << 24 | index` (see `Kind`).
     private let roles: UnsafeMutablePointer<Int32>
+    /// Drift counts of the records being scored (`CompiledModel.driftSlot`, unseen per categorical
+    /// feature), added to the aggregate once per call.
+    private let driftBins: UnsafeMutablePointer<UInt64>
+    private let driftUnseen: UnsafeMutablePointer<UInt64>
     private var scratch: [UInt8] = []
     private var idText: [UInt8] = []
     private let fieldCount: Int
@@ -44,6 +48,8 @@ public final class ShardScorer {
             case .id, .email, .unused: roles[k] = 0
             }
         }
+        driftBins = .allocate(capacity: max(1, model.driftSlotCount))
+        driftUnseen = .allocate(capacity: max(1, model.categoricalCount))
         scratch.reserveCapacity(256)
         idText.reserveCapacity(32)
     }
@@ -52,6 +58,8 @@ public final class ShardScorer {
         numeric.deallocate()
         categories.deallocate()
         roles.deallocate()
+        driftBins.deallocate()
+        driftUnseen.deallocate()
     }
 
     /// A fresh aggregate with this scorer's top-list size.
@@ -67,6 +75,11 @@ public final class ShardScorer {
         let revenueField = binding.revenueField ?? -1
         let revenueFeature = binding.revenueFeature ?? -1
         let numeric = self.numeric, categories = self.categories, roles = self.roles
+        let driftBins = self.driftBins, driftUnseen = self.driftUnseen
+        let categoricalCount = model.categoricalCount, hasDriftBins = model.driftSlotCount > 0
+        driftBins.initialize(repeating: 0, count: max(1, model.driftSlotCount))
+        driftUnseen.initialize(repeating: 0, count: max(1, categoricalCount))
+        defer { addDrift(to: &aggregate) }
         records: while !scanner.atEnd {
             let (line, error) = scanner.nextRecord()
             if let error {
@@ -115,6 +128,9 @@ public final class ShardScorer {
                     break
                 }
             }
+            // Drift counts the accepted rows only, with blanks at the median as they are scored.
+            if hasDriftBins { model.countDrift(numeric: numeric, into: driftBins) }
+            for f in 0..<categoricalCount where categories[f] < 0 { driftUnseen[f] &+= 1 }
             if revenueFeature >= 0 { revenue = numeric[revenueFeature] } else if revenueField < 0 { revenue = .nan }
             let s = model.score(numeric: numeric, categories: categories, revenue: revenue)
             aggregate.count(s, revenue: revenue)
@@ -130,6 +146,13 @@ public final class ShardScorer {
                 idText.withUnsafeBytes { sink.append(lineOffset: offset, id: $0, score: s) }
             }
         }
+    }
+
+    private func addDrift(to aggregate: inout ScoreAggregate) {
+        var counts = DriftCounts(numericBins: Array(UnsafeBufferPointer(start: driftBins, count: model.driftSlotCount)),
+                                 unseenCategories: Array(UnsafeBufferPointer(start: driftUnseen, count: model.categoricalCount)))
+        if let existing = aggregate.drift { counts.merge(existing) }
+        aggregate.drift = counts
     }
 
     @inline(__always)

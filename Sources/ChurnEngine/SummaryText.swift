@@ -12,6 +12,7 @@ public enum SummaryText {
         if s.rowsRejected > 0 { out += "Skipped \(grouped(s.rowsRejected)) bad row\(s.rowsRejected == 1 ? "" : "s") (listed below)\n" }
         if s.imputedCells > 0 { out += "Filled \(grouped(s.imputedCells)) blank numeric cells with the training median\n" }
         if s.unseenCategories > 0 { out += "Met \(grouped(s.unseenCategories)) category values not seen in training (scored as neutral)\n" }
+        out += driftText(s)
 
         out += "\nHealth distribution (0 = critical, 100 = healthy)\n"
         let maxBin = s.healthHistogram.map(\.count).max() ?? 0
@@ -62,6 +63,24 @@ public enum SummaryText {
     }
 
     /// "MonthlyCharges low: 25.2, typical 70.35, odds ×2.2"; "Contract=Month-to-month, odds ×1.9".
+    /// Drift warnings (PSI above 0.2), unseen category shares, or why drift was not measured.
+    public static func driftText(_ s: RunSummary) -> String {
+        var out = ""
+        if let note = s.driftNote { out += "Drift: \(note)\n" }
+        for d in s.driftWarnings {
+            out += "Drift warning: \(d.feature) has PSI \(String(format: "%.3f", d.psi)) (above \(DriftReport.warningPSI)): "
+                + "its values are distributed unlike the training data; check the scores before acting on them\n"
+        }
+        if let drift = s.drift, !drift.isEmpty, s.driftWarnings.isEmpty {
+            let largest = drift.max { $0.psi < $1.psi }!
+            out += "Drift: none above \(DriftReport.warningPSI) (largest PSI \(String(format: "%.3f", largest.psi)), \(largest.feature))\n"
+        }
+        for c in s.unseenCategoryShares ?? [] where c.unseen > 0 {
+            out += "Unseen values: \(c.feature) in \(String(format: "%.1f", 100 * c.unseenShare))% of rows\n"
+        }
+        return out
+    }
+
     public static func driverText(_ d: DriverImpact) -> String {
         var text = d.name
         if d.direction != .is, let value = d.value {

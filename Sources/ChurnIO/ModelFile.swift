@@ -35,13 +35,18 @@ public enum ModelFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such model file")
         }
+        return try load(bytes: [UInt8](data), name: path, policyPath: policyPath)
+    }
+
+    /// Loads a model from its file's bytes (a registry version, say); `name` names it in errors.
+    public static func load(bytes data: [UInt8], name path: String, policyPath: String? = nil) throws -> Loaded {
         var model: ChurnModel
         do {
-            model = try JSONDecoder().decode(ChurnModel.self, from: data)
+            model = try JSONDecoder().decode(ChurnModel.self, from: Data(data))
         } catch {
             throw InputError(file: path, "is not a valid churn model file: \(describe(error))")
         }
-        var bytes = [UInt8](data)
+        var bytes = data
         var email: EmailSettings?
         if let policyPath {
             guard let policyData = FileManager.default.contents(atPath: policyPath) else {

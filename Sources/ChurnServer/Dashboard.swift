@@ -1,3 +1,4 @@
+import ChurnCoordinator
 import ChurnCore
 import ChurnStore
 import Foundation
@@ -11,12 +12,14 @@ final class Dashboard: Sendable {
     let metrics = ServerMetrics()
     /// Accounts, sessions and the login throttle.
     let access: AccessControl
-    /// For `/api/v1/predict`: the model of `--model`, compiled once.
-    let compiled: CompiledModel
     /// Retention offers: the outbox, sending, opt-outs.
     let offerDesk: OfferDesk
     /// Succeeded runs' changes against their previous runs, computed once each (a run's rows never change).
     private let changesCache = Mutex<[Int64: ScoreChanges?]>([:])
+    /// The model of `--model`, following the registry's champion when it names `@champion`.
+    let model: ModelInUse
+    /// For `/api/v1/predict`: the model in use, compiled.
+    var compiled: CompiledModel { model.current().compiled }
 
     init(configuration: ServerConfiguration, jobs: any ScoringJobs) throws {
         self.configuration = configuration
@@ -24,8 +27,9 @@ final class Dashboard: Sendable {
         try configuration.prepareDirectories()
         store = try RunStore(path: configuration.historyPath)
         access = try AccessControl(dataDirectory: configuration.dataDirectory, settings: configuration.security)
-        compiled = try CompiledModel(configuration.model.model)
         offerDesk = OfferDesk(store: store, settings: configuration.offerMail)
+        model = try ModelInUse(reference: (try? ModelReference(argument: configuration.modelPath)) ?? .file(configuration.modelPath),
+                               registryPath: configuration.historyPath, initial: configuration.model)
     }
 
     /// The results CSV of a run started by the server (`<data>/results/<id>.csv`).

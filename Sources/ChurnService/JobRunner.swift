@@ -25,8 +25,10 @@ struct JobRunner {
         let modelPath: String
         switch request.model {
         case let .file(path, policyPath):
-            loaded = try ModelFile.load(path: path, policyPath: policyPath)
-            modelPath = path
+            // A path may name the model registry (`@champion`, `@N`), kept in the history database.
+            let resolved = try ModelReference(argument: path).resolve(registryPath: databasePath, policyPath: policyPath)
+            loaded = resolved.loaded
+            modelPath = resolved.name
         }
         if let thresholds = request.riskThresholds { loaded = try loaded.overriding(thresholds: thresholds) }
         let compiled = try CompiledModel(loaded.model)
@@ -35,7 +37,8 @@ struct JobRunner {
         }
         guard FileManager.default.fileExists(atPath: inputPath) else { throw ServiceError("\(inputName): No such file") }
         if job.isCancelled { throw job.cancellation }
-        var reads = [("the input", inputPath), ("the model", modelPath)]
+        var reads = [("the input", inputPath)]
+        if case let .file(path, _) = request.model, case .file = try ModelReference(argument: path) { reads.append(("the model", path)) }
         if case let .file(_, policyPath?) = request.model { reads.append(("the policy", policyPath)) }
         if request.history.enabled { reads.append(("the history database", databasePath)) }
         var writes = [("results", resultsPath)]
@@ -65,7 +68,7 @@ struct JobRunner {
             var summary = RunSummary(input: inputName, inputBytes: inputBytes, output: resultsPath, model: modelPath,
                                      modelHash: loaded.hashHex, rankBy: request.rankBy, engine: engine,
                                      seconds: Date().timeIntervalSince(started), aggregate: aggregate,
-                                     revenueColumn: loaded.model.revenueColumn)
+                                     revenueColumn: loaded.model.revenueColumn, driftModel: loaded.model)
             if let history {
                 summary.runId = history.runId
                 summary.newlyHighRisk = try history.finish(summaryJSON: String(decoding: try summary.jsonData(), as: UTF8.self),

@@ -17,6 +17,7 @@ public struct ScoringJobRequest: Sendable {
     /// Which model scores it.
     public enum Model: Sendable {
         /// A model file, with an optional policy file overriding health, interventions or thresholds.
+        /// `@champion` or `@N` names a model of the registry in the job's history database.
         case file(path: String, policyPath: String? = nil)
     }
 

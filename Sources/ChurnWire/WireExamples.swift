@@ -53,6 +53,7 @@ public enum WireExamples: Sendable {
         a.expectedLossCents = 98_000
         a.imputedCells = 1
         a.unseenCategories = 0
+        a.drift = DriftCounts(numericBins: [1, 0, 1], unseenCategories: [0])
         a.top = [RankedCustomer(line: 2, id: "C001", email: "ops@example.com", revenue: 1200, probability: 0.8125,
                                 riskScore: 81, riskLevel: "High", health: 22,
                                 drivers: [DriverImpact(name: "usage_drop_pct high", impact: 1.25, direction: .high,
@@ -63,8 +64,8 @@ public enum WireExamples: Sendable {
     }
 
     public static let all: [WireExample] = [
-        WireExample(requestId: 1, flags: [], message: .hello(.init(versions: [2], clientName: "coordinator", clientNonce: clientNonce))),
-        WireExample(requestId: 1, flags: [], message: .helloOK(.init(version: 2, workerName: "worker-a", maxFrameSize: 64 << 20,
+        WireExample(requestId: 1, flags: [], message: .hello(.init(versions: [3], clientName: "coordinator", clientNonce: clientNonce))),
+        WireExample(requestId: 1, flags: [], message: .helloOK(.init(version: 3, workerName: "worker-a", maxFrameSize: 64 << 20,
                                                                      maxShardsInFlight: 4, authRequired: true, serverNonce: serverNonce))),
         WireExample(requestId: 2, flags: [], message: .auth(.init(proof: clientProof))),
         WireExample(requestId: 2, flags: [], message: .authOK(.init(proof: serverProof))),
@@ -85,7 +86,7 @@ public enum WireExamples: Sendable {
         WireExample(requestId: 9, flags: [], message: .stats(.init(
             uptimeSeconds: 3600.5, connections: 2, shardsScored: 120, rowsScored: 1_000_000, rowsRejected: 12,
             errors: 1, queueDepth: 3, shardsInFlight: 2, modelHashes: [modelHash], workerThreads: 2,
-            protocolVersions: [2]))),
+            protocolVersions: [3]))),
         WireExample(requestId: 0, flags: [.endOfStream], message: .goodbye(.init(reason: "draining", unfinishedShardIds: [10, 11]))),
         WireExample(requestId: 10, flags: [], message: .error(.init(code: .unknownModel, message: "unknown model 2de4f2dc"))),
     ]

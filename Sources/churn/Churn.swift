@@ -21,6 +21,7 @@ struct Churn: ParsableCommand {
             WorkerCommand.self, RunsCommand.self, HistoryCommand.self, CustomersCommand.self, ClusterCommand.self, LoadtestCommand.self,
             ServeCommand.self, OffersCommand.self,
             UsersCommand.self, TokensCommand.self, AuditCommand.self,
+            ModelsCommand.self, RetrainCommand.self,
         ])
 
     /// Process-wide settings belong to the executable, never to the libraries: a write to a worker or

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChurnCoordinator
 import ChurnCore
 import ChurnEngine
 import ChurnIO
@@ -9,14 +10,16 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Measure a model on labelled data: accuracy, ROC AUC, PR AUC, log loss, Brier score, precision, recall, F1, confusion matrix.")
 
-    @Argument(help: "The model file.") var model: String
+    @Argument(help: "The model file, or @champion / @N for the registry's champion or version N.") var model: String
     @Argument(help: "Labelled test data (CSV or XLSX) with the model's label column.") var testFile: String
     @Option(help: "Worksheet to read from an XLSX file.") var sheet: String?
     @Flag(help: "Print one JSON object instead of text.") var json = false
+    @Option(help: "History database holding the model registry, for @champion / @N (default: $CHURN_DB or ~/.local/share/churn/history.sqlite).")
+    var db: String?
 
     func run() throws {
         try runReportingErrors {
-            let loaded = try ModelFile.load(path: model)
+            let loaded = try ModelReference(argument: model).resolve(registryPath: db ?? RunHistory.defaultPath).loaded
             let compiled = try CompiledModel(loaded.model)
             let (table, _) = try TableInput.read(path: testFile, sheet: sheet)
             let result = try Evaluation.run(compiled, on: table)
@@ -66,30 +69,7 @@ enum Evaluation {
     }
 
     static func run(_ model: CompiledModel, on table: Table) throws -> Result {
-        let spec = model.model.label
-        guard let labelIndex = table.columnIndex(spec.column) else {
-            throw CLIError("\(table.name): no label column '\(spec.column)'")
-        }
-        var probabilities: [Double] = []
-        var labels: [Bool] = []
-        var skipped = table.rejected
-        for (r, row) in table.rows.enumerated() {
-            let labelText = row[labelIndex].trimmingSpaces
-            guard !labelText.isEmpty else {
-                skipped.append(RejectedRow(line: table.lines[r], reason: "blank label"))
-                continue
-            }
-            var record: [String: String] = [:]
-            for (c, name) in table.header.enumerated() { record[name] = row[c] }
-            do {
-                probabilities.append(try model.score(record: record).probability)
-                labels.append(labelText == spec.positive)
-            } catch {
-                skipped.append(RejectedRow(line: table.lines[r], reason: "\(error)"))
-            }
-        }
-        skipped.sort { $0.line < $1.line }
-        return Result(metrics: EvaluationMetrics.compute(probabilities: probabilities, labels: labels, threshold: model.model.thresholds.decision),
-                      skipped: skipped)
+        let r = try ModelEvaluation.run(model, on: table)
+        return Result(metrics: r.metrics, skipped: r.skipped)
     }
 }

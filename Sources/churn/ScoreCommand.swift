@@ -18,7 +18,7 @@ struct ScoreCommand: ParsableCommand {
             """)
 
     @Argument(help: "Customers to score (CSV or XLSX).") var input: String
-    @Option(help: "The model file.") var model: String
+    @Option(help: "The model file, or @champion / @N for the registry's champion or version N (registry in --db).") var model: String
     @Option(help: "Where to write the per-customer results CSV.") var out: String
     @Option(help: "How many of the riskiest customers to list.") var top: Int = 10
     @Option(help: "Ranking of the top list: combined (risk and health), risk (probability), revenue (expected revenue lost).")
@@ -46,7 +46,9 @@ struct ScoreCommand: ParsableCommand {
         try runReportingErrors {
             guard top >= 0 else { throw CLIError("--top must be 0 or more") }
             // Said in the flag's own words here; an unreadable model is reported by the service.
-            if rankBy == .revenue, let loaded = try? ModelFile.load(path: model, policyPath: policy), loaded.model.revenueColumn == nil {
+            if rankBy == .revenue,
+               let loaded = try? ModelReference(argument: model).resolve(registryPath: db ?? RunHistory.defaultPath, policyPath: policy).loaded,
+               loaded.model.revenueColumn == nil {
                 throw CLIError("--rank-by revenue needs a revenue column, and \(model) has none (train with --revenue COL)")
             }
             MemoryTuning.reuseLargeBuffers()
@@ -89,7 +91,8 @@ struct ScoreCommand: ParsableCommand {
 
     /// Outputs may not overwrite an input of the run, nor each other (said in the flags' words).
     private func checkPaths() throws {
-        var inputs = [("the input", input), ("the model", model)]
+        var inputs = [("the input", input)]
+        if case .file(let path) = try ModelReference(argument: model) { inputs.append(("the model", path)) }
         if let policy { inputs.append(("the policy", policy)) }
         if let secretFile { inputs.append(("the secret file", secretFile)) }
         if let cluster { inputs.append(("the cluster file", cluster)) }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import ChurnCoordinator
 import ChurnIO
 import ChurnServer
+import ChurnStore
 import Foundation
 import Logging
 
@@ -18,7 +20,8 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "Address to listen on, HOST:PORT (port 0: any free port).") var listen: String = "127.0.0.1:8080"
     @Option(help: "Data directory: history, uploads, results, reports, offers.") var dataDir: String = ServerConfiguration.defaultDataDirectory
-    @Option(help: "The model file (default: DATA-DIR/models/model.json).") var model: String?
+    @Option(help: "The model file, or @champion / @N from the registry in DATA-DIR/history.sqlite (default: the registry's champion if it has one, else DATA-DIR/models/model.json).")
+    var model: String?
     @Option(help: "Start this many worker processes on this machine and score on them.") var local: Int?
     @Option(help: "A cluster host-list file (see cluster/README.md).") var cluster: String?
     @Option(help: "Comma-separated worker addresses HOST:PORT.") var workers: String?
@@ -36,11 +39,11 @@ struct ServeCommand: ParsableCommand {
                 throw CLIError("--max-upload: '\(maxUpload)' is not a size (e.g. 500MB, 2GiB)")
             }
             let dataDirectory = (dataDir as NSString).expandingTildeInPath
-            let modelPath = model ?? dataDirectory + "/models/model.json"
-            guard FileManager.default.fileExists(atPath: modelPath) else {
-                throw CLIError("\(modelPath): No such model file (pass --model FILE, or put one there)")
-            }
-            let loaded = try ModelFile.load(path: modelPath, policyPath: nil)
+            let reference = try Self.modelReference(model, dataDirectory: dataDirectory)
+            // A registry reference is resolved again for every run, so promote and rollback take
+            // effect on the next upload without a restart.
+            let loaded = try reference.resolve(registryPath: dataDirectory + "/history.sqlite").loaded
+            let modelPath = reference.description
             var configuration = ServerConfiguration(host: host, port: port, dataDirectory: dataDirectory, maxUploadBytes: maxBytes,
                                                     model: loaded, modelPath: modelPath)
             configuration.maxPredictRecords = 10_000
@@ -67,6 +70,19 @@ struct ServeCommand: ParsableCommand {
             done.wait()
             if let error = failure.error { throw error }
         }
+    }
+
+    /// `--model` as given; without it the registry's champion when the data directory's registry has
+    /// one, else `DATA-DIR/models/model.json`.
+    static func modelReference(_ model: String?, dataDirectory: String) throws -> ModelReference {
+        if let model { return try ModelReference(argument: model) }
+        let history = dataDirectory + "/history.sqlite"
+        if FileManager.default.fileExists(atPath: history), (try? ModelRegistry(path: history).champion()) != nil { return .champion }
+        let path = dataDirectory + "/models/model.json"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError("\(path): No such model file (pass --model FILE, register a champion with churn train --register --db \(history), or put one there)")
+        }
+        return .file(path)
     }
 
     /// `HOST:PORT`, `[v6]:PORT` or `:PORT` (all interfaces).

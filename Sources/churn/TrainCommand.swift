@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChurnCoordinator
 import ChurnCore
 import ChurnIO
 import Foundation
@@ -17,6 +18,50 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @Argument(help: "Training data (CSV or XLSX).") var trainingFile: String
+    @OptionGroup var training: TrainingOptions
+    @Option(help: "Where to write the model file (optional with --register).") var out: String?
+    @Flag(help: "Also store the model in the model registry (the first one registered becomes champion).") var register = false
+    @Option(help: "History database holding the model registry (default: $CHURN_DB or ~/.local/share/churn/history.sqlite).")
+    var db: String?
+
+    func run() throws {
+        try runReportingErrors {
+            guard out != nil || register else { throw CLIError("give --out FILE, --register, or both") }
+            let (table, fingerprint) = try TableInput.read(path: trainingFile, sheet: training.sheet)
+            let model = try Trainer(options: training.trainerOptions).train(table, fingerprint: fingerprint)
+            _ = try CompiledModel(model)
+            if let out { try ModelFile.save(model, to: out) }
+            let m = model.training.metrics
+            print("Trained on \(model.training.rows) rows of \(trainingFile) (\(model.training.skippedRows) skipped, \(model.training.imputedCells) blank cells imputed)")
+            print("Features: \(model.numeric.count) numeric (\(model.numeric.map(\.column).joined(separator: ", ")))")
+            print("          \(model.categorical.count) categorical (\(model.categorical.map { "\($0.column): \($0.categories.count) values" }.joined(separator: ", ")))")
+            for ignored in model.ignoredColumns { print("Not a feature: \(ignored.column) (\(ignored.reason))") }
+            print(String(format: "Converged in %d Newton steps; training accuracy %.3f, ROC AUC %.3f, log loss %.4f",
+                         model.training.iterations, m.accuracy, m.auc, m.logLoss))
+            let t = model.thresholds
+            let how = training.mediumRisk == nil && training.highRisk == nil
+                ? String(format: "calibrated to the %.1f%% training churn rate", 100 * model.training.positiveRate)
+                : (training.mediumRisk != nil && training.highRisk != nil ? "as given" : "partly as given, the rest calibrated")
+            print("Risk levels: Medium from risk score \(t.mediumRisk), High from \(t.highRisk) (\(how))")
+            for rejected in table.rejected.prefix(10) { printError("\(trainingFile):\(rejected.line): skipped: \(rejected.reason)") }
+            if let out { print("Model written to \(out)") }
+            if register {
+                let registry = try RegistryAccess.open(db)
+                let loaded = try ModelFile.load(bytes: try ModelFile.encode(model), name: "trained model")
+                // The curves of the model page, on the training rows as its metrics are.
+                let fit = try ModelEvaluation.run(try CompiledModel(model), on: table)
+                let r = try registry.register(bytes: loaded.bytes, hash: loaded.hashHex, model: model, metrics: model.training.metrics,
+                                              metricsKind: "training", source: "train",
+                                              curves: ModelCurves(probabilities: fit.probabilities, labels: fit.labels))
+                print("Registered model version \(r.version)\(r.alreadyRegistered ? " (the same model file was registered before)" : "")"
+                      + (r.champion && !r.alreadyRegistered ? "; it is the champion (the first registered model)" : ""))
+            }
+        }
+    }
+}
+
+/// The options of training a model, shared by `train` and `retrain`.
+struct TrainingOptions: ParsableArguments {
     @Option(help: "The column holding the churn label.") var label: String
     @Option(help: "The label value that means churned (inferred for 1/0, true/false, yes/no).") var positive: String?
     @Option(help: "Column that identifies a customer.") var id: String?
@@ -30,34 +75,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Comma-separated columns with a protected-attribute name (gender, race, …) to use as features all the same.")
     var allowSensitive: String?
     @Option(help: "Worksheet to read from an XLSX file (default: the first).") var sheet: String?
-    @Option(help: "Where to write the model file.") var out: String
 
-    func run() throws {
-        try runReportingErrors {
-            let (table, fingerprint) = try TableInput.read(path: trainingFile, sheet: sheet)
-            let options = Trainer.Options(
-                labelColumn: label, positive: positive, idColumn: id,
-                ignore: ignore.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [],
-                revenueColumn: revenue, C: c, thresholds: RiskThresholds.Partial(mediumRisk: mediumRisk, highRisk: highRisk),
-                allowSensitive: allowSensitive.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [])
-            let model = try Trainer(options: options).train(table, fingerprint: fingerprint)
-            _ = try CompiledModel(model)
-            try ModelFile.save(model, to: out)
-            let m = model.training.metrics
-            print("Trained on \(model.training.rows) rows of \(trainingFile) (\(model.training.skippedRows) skipped, \(model.training.imputedCells) blank cells imputed)")
-            print("Features: \(model.numeric.count) numeric (\(model.numeric.map(\.column).joined(separator: ", ")))")
-            print("          \(model.categorical.count) categorical (\(model.categorical.map { "\($0.column): \($0.categories.count) values" }.joined(separator: ", ")))")
-            for ignored in model.ignoredColumns { print("Not a feature: \(ignored.column) (\(ignored.reason))") }
-            print(String(format: "Converged in %d Newton steps; training accuracy %.3f, ROC AUC %.3f, log loss %.4f",
-                         model.training.iterations, m.accuracy, m.auc, m.logLoss))
-            let t = model.thresholds
-            let how = mediumRisk == nil && highRisk == nil
-                ? String(format: "calibrated to the %.1f%% training churn rate", 100 * model.training.positiveRate)
-                : (mediumRisk != nil && highRisk != nil ? "as given" : "partly as given, the rest calibrated")
-            print("Risk levels: Medium from risk score \(t.mediumRisk), High from \(t.highRisk) (\(how))")
-            for rejected in table.rejected.prefix(10) { printError("\(trainingFile):\(rejected.line): skipped: \(rejected.reason)") }
-            print("Model written to \(out)")
-        }
+    var trainerOptions: Trainer.Options {
+        Trainer.Options(
+            labelColumn: label, positive: positive, idColumn: id,
+            ignore: ignore.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [],
+            revenueColumn: revenue, C: c, thresholds: RiskThresholds.Partial(mediumRisk: mediumRisk, highRisk: highRisk),
+            allowSensitive: allowSensitive.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [])
     }
 }
 

@@ -18,7 +18,8 @@ final class ServeProcess: @unchecked Sendable {  // `errText` guarded by `errLoc
 
     /// Starts `churn serve --listen 127.0.0.1:0` and waits for its "listening on" line. With
     /// `admin`, first creates (through the CLI) an admin account and a token that requests send.
-    init(model: String, dataDir: URL, extra: [String] = [], admin: Bool = true) throws {
+    /// Without a model, no `--model` is passed (the server then uses the registry's champion).
+    init(model: String?, dataDir: URL, extra: [String] = [], admin: Bool = true) throws {
         self.dataDir = dataDir
         if admin {
             if try TestAccounts.users(dataDir).contains("admin") == false {
@@ -27,7 +28,7 @@ final class ServeProcess: @unchecked Sendable {  // `errText` guarded by `errLoc
             token = try TestAccounts.token(dataDir, user: "admin").token
         }
         process.executableURL = ChurnBinary.url
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir.path, "--model", model] + extra
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir.path] + (model.map { ["--model", $0] } ?? []) + extra
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()

@@ -231,7 +231,7 @@ final class HandshakeTests: XCTestCase {
     func testMACOfWrongLengthFailsSafely() {
         var s = ServerHandshake(configuration: .init(name: "w", maxShardsInFlight: 1, secret: secret), serverNonce: serverNonce,
                                 mac: { _, _ in [1, 2, 3] })
-        _ = s.received(.hello(.init(versions: [2], clientName: "c", clientNonce: clientNonce)), requestId: 1)
+        _ = s.received(.hello(.init(versions: [3], clientName: "c", clientNonce: clientNonce)), requestId: 1)
         guard case .sendErrorAndClose(.authenticationFailed, _, _) = s.received(.auth(.init(proof: .zero)), requestId: 2) else {
             return XCTFail()
         }

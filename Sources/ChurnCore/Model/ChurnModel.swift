@@ -142,7 +142,11 @@ public struct NumericFeature: Codable, Equatable, Sendable {
     public var p05: Double
     public var p95: Double
     public var coefficient: Double
-    public init(column: String, mean: Double, std: Double, median: Double, p05: Double, p95: Double, coefficient: Double) {
+    /// The training distribution, for drift checks; absent in models trained before it was kept.
+    public var bins: DriftBins?
+    public init(column: String, mean: Double, std: Double, median: Double, p05: Double, p95: Double, coefficient: Double,
+                bins: DriftBins? = nil) {
+        self.bins = bins
         self.column = column
         self.mean = mean
         self.std = std

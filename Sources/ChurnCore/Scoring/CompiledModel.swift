@@ -66,6 +66,13 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
     let categoryByteStart: UnsafeMutablePointer<Int>
     /// First global category index of each categorical feature, and one past the last.
     let categoryStart: UnsafeMutablePointer<Int>
+    /// Drift bins: every binned feature's edges back to back; per numeric feature its first edge
+    /// (driftEdgeStart[j]..<[j+1]) and its first slot in `DriftCounts.numericBins` (-1: no bins).
+    let driftEdges: UnsafeMutablePointer<Double>
+    let driftEdgeStart: UnsafeMutablePointer<Int>
+    let driftSlotStart: UnsafeMutablePointer<Int>
+    /// Slots of `DriftCounts.numericBins` for this model (all binned features' bins).
+    public let driftSlotCount: Int
 
     deinit {
         for p in [means, invStds, medians, coefficients, riskSigns, categoryCoefficients, categoryBaselines, healthWeight, healthLow,
@@ -79,6 +86,9 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
         categoryText.deallocate()
         categoryByteStart.deallocate()
         categoryStart.deallocate()
+        driftEdges.deallocate()
+        driftEdgeStart.deallocate()
+        driftSlotStart.deallocate()
     }
 
     /// A raw copy of `values` that lives until `deinit` (at least one element, so never a null pointer).
@@ -114,6 +124,23 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
         categoryText = Self.buffer(allCategories.flatMap { $0 }, filler: 0)
         categoryByteStart = Self.buffer(allCategories.reduce(into: [0]) { $0.append($0.last! + $1.count) }, filler: 0)
         categoryStart = Self.buffer(categoryBytes.reduce(into: [0]) { $0.append($0.last! + $1.count) }, filler: 0)
+        var slotStarts: [Int] = []
+        var slots = 0
+        for f in model.numeric {
+            if let bins = f.bins {
+                guard bins.shares.count == bins.edges.count + 1, zip(bins.edges, bins.edges.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                    throw InvalidModel(description: "numeric feature '\(f.column)': drift bins need increasing edges and one share more than edges")
+                }
+                slotStarts.append(slots)
+                slots += bins.shares.count
+            } else {
+                slotStarts.append(-1)
+            }
+        }
+        driftEdges = Self.buffer(model.numeric.flatMap { $0.bins?.edges ?? [] }, filler: 0)
+        driftEdgeStart = Self.buffer(model.numeric.reduce(into: [0]) { $0.append($0.last! + ($1.bins?.edges.count ?? 0)) }, filler: 0)
+        driftSlotStart = Self.buffer(slotStarts, filler: -1)
+        driftSlotCount = slots
         var names: [String] = []
         var columns: [String] = []
         var directions: [DriverDirection?] = []
@@ -241,6 +268,44 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
         }
         actionForDriver = Self.buffer(table, filler: -1)
         self.actions = actions
+    }
+
+    /// The slot in `DriftCounts.numericBins` of numeric feature `j`'s value `x`, or -1 when the
+    /// feature has no training bins (see `DriftBins.bin(of:edges:)`).
+    @inline(__always) public func driftSlot(feature j: Int, value x: Double) -> Int {
+        let start = driftSlotStart[j]
+        guard start >= 0 else { return -1 }
+        var e = driftEdgeStart[j]
+        let end = driftEdgeStart[j + 1]
+        var b = 0
+        while e < end && driftEdges[e] < x {
+            e += 1
+            b += 1
+        }
+        return start + b
+    }
+
+    /// Counts one scored row's numeric values into their drift bins (`bins` has `driftSlotCount`
+    /// slots): one call per row, the loop over features and edges inside.
+    @inline(__always) public func countDrift(numeric: UnsafePointer<Double>, into bins: UnsafeMutablePointer<UInt64>) {
+        for j in 0..<numericCount {
+            let start = driftSlotStart[j]
+            guard start >= 0 else { continue }
+            let x = numeric[j]
+            // Edges are increasing, so the number below x is the bin: counted as 0/1 sums, without
+            // a branch that would mispredict on most rows (perf: a third of the scoring time).
+            var slot = start
+            for e in driftEdgeStart[j]..<driftEdgeStart[j + 1] {
+                slot &+= Int(truncatingIfNeeded: unsafeBitCast(driftEdges[e] < x, to: UInt8.self))
+            }
+            bins[slot] &+= 1
+        }
+    }
+
+    /// Empty drift counts shaped for this model.
+    public func makeDriftCounts() -> DriftCounts {
+        DriftCounts(numericBins: [UInt64](repeating: 0, count: driftSlotCount),
+                    unseenCategories: [UInt64](repeating: 0, count: categoricalCount))
     }
 
     /// The imputation value of numeric feature `j` (its training median).

@@ -112,6 +112,9 @@ public struct ScoreAggregate: Codable, Equatable, Sendable {
     /// Rejected rows in line order, at most `rejectedLimit` kept (all are counted).
     public var rejected: [RejectedRow] = []
     public var rejectedLimit: Int
+    /// Drift counts (bins of numeric features, unseen values per categorical feature); nil when
+    /// the scorer did not count them.
+    public var drift: DriftCounts?
 
     public init(topLimit: Int, rejectedLimit: Int = ScoreAggregate.defaultRejectedLimit) {
         self.topLimit = topLimit
@@ -175,6 +178,9 @@ public struct ScoreAggregate: Codable, Equatable, Sendable {
         imputedCells &+= other.imputedCells
         unseenCategories &+= other.unseenCategories
         for c in other.top { insertTop(c) }
+        if let d = other.drift {
+            if drift == nil { drift = d } else { drift!.merge(d) }
+        }
         if !other.rejected.isEmpty {
             rejected = (rejected + other.rejected).sorted { $0.line < $1.line }
             if rejected.count > rejectedLimit { rejected.removeLast(rejected.count - rejectedLimit) }

@@ -159,7 +159,7 @@ public struct Trainer: Sendable {
         let numeric = numericColumns.enumerated().map { j, c in
             NumericFeature(column: header[c], mean: numericStats[j].mean, std: numericStats[j].std,
                            median: numericStats[j].median, p05: numericStats[j].p05, p95: numericStats[j].p95,
-                           coefficient: fit.weights[j])
+                           coefficient: fit.weights[j], bins: DriftBins.fit(numericValues[j]))
         }
         offset = numericColumns.count
         var categorical: [CategoricalFeature] = []

@@ -29,7 +29,7 @@ enum OpenAPIDocument {
             "version": "1",
             "description": "Upload customer files for churn scoring, follow the runs, read scored customers, predict in bulk.",
         ],
-        "paths": [
+        "paths": ([
             "/healthz": ["get": ["summary": "Liveness", "responses": ["200": ["description": "ok", "content": ["text/plain": ["schema": ["type": "string"]]]]]]],
             "/metrics": ["get": ["summary": "Prometheus metrics (text format 0.0.4)",
                                  "responses": ["200": ["description": "The exposition", "content": ["text/plain": ["schema": ["type": "string"]]]]]]],
@@ -119,7 +119,7 @@ enum OpenAPIDocument {
                     "type": "array", "maxItems": 10000, "items": ["type": "object", "additionalProperties": ["oneOf": [["type": "string"], ["type": "number"]], "nullable": true]]]]]],
                 "responses": ["200": json(["type": "array", "items": ref("Prediction")], "One prediction per record, in order"),
                               "400": error, "413": error]]],
-        ] as [String: Any],
+        ] as [String: Any]).merging(ModelsOpenAPI.paths) { core, _ in core },
         "components": ["schemas": [
             "Error": ["type": "object", "properties": ["error": ["type": "object", "properties": ["message": ["type": "string"]]]]],
             "Run": ["type": "object", "properties": [

@@ -38,7 +38,7 @@ public struct AccessRule: Equatable, Sendable {
 /// callers, each role, a revoked token and an expired session.
 public enum AccessRules {
     /// Every route the server registers.
-    public static let all: [AccessRule] = dashboard + accounts + offers
+    public static let all: [AccessRule] = dashboard + accounts + offers + models
 
     /// The dashboard and REST API of `churn serve` (issue 9).
     static let dashboard: [AccessRule] = {
@@ -89,6 +89,14 @@ public enum AccessRules {
         .get("/unsubscribe", .anybody),
         .post("/unsubscribe", .anybody),
     ]
+
+    /// The model registry (issue 14): anyone signed in reads it; changing which model scores
+    /// (promote, roll back, retrain: `ModelRoutes.adminPaths`) is for admins.
+    static let models: [AccessRule] = [
+        .get("/models", .atLeast(.viewer)),
+        .get("/models/{version}", .atLeast(.viewer)),
+        .get("/api/v1/models", .atLeast(.viewer)),
+    ] + ModelRoutes.adminPaths.map { AccessRule.post($0, .atLeast(.admin)) }
 
     private static let byRoute: [String: Access] = {
         var out: [String: Access] = [:]

@@ -1,3 +1,4 @@
+import Foundation
 import ChurnReport
 
 /// The parts of every page that depend on who is signed in (`Identity.current`): the links their
@@ -18,6 +19,18 @@ enum AccountNavigation {
     static var csrfMeta: String {
         guard let csrf = Identity.current?.csrf else { return "" }
         return "<meta name=\"csrf-token\" content=\"\(HTML.escape(csrf))\">"
+    }
+
+    /// A hidden `csrf` field for a URL-encoded form that changes state.
+    static var csrfField: String {
+        guard let csrf = Identity.current?.csrf else { return "" }
+        return "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\">"
+    }
+
+    /// `csrf=TOKEN` for the action URL of a multipart form (its body is a stream the check cannot read).
+    static var csrfQuery: String {
+        guard let csrf = Identity.current?.csrf else { return "" }
+        return "csrf=" + (csrf.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
     }
 
     /// "name (role)" and a sign-out button.

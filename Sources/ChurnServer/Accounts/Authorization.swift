@@ -59,6 +59,10 @@ struct Authorization: RouterMiddleware {
     /// form body (the body is read and put back for the route).
     static func csrfToken(_ request: inout Request, _ context: Context) async throws -> String? {
         if let header = request.headers[.init("X-CSRF-Token")!] { return header }
+        // A multipart form (an upload) streams its body to the route: its token rides in the action URL.
+        if request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true {
+            return request.uri.queryParameters.get("csrf")
+        }
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else { return nil }
         let body = try await request.collectBody(upTo: 1 << 16)
         return FormFields.parse(String(buffer: body))["csrf"]

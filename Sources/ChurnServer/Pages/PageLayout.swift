@@ -8,7 +8,7 @@ import NIOCore
 /// nothing is loaded from outside the server.
 enum PageLayout {
     static func page(title: String, active: String, body: String) -> Response {
-        let nav = AccountNavigation.links([("/", "Upload", "upload"), ("/runs", "Runs", "runs"), ("/outbox", "Outbox", "outbox"), ("/cluster", "Cluster", "cluster")], active: active)
+        let nav = AccountNavigation.links([("/", "Upload", "upload"), ("/runs", "Runs", "runs"), ("/outbox", "Outbox", "outbox"), ("/cluster", "Cluster", "cluster"), ("/models", "Models", "models")], active: active)
         let html = """
             <!doctype html>
             <html lang="en">

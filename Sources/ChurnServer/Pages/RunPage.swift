@@ -40,6 +40,7 @@ enum RunPage {
             </section>
 
             """
+        s += DriftCard.render(summary)
         s += topTable(summary, run: run, shown: requested)
         s += newlyHigh(summary)
         s += RunChangesSection.render(changes)

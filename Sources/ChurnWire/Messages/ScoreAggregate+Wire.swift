@@ -20,6 +20,12 @@ extension ScoreAggregate {
             w.write(row.line)
             w.write(row.reason)
         }
+        // Version 3: drift counts, a u8 presence flag and two lists of u64.
+        w.write(UInt8(drift == nil ? 0 : 1))
+        if let drift {
+            w.writeList(drift.numericBins) { $0.write($1) }
+            w.writeList(drift.unseenCategories) { $0.write($1) }
+        }
     }
 
     init(from r: inout WireReader) throws {
@@ -52,6 +58,13 @@ extension ScoreAggregate {
         rejected = try r.readList("rejected", minItemSize: 12) { r in
             RejectedRow(line: try r.read(UInt64.self, "rejected line"), reason: try r.readString("rejected reason"))
         }
+        switch try r.readU8("drift present") {
+        case 0: drift = nil
+        case 1:
+            drift = DriftCounts(numericBins: try r.readList("drift bins", minItemSize: 8) { try $0.read(UInt64.self, "drift bin") },
+                                unseenCategories: try r.readList("unseen categories", minItemSize: 8) { try $0.read(UInt64.self, "unseen count") })
+        case let flag: throw r.malformed("drift present flag \(flag) (0 or 1)")
+        }
     }
 
     /// Equality that treats doubles by bit pattern (NaN equals NaN), for round-trip checks.
@@ -60,7 +73,7 @@ extension ScoreAggregate {
             && riskCounts == o.riskCounts && revenueCents == o.revenueCents
             && highRiskRevenueCents == o.highRiskRevenueCents && expectedLossCents == o.expectedLossCents
             && imputedCells == o.imputedCells && unseenCategories == o.unseenCategories && topLimit == o.topLimit
-            && rejectedLimit == o.rejectedLimit && rejected == o.rejected
+            && rejectedLimit == o.rejectedLimit && rejected == o.rejected && drift == o.drift
             && top.count == o.top.count && zip(top, o.top).allSatisfy { $0.bitwiseEquals($1) }
     }
 }
