@@ -120,5 +120,8 @@ final class AccessMatrixTests: XCTestCase {
         "POST /login": "403",
         "POST /logout": "303 /login",
         "GET /audit": "200",
+        // The customer's unsubscribe link: public, its signed token is the credential (none here).
+        "GET /unsubscribe": "400",
+        "POST /unsubscribe": "400",
     ]
 }
