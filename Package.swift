@@ -105,10 +105,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // libFuzzer entry points; built only by scripts/fuzz with -sanitize=fuzzer,address.
-        .executableTarget(name: "FuzzFrameDecoder", dependencies: ["ChurnWire", "ChurnCore"]),
-        .executableTarget(name: "FuzzHandshake", dependencies: ["ChurnWire", "ChurnCore"]),
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "FuzzFrameDecoder", dependencies: ["FuzzDriver", "ChurnWire", "ChurnCore"]),
+        .executableTarget(name: "FuzzHandshake", dependencies: ["FuzzDriver", "ChurnWire", "ChurnCore"]),
         // The XLSX sheet scanner's files, linked in from Sources/ChurnIO (see FuzzXLSXSheet.swift).
-        .executableTarget(name: "FuzzXLSXSheet"),
+        .executableTarget(name: "FuzzXLSXSheet", dependencies: ["FuzzDriver"]),
 
         .testTarget(name: "ChurnCoreTests", dependencies: ["ChurnCore"]),
         .testTarget(name: "ChurnIOTests", dependencies: ["ChurnIO", "ChurnCore"]),

@@ -55,16 +55,9 @@ public struct RunRecord: Equatable, Sendable {
     public var rankBy: String
     public var rowsScored: UInt64?
     public var rowsRejected: UInt64?
-    /// The run's `ScoreAggregate` as JSON (see `summary()`), set when it succeeded.
+    /// The run's summary as its recorder gave it, set when it succeeded: for `churn score` and
+    /// `churn serve`, the `--summary-json` object. The store keeps it as text and never reads it.
     public var summaryJSON: String?
-
-    /// The stored `ScoreAggregate`, or nil when the run has none.
-    public func summary() throws -> ScoreAggregate? {
-        guard let summaryJSON else { return nil }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(ScoreAggregate.self, from: Data(summaryJSON.utf8))
-    }
 }
 
 /// One customer's score in one succeeded run.

@@ -160,7 +160,7 @@ public final class RunStore: @unchecked Sendable {  // connection and writer sta
     /// index segment are committed in the same transaction, so the run is either succeeded with all
     /// its rows or not succeeded at all. The writer is closed afterwards.
     /// - Parameters:
-    ///   - summaryJSON: the run's `ScoreAggregate` as JSON (see `RunRecord.summary()`).
+    ///   - summaryJSON: the run's summary (see `RunRecord.summaryJSON`).
     public func finishRun(_ id: Int64, summaryJSON: String, rowsScored: UInt64, rowsRejected: UInt64,
                           finishedAt: Date = Date()) throws {
         try locked {
@@ -198,15 +198,6 @@ public final class RunStore: @unchecked Sendable {  // connection and writer sta
             }
             ownWriter?.closeLocked()
         }
-    }
-
-    /// Marks a run succeeded, storing `summary` as JSON.
-    public func finishRun(_ id: Int64, summary: ScoreAggregate, finishedAt: Date = Date()) throws {
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let json = String(decoding: try encoder.encode(summary), as: UTF8.self)
-        try finishRun(id, summaryJSON: json, rowsScored: summary.rowsScored, rowsRejected: summary.rowsRejected,
-                      finishedAt: finishedAt)
     }
 
     /// Marks a running run failed and deletes its predictions (see the type's documentation).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChurnCoordinator
 import ChurnCore
+import ChurnEngine
 import ChurnIO
 import Foundation
 
@@ -33,9 +34,10 @@ struct TrainCommand: ParsableCommand {
             if let out { try ModelFile.save(model, to: out) }
             let m = model.training.metrics
             print("Trained on \(model.training.rows) rows of \(trainingFile) (\(model.training.skippedRows) skipped, \(model.training.imputedCells) blank cells imputed)")
-            print("Features: \(model.numeric.count) numeric (\(model.numeric.map(\.column).joined(separator: ", ")))")
-            print("          \(model.categorical.count) categorical (\(model.categorical.map { "\($0.column): \($0.categories.count) values" }.joined(separator: ", ")))")
-            for ignored in model.ignoredColumns { print("Not a feature: \(ignored.column) (\(ignored.reason))") }
+            // Column names come from the file: escaped, like every input text shown on the terminal.
+            print(TerminalText.escaped("Features: \(model.numeric.count) numeric (\(model.numeric.map(\.column).joined(separator: ", ")))"))
+            print(TerminalText.escaped("          \(model.categorical.count) categorical (\(model.categorical.map { "\($0.column): \($0.categories.count) values" }.joined(separator: ", ")))"))
+            for ignored in model.ignoredColumns { print(TerminalText.escaped("Not a feature: \(ignored.column) (\(ignored.reason))")) }
             print(String(format: "Converged in %d Newton steps; training accuracy %.3f, ROC AUC %.3f, log loss %.4f",
                          model.training.iterations, m.accuracy, m.auc, m.logLoss))
             let t = model.thresholds
@@ -43,7 +45,9 @@ struct TrainCommand: ParsableCommand {
                 ? String(format: "calibrated to the %.1f%% training churn rate", 100 * model.training.positiveRate)
                 : (training.mediumRisk != nil && training.highRisk != nil ? "as given" : "partly as given, the rest calibrated")
             print("Risk levels: Medium from risk score \(t.mediumRisk), High from \(t.highRisk) (\(how))")
-            for rejected in table.rejected.prefix(10) { printError("\(trainingFile):\(rejected.line): skipped: \(rejected.reason)") }
+            for rejected in table.rejected.prefix(10) {
+                printError(TerminalText.escaped("\(trainingFile):\(rejected.line): skipped: \(rejected.reason)"))
+            }
             if let out { print("Model written to \(out)") }
             if register {
                 let registry = try RegistryAccess.open(db)

@@ -83,8 +83,10 @@ final class ClusterTests: XCTestCase {
     func testAWorkerKilledMidRunLosesNothing() throws {
         let workers = try (0..<3).map { _ in try WorkerProcess(secretFile: secret) }
         let victim = workers[1]
+        // Killed as soon as the run has reached it (its model is loaded, shards are on the way): a
+        // fixed delay let a fast run finish first.
         let (r, out) = try scoreOnCluster(workers, name: "killed", extra: ["--log-level", "info"]) { _ in
-            usleep(400_000)
+            XCTAssertTrue(victim.logContains("loaded model", timeout: 60), victim.log)
             victim.kill9()
         }
         XCTAssertEqual(r.status, 0, r.stderr)

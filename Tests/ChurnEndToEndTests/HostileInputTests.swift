@@ -274,6 +274,24 @@ final class HostileInputTests: XCTestCase {
         XCTAssertFalse(history.stdout.unicodeScalars.contains { $0.value == 0x9B || $0.value == 0x0D })
     }
 
+    /// `churn train` names the file's columns: escaped too.
+    func testColumnNamesWithControlCharactersAreEscapedWhenTraining() throws {
+        let input = path("train-escapes.csv")
+        var lines = try String(contentsOfFile: ChurnBinary.trainCSV, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines = Array(lines.prefix(301))
+        lines[0] = lines[0].replacingOccurrences(of: "region", with: "reg\u{1B}]0;pwned\u{07}ion")
+            .replacingOccurrences(of: "tenure_months", with: "tenure\u{9B}2J")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        let r = try ChurnBinary.run(["train", input, "--label", "churn_label", "--out", path("m.json")])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for (name, text) in [("stdout", r.stdout), ("stderr", r.stderr)] {
+            XCTAssertFalse(text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B },
+                           "raw control characters on \(name)")
+        }
+        XCTAssertTrue(r.stdout.contains("reg\\u{1B}]0;pwned\\u{7}ion"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("tenure\\u{9B}2J"), r.stdout)
+    }
+
     // MARK: Secret files (item 8)
 
     func testOversizedSecretFileIsRefusedUnread() throws {
