@@ -58,6 +58,38 @@ final class OutboxTests: XCTestCase {
         XCTAssertEqual(out?.reason, "opted out")
     }
 
+    /// A draft is checked again when it is sent: an offer made since, or an opt-out, suppresses it;
+    /// otherwise it goes out with the text it was last edited to.
+    func testSendingADraftRechecksCooldownAndOptOutAndTakesTheEditedText() throws {
+        let o = try outbox()
+        let day: TimeInterval = 86_400
+        let t0 = Date(timeIntervalSince1970: 2_000_000)
+        let draft = try XCTUnwrap(stored(try o.enqueue(offer("C1", run: 1), asDraft: true, cooldown: 30 * day, now: t0)))
+        XCTAssertEqual(draft.status, .draft)
+        // Another offer to C1 is sent (queued) from a later run before the draft is sent.
+        XCTAssertEqual(stored(try o.enqueue(offer("C1", run: 2), cooldown: 30 * day, now: t0.addingTimeInterval(day)))?.status, .queued)
+        let late = try XCTUnwrap(try o.queueDraft(id: draft.id, cooldown: 30 * day, now: t0.addingTimeInterval(2 * day)))
+        XCTAssertEqual(late.status, .suppressed)
+        XCTAssertTrue(late.reason?.hasPrefix("cooldown") ?? false, late.reason ?? "")
+        XCTAssertNil(try o.queueDraft(id: draft.id, cooldown: 0), "no longer a draft")
+
+        // Opted out after the draft was saved.
+        let d2 = try XCTUnwrap(stored(try o.enqueue(offer("C2", email: "c2@b.example"), asDraft: true, cooldown: 0)))
+        try o.optOut(email: "c2@b.example", customerId: "C2")
+        XCTAssertEqual(try o.queueDraft(id: d2.id, cooldown: 0)?.reason, "opted out")
+
+        // Nothing in the way: queued with the edited subject and message; its own draft does not count as a recent offer.
+        let d3 = try XCTUnwrap(stored(try o.enqueue(offer("C3"), asDraft: true, cooldown: 30 * day, now: t0)))
+        var edited = offer("C3")
+        edited.subject = "A better offer"
+        edited.message = "edited body"
+        let sent = try XCTUnwrap(try o.queueDraft(id: d3.id, edited: edited, cooldown: 30 * day, now: t0.addingTimeInterval(60)))
+        XCTAssertEqual(sent.status, .queued)
+        XCTAssertNil(sent.reason)
+        XCTAssertEqual(sent.subject, "A better offer")
+        XCTAssertEqual(sent.message, "edited body")
+    }
+
     func testAClaimedMessageIsHeldByItsLeaseAndReturnsAfterIt() throws {
         let o = try outbox()
         let t0 = Date(timeIntervalSince1970: 2_000_000)

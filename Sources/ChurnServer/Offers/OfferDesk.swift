@@ -54,10 +54,10 @@ final class OfferDesk: @unchecked Sendable {  // `opened` guarded by `lock`; del
             if m.status == .queued { deliverSoon() }
             return Made(message: m, duplicate: false)
         case .duplicate(let m):
-            // Sending a saved draft queues it.
-            if send, m.status == .draft, try o.queueDraft(id: m.id) {
-                deliverSoon()
-                return Made(message: try o.message(id: m.id) ?? m, duplicate: false)
+            // Sending a saved draft queues it with the modal's text, the opt-out and cooldown checked again.
+            if send, m.status == .draft, let queued = try o.queueDraft(id: m.id, edited: offer, cooldown: settings.cooldownSeconds) {
+                if queued.status == .queued { deliverSoon() }
+                return Made(message: queued, duplicate: false)
             }
             return Made(message: m, duplicate: true)
         }

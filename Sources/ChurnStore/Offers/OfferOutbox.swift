@@ -98,29 +98,8 @@ public final class OfferOutbox: @unchecked Sendable {
             find.bind(3, offer.template)
             if try find.step() { return .duplicate(Self.row(find)) }
 
-            var status: OutboxStatus = asDraft ? .draft : .queued
-            var reason: String?
-            if let email = offer.recipient {
-                if try optedOutLocked(email) {
-                    status = .suppressed
-                    reason = "opted out"
-                } else if cooldown > 0 {
-                    let recent = try db.prepare("""
-                        SELECT id, created_at FROM offer_outbox
-                        WHERE customer_id = ? AND status IN ('queued', 'sending', 'sent') AND created_at > ?
-                        ORDER BY created_at DESC LIMIT 1
-                        """, "check cooldown")
-                    recent.bind(1, offer.customerId)
-                    recent.bind(2, now.timeIntervalSince1970 - cooldown)
-                    if try recent.step() {
-                        status = .suppressed
-                        reason = "cooldown: offer #\(recent.int64(0)) was made on \(Self.day(recent.double(1)))"
-                    }
-                }
-            } else {
-                status = .suppressed
-                reason = "no e-mail address"
-            }
+            let reason = try suppressionLocked(offer.customerId, recipient: offer.recipient, cooldown: cooldown, now: now)
+            let status: OutboxStatus = reason != nil ? .suppressed : (asDraft ? .draft : .queued)
             let insert = try db.prepare("""
                 INSERT INTO offer_outbox (customer_id, run_id, template, recipient, subject, message, message_id, status,
                                           reason, attempts, next_attempt_at, created_at, updated_at)
@@ -151,16 +130,49 @@ public final class OfferOutbox: @unchecked Sendable {
         return f.string(from: Date(timeIntervalSince1970: t))
     }
 
-    /// Moves a draft to the queue. Returns false when the message is not a draft.
-    public func queueDraft(id: Int64, now: Date = Date()) throws -> Bool {
-        try store.locked {
-            let s = try db.prepare("UPDATE offer_outbox SET status = 'queued', updated_at = ?, next_attempt_at = ? WHERE id = ? AND status = 'draft'",
-                                   "queue draft \(id)")
-            s.bind(1, now.timeIntervalSince1970)
-            s.bind(2, now.timeIntervalSince1970)
-            s.bind(3, id)
+    /// Why an offer to this customer may not be sent now, or nil: no address, opted out, or another
+    /// offer (queued, being sent or sent) less than `cooldown` seconds ago. `excluding` is the
+    /// message being decided on, when it is already stored.
+    private func suppressionLocked(_ customerId: String, recipient: String?, cooldown: TimeInterval, now: Date,
+                                   excluding: Int64? = nil) throws -> String? {
+        guard let email = recipient else { return "no e-mail address" }
+        if try optedOutLocked(email) { return "opted out" }
+        guard cooldown > 0 else { return nil }
+        let recent = try db.prepare("""
+            SELECT id, created_at FROM offer_outbox
+            WHERE customer_id = ? AND status IN ('queued', 'sending', 'sent') AND created_at > ? AND id != ?
+            ORDER BY created_at DESC LIMIT 1
+            """, "check cooldown")
+        recent.bind(1, customerId)
+        recent.bind(2, now.timeIntervalSince1970 - cooldown)
+        recent.bind(3, excluding ?? -1)
+        guard try recent.step() else { return nil }
+        return "cooldown: offer #\(recent.int64(0)) was made on \(Self.day(recent.double(1)))"
+    }
+
+    /// Sends a saved draft: queues it, with the subject and message of `edited` when given (the
+    /// modal's latest text), unless the address opted out or another offer was made within
+    /// `cooldown` since the draft was saved; then it is `suppressed` with the reason. Returns the
+    /// message as it now is, or nil when `id` is not a draft.
+    public func queueDraft(id: Int64, edited: NewOffer? = nil, cooldown: TimeInterval, now: Date = Date()) throws -> OutboxMessage? {
+        try transaction("queue draft \(id)") {
+            guard let draft = try messageLocked(id), draft.status == .draft else { return nil }
+            let reason = try suppressionLocked(draft.customerId, recipient: draft.recipient, cooldown: cooldown, now: now, excluding: id)
+            let s = try db.prepare("""
+                UPDATE offer_outbox SET status = ?, reason = ?, subject = ?, message = ?, message_id = ?, updated_at = ?,
+                                        next_attempt_at = ?
+                WHERE id = ? AND status = 'draft'
+                """, "queue draft \(id)")
+            s.bind(1, (reason == nil ? OutboxStatus.queued : .suppressed).rawValue)
+            s.bind(2, reason)
+            s.bind(3, edited?.subject ?? draft.subject)
+            s.bind(4, edited?.message ?? draft.message)
+            s.bind(5, edited?.messageId ?? draft.messageId)
+            s.bind(6, now.timeIntervalSince1970)
+            s.bind(7, now.timeIntervalSince1970)
+            s.bind(8, id)
             try s.run()
-            return db.changes == 1
+            return try messageLocked(id)
         }
     }
 
