@@ -232,6 +232,26 @@ final class OffersTests: XCTestCase {
         XCTAssertEqual(try smtp.messages().count, 1)
     }
 
+    func testImplicitTLSWithSMTPSAndAPrivateCA() throws {
+        let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
+        let openssl = try ChurnBinary.runProcess(URL(fileURLWithPath: "/usr/bin/env"), [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-days", "2"])
+        XCTAssertEqual(openssl.status, 0, openssl.stderr)
+        let smtp = server()
+        try smtp.start(["--smtps", cert, key])
+        defer { smtp.stop() }
+        let url = "smtps://127.0.0.1:\(smtp.port)"
+
+        let ok = try ChurnBinary.run(["offers", "send", "--run", "1", "--customers", "C00000001", "--smtp", url, "--smtp-ca", cert,
+                                      "--from", "offers@acme.example", "--db", db!, "--rate", "0"])
+        XCTAssertEqual(ok.status, 0, ok.stdout + ok.stderr)
+        XCTAssertEqual(smtp.replies, ["250 2.0.0 Message accepted for delivery"])
+        let messages = try smtp.messages()
+        XCTAssertEqual(messages.count, 1)
+        XCTAssertEqual(try outbox("sent").count, 1)
+    }
+
     func testASenderKilledMidSendLeavesTheMessageSendingAndTheNextDeliveryResendsItOnce() throws {
         let smtp = server()
         try smtp.start(["--slow-data", "3"])

@@ -10,6 +10,7 @@ per SMTP reply it gives to DIR/replies.log, so a test can count attempts.
 --reject TEXT     answer RCPT for addresses containing TEXT with 550 and a text of its own
 --slow-data S     wait S seconds before accepting DATA (lets a test kill the sender mid-send)
 --starttls CERT KEY  offer STARTTLS with this certificate and require it before MAIL
+--smtps CERT KEY  TLS from the first byte (implicit TLS, the smtps:// scheme) with this certificate
 --auth USER:PASS  require AUTH (PLAIN or LOGIN, only after STARTTLS) with these credentials
 
 Prints "ready PORT" on stdout once listening; stops on SIGTERM or SIGINT.
@@ -66,6 +67,7 @@ def main():
     p.add_argument("--reject", default="")
     p.add_argument("--slow-data", type=float, default=0)
     p.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
+    p.add_argument("--smtps", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--auth", default="")
     a = p.parse_args()
     handler = Handler(a.maildir, a.tempfail, a.reject, a.slow_data)
@@ -83,7 +85,12 @@ def main():
             return AuthResult(success=ok)
 
         options.update(authenticator=authenticator, auth_required=True)
-    controller = Controller(handler, hostname="127.0.0.1", port=a.port, server_kwargs=options)
+    implicit = {}
+    if a.smtps:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(a.smtps[0], a.smtps[1])
+        implicit["ssl_context"] = context
+    controller = Controller(handler, hostname="127.0.0.1", port=a.port, server_kwargs=options, **implicit)
     controller.start()
     print("ready %d" % a.port, flush=True)
     stop = threading.Event()
