@@ -26,13 +26,18 @@ public struct CustomerQuery: Sendable, Equatable {
     public var healthMax: Int?
     /// Only customers given this intervention (its exact text); nil for all.
     public var intervention: String?
+    /// Only customers with these categorical values: feature (input column) → a level's text, or
+    /// `CategoryLevels.blankLabel` / `unseenLabel`. Empty for all. A run without category data
+    /// cannot answer a non-empty one (`RunStore.categories(runId:)` is empty for it).
+    public var categories: [String: String]
     public var sort: Sort
     public var offset: Int
     public var limit: Int
 
     public init(runId: Int64, levels: Set<RiskLevel>? = nil, idContains: String? = nil, healthMin: Int? = nil,
-                healthMax: Int? = nil, intervention: String? = nil, sort: Sort = .inputOrder,
-                offset: Int = 0, limit: Int = 50) {
+                healthMax: Int? = nil, intervention: String? = nil, categories: [String: String] = [:],
+                sort: Sort = .inputOrder, offset: Int = 0, limit: Int = 50) {
+        self.categories = categories
         self.runId = runId
         self.levels = levels
         self.idContains = idContains
@@ -51,16 +56,20 @@ public struct CustomerPage: Sendable, Equatable {
     public var rows: [CustomerScore]
     /// How many of the run's predictions match the filters, over all pages.
     public var totalMatching: Int
+    /// The run's categorical features, in the order of `CustomerScore.categoryValues`; empty when
+    /// the run has no category data.
+    public var categories: [CategoryLevels] = []
 }
 
 extension RunStore {
-    /// One page of a run's customers, filtered by risk level, id text, health range and
-    /// intervention, in input order or by
-    /// probability. Works from the run's blocks: input order with a level filter reads the block
-    /// table's per-level counts and decodes only the blocks on the page; a sort by probability reads
-    /// the probability and level columns twice (a histogram finds the page's probability range, a
-    /// second pass collects just that range); an id search decodes the ids column; a health range
-    /// reads the health column; an intervention filter decodes whole blocks (their details column).
+    /// One page of a run's customers, filtered by risk level, id text, health range, intervention
+    /// and category values, in input order or by probability. Works from the run's blocks: input
+    /// order with a level filter reads the block table's per-level counts and decodes only the
+    /// blocks on the page; a sort by probability reads the probability and level columns twice (a
+    /// histogram finds the page's probability range, a second pass collects just that range). Row
+    /// filters read only their own columns (ids, health, `actions`, `categories`; `details` for a
+    /// schema-2 block's interventions), on two threads; the rows they keep (up to `keptLimit`) are
+    /// remembered for the last filter asked, so the next pages of it cost no scan.
     public func customerPage(_ query: CustomerQuery) throws -> CustomerPage {
         try locked {
             guard query.offset >= 0, query.limit >= 0 else {
@@ -78,8 +87,30 @@ extension RunStore {
                 // An intervention the run never gave matches no row.
                 interventionCode = strings.interventions.firstIndex(of: wanted) ?? -1
             }
+            var categoryCodes: [(feature: Int, code: UInt16)] = []
+            if !query.categories.isEmpty {
+                guard !strings.categories.isEmpty else {
+                    throw StoreError(operation: "page of run \(query.runId)",
+                                     message: "category filtering is not available for this run: it has no category data "
+                                         + "(it was scored on a cluster, or recorded before schema 3)", path: path)
+                }
+                for (feature, value) in query.categories.sorted(by: { $0.key < $1.key }) {
+                    guard let f = strings.categories.firstIndex(where: { $0.feature == feature }) else {
+                        throw StoreError(operation: "page of run \(query.runId)",
+                                         message: "'\(feature)' is not a categorical feature of this run (it has: "
+                                             + strings.categories.map(\.feature).joined(separator: ", ") + ")", path: path)
+                    }
+                    guard let code = strings.categories[f].code(of: value) else {
+                        throw StoreError(operation: "page of run \(query.runId)",
+                                         message: "'\(value)' is not a value of \(feature) (it has: "
+                                             + strings.categories[f].choices.joined(separator: ", ") + ")", path: path)
+                    }
+                    categoryCodes.append((f, UInt16(code)))
+                }
+            }
             let filter = RowFilter(levelMask: levelMask, needle: needle, healthMin: query.healthMin,
-                                   healthMax: query.healthMax, interventionCode: interventionCode)
+                                   healthMax: query.healthMax, interventionCode: interventionCode, categoryCodes: categoryCodes,
+                                   categoryLevels: strings.categoryLevelCounts, interventionCount: strings.interventions.count)
 
             let blocks = try blockListLocked(runId: query.runId)
             let picked: [(block: Int, row: Int)]
@@ -103,7 +134,7 @@ extension RunStore {
                 }
                 rows.append(Self.customerScore(decoded[b]!, row: r, run: run, strings: strings))
             }
-            return CustomerPage(rows: rows, totalMatching: total)
+            return CustomerPage(rows: rows, totalMatching: total, categories: strings.categories)
         }
     }
 
@@ -120,41 +151,86 @@ extension RunStore {
         return out
     }
 
-    /// Calls `body` for every block of a run with its scores columns and, when the filter has row
-    /// filters (id text, health, intervention), which rows pass them.
+    /// Calls `body` for every block of a run, in order, with its scores columns and, when the filter
+    /// has row filters (id text, health, intervention, categories), which rows pass them. The row
+    /// filters of a batch of blocks run on two threads.
     private func scanLocked(runId: Int64, filter: RowFilter, strings: RunStrings,
                             _ body: (_ block: Int, _ scores: UnsafeRawBufferPointer, _ levels: UnsafeRawBufferPointer,
                                      _ rowMatches: [Bool]?) throws -> Void) throws {
         let withIds = !filter.needle.isEmpty
-        let withDetails = filter.interventionCode != nil
+        let withCodes = filter.interventionCode != nil || !filter.categoryCodes.isEmpty
         let s = try db.prepare("""
-            SELECT block, row_count, scores\(withIds || withDetails ? ", ids" : "")\(withDetails ? ", first_line, details" : "") FROM prediction_blocks
-            WHERE run_id = ? ORDER BY block
+            SELECT block, row_count, scores\(withIds ? ", ids" : ", NULL")\(filter.interventionCode != nil ? ", details" : ", NULL")
+            FROM prediction_blocks WHERE run_id = ? ORDER BY block
             """, "scan run \(runId)")
         s.bind(1, runId)
-        while try s.step() {
-            let block = Int(s.int64(0)), n = Int(s.int64(1))
-            do {
-                let columns = try DecodedBlock.scores(s.blob(2), rowCount: n)
-                var matches = withIds ? try filter.idMatches(s.blob(3), rowCount: n) : nil
-                if filter.healthMin != nil || filter.healthMax != nil {
-                    var m = matches ?? [Bool](repeating: true, count: n)
-                    for row in 0..<n where m[row] && !filter.keeps(health: columns.healths[row]) { m[row] = false }
-                    matches = m
+        // The codes table in step with the blocks; a schema-2 block has no row there.
+        let codes = withCodes ? try db.prepare("SELECT block, actions, categories FROM prediction_codes WHERE run_id = ? ORDER BY block",
+                                               "scan run \(runId)") : nil
+        codes?.bind(1, runId)
+        var codesBlock = -1
+        if let codes { codesBlock = try codes.step() ? Int(codes.int64(0)) : Int.max }
+
+        guard filter.hasRowFilters else {
+            while try s.step() {
+                let block = Int(s.int64(0)), n = Int(s.int64(1))
+                guard let columns = try? DecodedBlock.scores(s.blob(2), rowCount: n) else {
+                    throw StoreError(operation: "scan run \(runId)", message: "block \(block) is damaged", path: path)
                 }
-                if let code = filter.interventionCode {
-                    let decoded = try DecodedBlock.decode(rowCount: n, firstLine: UInt64(bitPattern: s.int64(4)), scores: s.blob(2),
-                                                          ids: s.blob(3), details: s.blob(5), driverNames: strings.drivers.count,
-                                                          interventions: strings.interventions.count)
-                    var m = matches ?? [Bool](repeating: true, count: n)
-                    for row in 0..<n where m[row] && Int(decoded.actions[row]) != code { m[row] = false }
-                    matches = m
-                }
-                try body(block, columns.probabilities, columns.levels, matches)
-            } catch is ByteSource.Damaged {
-                throw StoreError(operation: "scan run \(runId)", message: "block \(block) is damaged", path: path)
+                try body(block, columns.probabilities, columns.levels, nil)
             }
+            return
         }
+        // Row filters: copy a batch of blocks' columns, filter them on two threads, then hand them
+        // on in order.
+        var batch: [BlockColumns] = []
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            var results = [Result<[Bool], Error>](repeating: .success([]), count: batch.count)
+            let items = batch
+            results.withUnsafeMutableBufferPointer { out in
+                let out = UncheckedPointer(out)
+                DispatchQueue.concurrentPerform(iterations: 2) { half in
+                    for i in stride(from: half, to: items.count, by: 2) {
+                        out.buffer[i] = Result { try filter.rowMatches(items[i]) }
+                    }
+                }
+            }
+            for (item, result) in zip(batch, results) {
+                let matches: [Bool]
+                do {
+                    matches = try result.get()
+                } catch is ByteSource.Damaged {
+                    throw StoreError(operation: "scan run \(runId)", message: "block \(item.block) is damaged", path: path)
+                }
+                try item.scores.withUnsafeBytes { raw in
+                    guard let columns = try? DecodedBlock.scores(raw, rowCount: item.rows) else {
+                        throw StoreError(operation: "scan run \(runId)", message: "block \(item.block) is damaged", path: path)
+                    }
+                    try body(item.block, columns.probabilities, columns.levels, matches)
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+        while try s.step() {
+            let block = Int(s.int64(0))
+            var item = BlockColumns(block: block, rows: Int(s.int64(1)), scores: Array(s.blob(2)))
+            if withIds { item.ids = Array(s.blob(3)) }
+            if let codes {
+                while codesBlock < block { codesBlock = try codes.step() ? Int(codes.int64(0)) : Int.max }
+                if codesBlock == block {
+                    item.actions = Array(codes.blob(1))
+                    if !codes.isNull(2) { item.categories = Array(codes.blob(2)) }
+                }
+            }
+            if filter.interventionCode != nil && item.actions == nil { item.details = Array(s.blob(4)) }
+            if !filter.categoryCodes.isEmpty && item.categories == nil {
+                throw StoreError(operation: "scan run \(runId)", message: "block \(block) has no category data", path: path)
+            }
+            batch.append(item)
+            if batch.count == 16 { try flush() }
+        }
+        try flush()
     }
 
     private func inputOrderPageLocked(_ query: CustomerQuery, blocks: [BlockCounts], filter: RowFilter, strings: RunStrings) throws
@@ -271,6 +347,7 @@ extension RunStore {
             plain.healthMin = nil
             plain.healthMax = nil
             plain.interventionCode = nil
+            plain.categoryCodes = []
             try scanLocked(runId: query.runId, filter: plain, strings: strings) { block, scores, levels, _ in
                 let matches = filter.hasRowFilters ? rowMatches[block] : nil
                 for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
@@ -294,16 +371,55 @@ extension RunStore {
 }
 
 /// Which rows a query keeps.
-private struct RowFilter {
+private struct RowFilter: Sendable {
     var levelMask: UInt8
     var needle: [UInt8]
     var healthMin: Int?
     var healthMax: Int?
     /// The intervention's code in the run's strings; -1 when the run never gave it.
     var interventionCode: Int?
+    /// Wanted code per categorical feature (index into `categoryLevels`).
+    var categoryCodes: [(feature: Int, code: UInt16)]
+    var categoryLevels: [Int]
+    var interventionCount: Int
 
     /// Whether rows must be read to be filtered (the block table's level counts do not suffice).
-    var hasRowFilters: Bool { !needle.isEmpty || healthMin != nil || healthMax != nil || interventionCode != nil }
+    var hasRowFilters: Bool {
+        !needle.isEmpty || healthMin != nil || healthMax != nil || interventionCode != nil || !categoryCodes.isEmpty
+    }
+
+    /// Which rows of a block pass the row filters.
+    func rowMatches(_ item: BlockColumns) throws -> [Bool] {
+        let n = item.rows
+        var m = try item.ids.map { ids in try ids.withUnsafeBytes { try idMatches($0, rowCount: n) ?? [] } }
+            ?? [Bool](repeating: true, count: n)
+        if m.count != n { m = [Bool](repeating: true, count: n) }
+        if healthMin != nil || healthMax != nil {
+            try item.scores.withUnsafeBytes { raw in
+                let healths = try DecodedBlock.scores(raw, rowCount: n).healths
+                for row in 0..<n where m[row] && !keeps(health: healths[row]) { m[row] = false }
+            }
+        }
+        if let code = interventionCode {
+            let actions: [UInt16]
+            if let blob = item.actions {
+                actions = try blob.withUnsafeBytes { try DecodedBlock.actions($0, details: UnsafeRawBufferPointer(start: nil, count: 0),
+                                                                              rowCount: n, interventions: interventionCount) }
+            } else {
+                actions = try (item.details ?? []).withUnsafeBytes {
+                    try DecodedBlock.actions(nil, details: $0, rowCount: n, interventions: interventionCount)
+                }
+            }
+            for row in 0..<n where m[row] && Int(actions[row]) != code { m[row] = false }
+        }
+        for (feature, code) in categoryCodes {
+            let column = try (item.categories ?? []).withUnsafeBytes {
+                try DecodedBlock.categoryColumn($0, rowCount: n, levels: categoryLevels, feature: feature)
+            }
+            for row in 0..<n where m[row] && column[row] != code { m[row] = false }
+        }
+        return m
+    }
 
     @inline(__always) func keeps(level: UInt8) -> Bool { level < 8 && levelMask & (1 << level) != 0 }
 
@@ -371,6 +487,23 @@ private func find(_ needle: UnsafeRawBufferPointer, in hay: UnsafeRawBufferPoint
         at = i + 1
     }
     return nil
+}
+
+/// One block's columns copied out of SQLite, for filtering off the reading thread.
+private struct BlockColumns: Sendable {
+    var block: Int
+    var rows: Int
+    var scores: [UInt8]
+    var ids: [UInt8]? = nil
+    var details: [UInt8]? = nil
+    var actions: [UInt8]? = nil
+    var categories: [UInt8]? = nil
+}
+
+/// A buffer that two threads fill at disjoint indices.
+private struct UncheckedPointer<T>: @unchecked Sendable {  // each index written by one thread only
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
 }
 
 private struct BlockCounts {

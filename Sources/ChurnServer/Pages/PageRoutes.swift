@@ -26,7 +26,10 @@ struct PageRoutes {
             guard run.status == .succeeded else { return PageLayout.problem(.conflict, "Run \(run.id) is \(run.status.rawValue): no customers to show.") }
             let query: CustomerTable.Query
             do { query = try CustomerTable.parse(APIRoutes.parameters(request)) } catch { return PageLayout.problem(.badRequest, "\(error)") }
-            let page = try CustomerTable.page(dashboard.store, runId: run.id, query)
+            let page: CustomerTable.Page
+            do { page = try CustomerTable.page(dashboard.store, runId: run.id, query) } catch let error as QueryError {
+                return PageLayout.problem(.badRequest, "\(error)")
+            }
             let interventions = try dashboard.store.interventions(runId: run.id)
             return PageLayout.page(title: "Customers of run \(run.id)", active: "runs",
                                    body: CustomersPage.render(run: run, query: query, page: page, interventions: interventions))
