@@ -27,8 +27,12 @@ public final class PredictionBlockBuilder {
     private let actionSink = ByteSink(capacity: 1 << 14)
     /// One column of category codes per categorical feature.
     private let categorySinks: [ByteSink]
-    /// False once a row arrived without category codes: the block then stores none.
-    package private(set) var hasCategories: Bool
+    /// Whether every row came with its category codes (a row without them leaves its columns
+    /// short for good): only then does the block store them. Derived from the columns alone, so a
+    /// builder carried elsewhere as its `columnSinks` keeps it.
+    package var hasCategories: Bool {
+        !categorySinks.isEmpty && zip(categorySinks, categoryWidths).allSatisfy { $0.count == rowCount * $1 }
+    }
     private let idSink = ByteSink(capacity: 1 << 17)
     private let highIdSink = ByteSink(capacity: 1 << 14)
     /// u64 per row.
@@ -57,7 +61,6 @@ public final class PredictionBlockBuilder {
         actionWidth = PredictionBlock.actionWidth(names: interventions)
         categoryWidths = categoryLevels.map(PredictionBlock.categoryWidth(levels:))
         categorySinks = categoryLevels.map { _ in ByteSink(capacity: 1 << 14) }
-        hasCategories = !categoryLevels.isEmpty
     }
 
     package func reset() {
@@ -65,7 +68,6 @@ public final class PredictionBlockBuilder {
         levelCounts = (0, 0, 0)
         linesConsecutive = true
         previousIdCount = 0
-        hasCategories = !categorySinks.isEmpty
         for s in columnSinks + [lineDeltas, scores, details, categories] { s.removeAll() }
     }
 
@@ -95,8 +97,6 @@ public final class PredictionBlockBuilder {
             for f in 0..<categorySinks.count {
                 if categoryWidths[f] == 1 { categorySinks[f].put(UInt8(truncatingIfNeeded: codes[f])) } else { categorySinks[f].putUInt16(codes[f]) }
             }
-        } else {
-            hasCategories = false
         }
         if rowCount == 0 {
             firstLine = line
@@ -163,7 +163,6 @@ public final class PredictionBlockBuilder {
         guard other.rowCount > 0 else { return }
         precondition(other.driverWidth == driverWidth && other.actionWidth == actionWidth && other.categoryWidths == categoryWidths,
                      "blocks of different runs")
-        hasCategories = (rowCount == 0 || hasCategories) && other.hasCategories
         if rowCount == 0 {
             firstLine = other.firstLine
             linesConsecutive = other.linesConsecutive

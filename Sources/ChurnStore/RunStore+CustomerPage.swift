@@ -115,11 +115,26 @@ extension RunStore {
             let blocks = try blockListLocked(runId: query.runId)
             let picked: [(block: Int, row: Int)]
             let total: Int
-            switch query.sort {
-            case .inputOrder:
-                (picked, total) = try inputOrderPageLocked(query, blocks: blocks, filter: filter, strings: strings)
-            case .probabilityDescending, .probabilityAscending:
-                (picked, total) = try probabilityPageLocked(query, filter: filter, strings: strings)
+            if filter.hasRowFilters {
+                // One scan applies the row filters (or none: the last query's answer); the page is
+                // then placed from what it kept.
+                let kept = try keptRowsLocked(query.runId, blocks: blocks, filter: filter, strings: strings)
+                if kept.rows != nil {
+                    (picked, total) = kept.page(levelMask: levelMask, sort: query.sort, offset: query.offset, limit: query.limit)
+                } else if query.sort == .inputOrder {
+                    (picked, total) = try kept.inputOrderPage(levelMask: levelMask, offset: query.offset, limit: query.limit) { b in
+                        try levelColumnLocked(runId: query.runId, block: b)
+                    }
+                } else {
+                    (picked, total) = try probabilityPageLocked(query, filter: filter, strings: strings, given: kept.matches)
+                }
+            } else {
+                switch query.sort {
+                case .inputOrder:
+                    (picked, total) = try inputOrderPageLocked(query, blocks: blocks, filter: filter, strings: strings)
+                case .probabilityDescending, .probabilityAscending:
+                    (picked, total) = try probabilityPageLocked(query, filter: filter, strings: strings)
+                }
             }
             // Decode each block on the page once.
             var decoded: [Int: DecodedBlock] = [:]
@@ -136,6 +151,41 @@ extension RunStore {
             }
             return CustomerPage(rows: rows, totalMatching: total, categories: strings.categories)
         }
+    }
+
+    /// What the row filters keep (rows of any level), from the cache when the last query asked
+    /// the same of the same run, else from one scan: which rows of each block pass, how many per
+    /// level, and the rows themselves when there are at most `keptLimit`.
+    private func keptRowsLocked(_ runId: Int64, blocks: [BlockCounts], filter: RowFilter, strings: RunStrings) throws -> KeptRows {
+        let key = CustomerMatchCache.Key(runId: runId, blocks: blocks.count, rows: blocks.reduce(0) { $0 + $1.rows },
+                                         filter: filter.signature, keptLimit: Self.keptLimit)
+        if matchCache.key == key, let rows = matchCache.rows { return rows }
+        var all = filter
+        all.levelMask = 0xFF
+        var rows: [KeptRows.Row]? = []
+        var matches: [Int: [Bool]] = [:]
+        var counts: [(block: Int, low: Int, medium: Int, high: Int)] = []
+        try scanLocked(runId: runId, filter: all, strings: strings) { block, scores, levels, blockMatches in
+            guard let blockMatches else { return }
+            var c = (block: block, low: 0, medium: 0, high: 0)
+            for row in 0..<levels.count where blockMatches[row] {
+                switch levels[row] {
+                case 0: c.low += 1
+                case 1: c.medium += 1
+                default: c.high += 1
+                }
+                if rows != nil {
+                    let bits = UInt32(littleEndian: scores.loadUnaligned(fromByteOffset: 4 * row, as: UInt32.self))
+                    rows!.append(KeptRows.Row(bits: bits, block: Int32(block), row: Int32(row), level: levels[row]))
+                }
+            }
+            if (rows?.count ?? 0) > Self.keptLimit { rows = nil }
+            matches[block] = blockMatches
+            counts.append(c)
+        }
+        let kept = KeptRows(rows: rows, matches: matches, counts: counts)
+        matchCache = CustomerMatchCache(key: key, rows: kept)
+        return kept
     }
 
     private func blockListLocked(runId: Int64) throws -> [BlockCounts] {
@@ -288,9 +338,15 @@ extension RunStore {
     private static let keyShift: UInt32 = 16
     /// Rows an id search keeps from its one pass before falling back to two.
     nonisolated(unsafe) static var keptLimit = 1 << 20
+    /// The deepest page (offset + limit) a sort by probability without row filters finds in one pass.
+    nonisolated(unsafe) static var frontLimit = 100_000
+    /// Rows beyond 4 × (offset + limit) that pass may hold before it drops those past `frontMax`.
+    nonisolated(unsafe) static var frontSlack = 65_536
 
-    private func probabilityPageLocked(_ query: CustomerQuery, filter: RowFilter, strings: RunStrings) throws
-        -> ([(block: Int, row: Int)], Int) {
+    /// - Parameter given: which rows pass the row filters, when already known (`keptRowsLocked`):
+    ///   the scans then read only the scores.
+    private func probabilityPageLocked(_ query: CustomerQuery, filter: RowFilter, strings: RunStrings,
+                                       given: [Int: [Bool]]? = nil) throws -> ([(block: Int, row: Int)], Int) {
         let descending = query.sort == .probabilityDescending
         let keyCount = 1 << (32 - Int(Self.keyShift))
         @inline(__always) func sortKey(_ bits: UInt32) -> Int {
@@ -301,14 +357,36 @@ extension RunStore {
         // Pass 1: how many matching rows per key. A row filter usually keeps few rows: those are
         // kept outright (up to `keptLimit`), and the second pass is not needed.
         var histogram = [Int32](repeating: 0, count: keyCount)
-        var rowMatches: [Int: [Bool]] = [:]
-        var kept: [(bits: UInt32, block: Int, row: Int)]? = filter.hasRowFilters ? [] : nil
-        try scanLocked(runId: query.runId, filter: filter, strings: strings) { block, scores, levels, matches in
-            if let matches { rowMatches[block] = matches }
+        var rowMatches: [Int: [Bool]] = given ?? [:]
+        let scanFilter = given == nil ? filter : filter.withoutRowFilters
+        var kept: [(bits: UInt32, block: Int, row: Int)]? = scanFilter.hasRowFilters ? [] : nil
+        // Without row filters, a page near the front is found in this pass too: every row whose key
+        // is at most `frontMax` is kept, and `frontMax` drops as soon as the rows seen at or below
+        // it reach offset + limit, so it only ever leaves out rows that come after the page.
+        let need = query.offset + query.limit
+        var front: [(bits: UInt32, block: Int, row: Int)]? = !scanFilter.hasRowFilters && need <= Self.frontLimit ? [] : nil
+        var frontMax = keyCount - 1
+        var within = 0
+        try scanLocked(runId: query.runId, filter: scanFilter, strings: strings) { block, scores, levels, scanned in
+            if let scanned { rowMatches[block] = scanned }
+            let matches = scanned ?? given?[block]
             histogram.withUnsafeMutableBufferPointer { hist in
                 for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
                     let bits = UInt32(littleEndian: scores.loadUnaligned(fromByteOffset: 4 * row, as: UInt32.self))
-                    hist[sortKey(bits)] += 1
+                    let key = sortKey(bits)
+                    hist[key] += 1
+                    if front != nil && key <= frontMax {
+                        front!.append((bits, block, row))
+                        within += 1
+                        while frontMax > 0 && within - Int(hist[frontMax]) >= need {
+                            within -= Int(hist[frontMax])
+                            frontMax -= 1
+                        }
+                        if front!.count > 4 * need + Self.frontSlack {
+                            let limit = frontMax
+                            front!.removeAll { sortKey($0.bits) > limit }
+                        }
+                    }
                     if kept != nil {
                         kept!.append((bits, block, row))
                         if kept!.count > Self.keptLimit {
@@ -325,6 +403,8 @@ extension RunStore {
         var before = 0
         if let kept {
             range = kept
+        } else if let front {
+            range = front
         } else {
             // The keys holding ranks offset ..< offset + limit, and how many rows come before them.
             let last = min(total, query.offset + query.limit) - 1
@@ -342,13 +422,7 @@ extension RunStore {
             let lastKey = k
             // Pass 2: the rows in that key range, sorted exactly; row filters are not applied again.
             range = []
-            var plain = filter
-            plain.needle = []
-            plain.healthMin = nil
-            plain.healthMax = nil
-            plain.interventionCode = nil
-            plain.categoryCodes = []
-            try scanLocked(runId: query.runId, filter: plain, strings: strings) { block, scores, levels, _ in
+            try scanLocked(runId: query.runId, filter: filter.withoutRowFilters, strings: strings) { block, scores, levels, _ in
                 let matches = filter.hasRowFilters ? rowMatches[block] : nil
                 for row in 0..<levels.count where filter.keeps(level: levels[row]) && matches?[row] != false {
                     let bits = UInt32(littleEndian: scores.loadUnaligned(fromByteOffset: 4 * row, as: UInt32.self))
@@ -382,6 +456,23 @@ private struct RowFilter: Sendable {
     var categoryCodes: [(feature: Int, code: UInt16)]
     var categoryLevels: [Int]
     var interventionCount: Int
+
+    /// The same levels, no row filters.
+    var withoutRowFilters: RowFilter {
+        var plain = self
+        plain.needle = []
+        plain.healthMin = nil
+        plain.healthMax = nil
+        plain.interventionCode = nil
+        plain.categoryCodes = []
+        return plain
+    }
+
+    /// What the row filters ask (levels aside), as a cache key.
+    var signature: String {
+        "\(needle)|\(healthMin ?? -1)|\(healthMax ?? -1)|\(interventionCode ?? -2)|"
+            + categoryCodes.map { "\($0.feature)=\($0.code)" }.joined(separator: ",")
+    }
 
     /// Whether rows must be read to be filtered (the block table's level counts do not suffice).
     var hasRowFilters: Bool {
@@ -487,6 +578,105 @@ private func find(_ needle: UnsafeRawBufferPointer, in hay: UnsafeRawBufferPoint
         at = i + 1
     }
     return nil
+}
+
+/// The last row filter's answer, for the next pages of it (`RunStore.matchCache`).
+struct CustomerMatchCache {
+    struct Key: Equatable {
+        var runId: Int64
+        /// A run still being written grows: its answer is then asked again.
+        var blocks: Int
+        var rows: Int
+        var filter: String
+        var keptLimit: Int
+    }
+    var key: Key?
+    var rows: KeptRows?
+}
+
+/// The rows a row filter kept, in input order, with what a page needs to order them.
+final class KeptRows {
+    struct Row {
+        var bits: UInt32
+        var block: Int32
+        var row: Int32
+        var level: UInt8
+    }
+    /// The rows themselves; nil when there are more than `RunStore.keptLimit`.
+    let rows: [Row]?
+    /// Which rows of each block pass, and how many per level, in block order.
+    let matches: [Int: [Bool]]
+    let counts: [(block: Int, low: Int, medium: Int, high: Int)]
+    /// The rows' positions sorted by probability, descending (equal ones in input order); made on first use.
+    private var descending: [Int32]?
+
+    init(rows: [Row]?, matches: [Int: [Bool]], counts: [(block: Int, low: Int, medium: Int, high: Int)]) {
+        self.rows = rows
+        self.matches = matches
+        self.counts = counts
+    }
+
+    /// A page in input order from the per-level counts, reading the levels of the page's blocks only.
+    func inputOrderPage(levelMask: UInt8, offset: Int, limit: Int, levels: (Int) throws -> [UInt8]) rethrows
+        -> ([(block: Int, row: Int)], Int) {
+        @inline(__always) func keeps(_ level: UInt8) -> Bool { level < 8 && levelMask & (1 << level) != 0 }
+        var total = 0
+        var picked: [(block: Int, row: Int)] = []
+        for c in counts {
+            let n = (keeps(0) ? c.low : 0) + (keeps(1) ? c.medium : 0) + (keeps(2) ? c.high : 0)
+            if picked.count < limit && total + n > offset, let m = matches[c.block] {
+                let column = try levels(c.block)
+                var seen = total
+                for row in 0..<min(column.count, m.count) where m[row] && keeps(column[row]) {
+                    if seen >= offset && picked.count < limit { picked.append((c.block, row)) }
+                    seen += 1
+                }
+            }
+            total += n
+        }
+        return (picked, total)
+    }
+
+    func page(levelMask: UInt8, sort: CustomerQuery.Sort, offset: Int, limit: Int) -> ([(block: Int, row: Int)], Int) {
+        let rows = self.rows ?? []
+        @inline(__always) func keeps(_ r: Row) -> Bool { r.level < 8 && levelMask & (1 << r.level) != 0 }
+        var order: [Int32]
+        switch sort {
+        case .inputOrder:
+            order = []
+        case .probabilityDescending, .probabilityAscending:
+            if descending == nil {
+                descending = Array(0..<Int32(rows.count)).sorted { a, b in
+                    let pa = Float(bitPattern: rows[Int(a)].bits), pb = Float(bitPattern: rows[Int(b)].bits)
+                    return pa != pb ? pa > pb : a < b
+                }
+            }
+            order = descending!
+            if sort == .probabilityAscending {
+                // Ascending: reverse the runs of equal probability as a whole, keeping input order inside each.
+                var reversed: [Int32] = []
+                reversed.reserveCapacity(order.count)
+                var end = order.count
+                while end > 0 {
+                    var start = end - 1
+                    let p = Float(bitPattern: rows[Int(order[end - 1])].bits)
+                    while start > 0 && Float(bitPattern: rows[Int(order[start - 1])].bits) == p { start -= 1 }
+                    reversed.append(contentsOf: order[start..<end])
+                    end = start
+                }
+                order = reversed
+            }
+        }
+        var total = 0
+        var picked: [(block: Int, row: Int)] = []
+        func visit(_ r: Row) {
+            guard keeps(r) else { return }
+            if total >= offset && picked.count < limit { picked.append((Int(r.block), Int(r.row))) }
+            total += 1
+        }
+        if sort == .inputOrder { for r in rows { visit(r) } } else { for i in order { visit(rows[Int(i)]) } }
+        return (picked, total)
+    }
 }
 
 /// One block's columns copied out of SQLite, for filtering off the reading thread.

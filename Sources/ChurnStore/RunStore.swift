@@ -38,6 +38,8 @@ public final class RunStore: @unchecked Sendable {  // connection and writer sta
     weak var writer: PredictionWriter?
     /// Guarded by `lock`: statements prepared once.
     private var statements: [StatementKey: SQLiteStatement] = [:]
+    /// Guarded by `lock`: the rows the last row filter kept (`customerPage`).
+    var matchCache = CustomerMatchCache()
 
     enum StatementKey: Hashable {
         case insertBlock

@@ -186,10 +186,14 @@ final class RunStoreLayoutTests: XCTestCase {
             CustomerQuery(runId: runId, levels: [.high, .medium], idContains: "1", healthMin: 20, healthMax: 80,
                           intervention: actions[0], sort: .probabilityDescending, offset: 3, limit: 30),
         ]
-        for keptLimit in [1 << 20, 7] {  // row filters in one pass, and in two when they keep too many rows
-            let saved = RunStore.keptLimit
+        // Row filters in one pass (and their rows kept for the next page), and in two when they keep
+        // too many rows; sorts without row filters in one pass near the front, and in two.
+        for keptLimit in [1 << 20, 7] {
+            let saved = (RunStore.keptLimit, RunStore.frontLimit, RunStore.frontSlack)
             RunStore.keptLimit = keptLimit
-            defer { RunStore.keptLimit = saved }
+            RunStore.frontLimit = keptLimit == 7 ? 0 : 100_000
+            RunStore.frontSlack = 0  // drop rows past the front as often as possible
+            defer { (RunStore.keptLimit, RunStore.frontLimit, RunStore.frontSlack) = saved }
             for q in queries {
                 let page = try store.customerPage(q)
                 let want = expected(q)

@@ -40,7 +40,8 @@ struct PageRoutes {
             guard !history.isEmpty else { return PageLayout.problem(.notFound, "No scored customer has this id.") }
             let offers = try dashboard.offerDesk.outbox().list(customerId: id)
             return PageLayout.page(title: "Customer \(id)", active: "runs",
-                                   body: CustomerPage.render(id: id, history: history, offers: offers, canDeliver: dashboard.offerDesk.canDeliver))
+                                   body: CustomerPage.render(id: id, history: history, offers: offers, canDeliver: dashboard.offerDesk.canDeliver,
+                                                             sender: dashboard.offerDesk.draftSender(model: dashboard.configuration.model.email)))
         }
         router.get("/cluster") { _, _ in
             PageLayout.page(title: "Cluster", active: "cluster", body: ClusterPage.render(dashboard.jobs.pool()))
