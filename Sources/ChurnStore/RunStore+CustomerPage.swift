@@ -569,6 +569,22 @@ private struct RowFilter: Sendable {
 /// The first position at or after `from` where `needle` (not empty) occurs in `hay`.
 private func find(_ needle: UnsafeRawBufferPointer, in hay: UnsafeRawBufferPointer, from: Int) -> Int? {
     let n = needle.count
+    guard from + n <= hay.count else { return nil }
+    if hay.count - from < 64 {
+        // Ids are short: a plain loop beats a memchr call per id.
+        let h = hay.baseAddress!.assumingMemoryBound(to: UInt8.self), p = needle.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let first = p[0]
+        var at = from
+        while at + n <= hay.count {
+            if h[at] == first {
+                var k = 1
+                while k < n && h[at + k] == p[k] { k += 1 }
+                if k == n { return at }
+            }
+            at += 1
+        }
+        return nil
+    }
     let first = Int32(needle[0])
     var at = from
     while at + n <= hay.count {
@@ -607,8 +623,9 @@ final class KeptRows {
     /// Which rows of each block pass, and how many per level, in block order.
     let matches: [Int: [Bool]]
     let counts: [(block: Int, low: Int, medium: Int, high: Int)]
-    /// The rows' positions sorted by probability, descending (equal ones in input order); made on first use.
-    private var descending: [Int32]?
+    /// The rows' positions sorted by probability, by direction (descending: true; equal ones in
+    /// input order); each made on first use.
+    private var sorted: [Bool: [Int32]] = [:]
 
     init(rows: [Row]?, matches: [Int: [Bool]], counts: [(block: Int, low: Int, medium: Int, high: Int)]) {
         self.rows = rows
@@ -645,26 +662,20 @@ final class KeptRows {
         case .inputOrder:
             order = []
         case .probabilityDescending, .probabilityAscending:
-            if descending == nil {
-                descending = Array(0..<Int32(rows.count)).sorted { a, b in
-                    let pa = Float(bitPattern: rows[Int(a)].bits), pb = Float(bitPattern: rows[Int(b)].bits)
-                    return pa != pb ? pa > pb : a < b
+            let descendingOrder = sort == .probabilityDescending
+            if let cached = sorted[descendingOrder] {
+                order = cached
+            } else {
+                // Probabilities in [0, 1] as Float32 bits sort like the numbers: one UInt64 per row,
+                // the (flipped, for descending) bits above the row's position, sorts without a closure.
+                var keys = [UInt64](repeating: 0, count: rows.count)
+                for (i, r) in rows.enumerated() {
+                    let bits = r.bits & 0x8000_0000 != 0 ? 0 : r.bits  // as the scan's histogram: negatives as 0
+                    keys[i] = UInt64(descendingOrder ? ~bits : bits) << 32 | UInt64(i)
                 }
-            }
-            order = descending!
-            if sort == .probabilityAscending {
-                // Ascending: reverse the runs of equal probability as a whole, keeping input order inside each.
-                var reversed: [Int32] = []
-                reversed.reserveCapacity(order.count)
-                var end = order.count
-                while end > 0 {
-                    var start = end - 1
-                    let p = Float(bitPattern: rows[Int(order[end - 1])].bits)
-                    while start > 0 && Float(bitPattern: rows[Int(order[start - 1])].bits) == p { start -= 1 }
-                    reversed.append(contentsOf: order[start..<end])
-                    end = start
-                }
-                order = reversed
+                keys.sort()
+                order = keys.map { Int32(truncatingIfNeeded: $0) }
+                sorted[descendingOrder] = order
             }
         }
         var total = 0
