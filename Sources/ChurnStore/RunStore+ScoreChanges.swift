@@ -57,7 +57,13 @@ extension RunStore {
                     previousLevel.append(level)
                 }
             }
-            var seen = IdSet(capacity: try rowCountLocked(runId: runId))
+            // A customer counts once, by its first row: one flag per previous customer, and a set
+            // for the (few) customers the previous run did not have.
+            var matchedBefore = [Bool](repeating: false, count: before.count)
+            var seenAdded = IdSet()
+            // Runs of one input list customers in about the same order: the previous run's next
+            // customer is compared first, and only a miss pays for a hash probe.
+            var cursor = 0
             var changes = ScoreChanges(previousRunId: previousRunId, matched: 0, added: 0, newlyHigh: 0, improved: 0,
                                        meanImprovement: 0, worsened: 0, meanWorsening: 0, meanChange: 0, topMovers: [])
             var sumDown = 0.0, sumUp = 0.0
@@ -67,9 +73,21 @@ extension RunStore {
             var cutoff = -1.0
             var order = 0
             try forEachRowLocked(runId: runId) { id, p, level in
-                let h = CustomerIndex.hash(id)
-                guard seen.insert(id, hash: h) else { return }
-                let k = before.index(of: id, hash: h)
+                var k: Int?
+                if cursor < before.count && before.equals(at: cursor, id) {
+                    k = cursor
+                } else {
+                    let h = CustomerIndex.hash(id)
+                    k = before.index(of: id, hash: h)
+                    if k == nil {
+                        guard seenAdded.insert(id, hash: h) else { return }
+                    }
+                }
+                if let k {
+                    guard !matchedBefore[k] else { return }
+                    matchedBefore[k] = true
+                    cursor = k + 1
+                }
                 if level == RiskLevel.high.rawValue && (k == nil || previousLevel[k!] != RiskLevel.high.rawValue) { changes.newlyHigh += 1 }
                 guard let k else {
                     changes.added += 1
