@@ -44,7 +44,10 @@ public final class RunHistory: @unchecked Sendable {  // `writeError` behind `er
                                             modelHash: model.hashHex, modelPath: modelPath, rankBy: rankBy))
         previousRun = try store.previousRun(inputName: (inputPath as NSString).lastPathComponent, before: runId)
         // The writer compares High-risk customers with the previous run's as rows arrive.
-        let categories = recordsCategories
+        // Codes are u16 with two kept for blank and unseen: a model with a feature of more levels
+        // records no category data rather than codes that collide.
+        let codable = compiled.model.categorical.allSatisfy { $0.categories.count <= Int(UInt16.max) - 2 }
+        let categories = recordsCategories && codable
             ? compiled.model.categorical.map { CategoryLevels(feature: $0.column, levels: $0.categories.map(\.value)) } : []
         writer = try store.predictionWriter(runId: runId, driverNames: compiled.driverNames, interventions: compiled.actions,
                                             categories: categories, comparingWith: previousRun?.id)

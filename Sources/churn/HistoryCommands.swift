@@ -114,7 +114,7 @@ struct CustomersCommand: ParsableCommand {
                 let features = try store.categories(runId: runId)
                 guard !features.isEmpty else {
                     throw CLIError("--where: category filtering is not available for run \(runId): it has no category data "
-                                   + "(it was scored on a cluster, or recorded before schema 3)")
+                                   + "(its model has no categorical features, or it was scored on a cluster or recorded before history schema 3)")
                 }
                 for (feature, value) in categories.sorted(by: { $0.key < $1.key }) {
                     guard let f = features.first(where: { $0.feature == feature }) else {
