@@ -33,7 +33,10 @@ public final class RunHistory: @unchecked Sendable {  // `writeError` behind `er
         return home + "/.local/share/churn/history.sqlite"
     }
 
-    public init(path: String, inputPath: String, modelPath: String, model: ModelFile.Loaded, compiled: CompiledModel, rankBy: RankBy) throws {
+    /// - Parameter recordsCategories: whether rows arrive with their category codes (the
+    ///   in-process engine); runs without them record that they have no category data.
+    public init(path: String, inputPath: String, modelPath: String, model: ModelFile.Loaded, compiled: CompiledModel, rankBy: RankBy,
+                recordsCategories: Bool = false) throws {
         try Self.createDirectory(for: path)
         store = try RunStore(path: path)
         let fingerprint = try Self.quickFingerprint(path: inputPath)
@@ -41,8 +44,13 @@ public final class RunHistory: @unchecked Sendable {  // `writeError` behind `er
                                             modelHash: model.hashHex, modelPath: modelPath, rankBy: rankBy))
         previousRun = try store.previousRun(inputName: (inputPath as NSString).lastPathComponent, before: runId)
         // The writer compares High-risk customers with the previous run's as rows arrive.
+        // Codes are u16 with two kept for blank and unseen: a model with a feature of more levels
+        // records no category data rather than codes that collide.
+        let codable = compiled.model.categorical.allSatisfy { $0.categories.count <= Int(UInt16.max) - 2 }
+        let categories = recordsCategories && codable
+            ? compiled.model.categorical.map { CategoryLevels(feature: $0.column, levels: $0.categories.map(\.value)) } : []
         writer = try store.predictionWriter(runId: runId, driverNames: compiled.driverNames, interventions: compiled.actions,
-                                            comparingWith: previousRun?.id)
+                                            categories: categories, comparingWith: previousRun?.id)
         let thread = Thread { [self] in
             while let rows = queue.pop() {
                 guard writeError == nil else { continue }

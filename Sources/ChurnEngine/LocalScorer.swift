@@ -148,6 +148,12 @@ public struct TeeSink<A: ScoredRowSink, B: ScoredRowSink>: ScoredRowSink {
         first.append(lineOffset: lineOffset, id: id, score: score)
         second.append(lineOffset: lineOffset, id: id, score: score)
     }
+    @inline(__always)
+    public mutating func append(lineOffset: UInt32, id: UnsafeRawBufferPointer, score: RowScore,
+                                categoryCodes: UnsafePointer<UInt16>) {
+        first.append(lineOffset: lineOffset, id: id, score: score, categoryCodes: categoryCodes)
+        second.append(lineOffset: lineOffset, id: id, score: score, categoryCodes: categoryCodes)
+    }
 }
 
 /// The history's chunk builder takes rows straight from the scorer.

@@ -1,4 +1,5 @@
 import ChurnCore
+import ChurnHistoryFormat
 import ChurnIO
 import Foundation
 
@@ -15,6 +16,10 @@ public final class ShardScorer {
 
     private let numeric: UnsafeMutablePointer<Double>
     private let categories: UnsafeMutablePointer<Int32>
+    /// The row's category codes for the history (`PredictionBlock.categoryCode`), and each
+    /// categorical feature's level count.
+    private let categoryCodes: UnsafeMutablePointer<UInt16>
+    private let categoryLevels: UnsafeMutablePointer<Int>
     /// Per input field: what it feeds, as `kind << 24 | index` (see `Kind`).
     private let roles: UnsafeMutablePointer<Int32>
     /// Drift counts of the records being scored (`CompiledModel.driftSlot`, unseen per categorical
@@ -38,6 +43,11 @@ public final class ShardScorer {
         numeric.initialize(repeating: 0, count: max(1, model.numericCount))
         categories = .allocate(capacity: max(1, model.categoricalCount))
         categories.initialize(repeating: -1, count: max(1, model.categoricalCount))
+        categoryCodes = .allocate(capacity: max(1, model.categoricalCount))
+        categoryCodes.initialize(repeating: 0, count: max(1, model.categoricalCount))
+        categoryLevels = .allocate(capacity: max(1, model.categoricalCount))
+        categoryLevels.initialize(repeating: 0, count: max(1, model.categoricalCount))
+        for (f, levels) in model.categoryBytes.enumerated() { categoryLevels[f] = levels.count }
         fieldCount = binding.header.count
         roles = .allocate(capacity: max(1, fieldCount))
         for (k, role) in binding.roles.enumerated() {
@@ -57,6 +67,8 @@ public final class ShardScorer {
     deinit {
         numeric.deallocate()
         categories.deallocate()
+        categoryCodes.deallocate()
+        categoryLevels.deallocate()
         roles.deallocate()
         driftBins.deallocate()
         driftUnseen.deallocate()
@@ -75,6 +87,7 @@ public final class ShardScorer {
         let revenueField = binding.revenueField ?? -1
         let revenueFeature = binding.revenueFeature ?? -1
         let numeric = self.numeric, categories = self.categories, roles = self.roles
+        let categoryCodes = self.categoryCodes, categoryLevels = self.categoryLevels
         let driftBins = self.driftBins, driftUnseen = self.driftUnseen
         let categoricalCount = model.categoricalCount, hasDriftBins = model.driftSlotCount > 0
         driftBins.initialize(repeating: 0, count: max(1, model.driftSlotCount))
@@ -119,8 +132,9 @@ public final class ShardScorer {
                         continue records
                     }
                 case Kind.categorical.rawValue:
-                    let c = withFieldBytes(scanner, k, trim: true) { model.categoryIndex(feature: index, bytes: $0) }
+                    let (c, blank) = withFieldBytes(scanner, k, trim: true) { (model.categoryIndex(feature: index, bytes: $0), $0.isEmpty) }
                     categories[index] = c
+                    categoryCodes[index] = PredictionBlock.categoryCode(index: c, blank: blank, levels: categoryLevels[index])
                     if c < 0 { aggregate.unseenCategories &+= 1 }
                 case Kind.revenue.rawValue:
                     revenue = NumberParser.parse(scanner.bytes(k)) ?? .nan
@@ -140,10 +154,10 @@ public final class ShardScorer {
             }
             let offset = UInt32(truncatingIfNeeded: line &- firstLine)
             if idField >= 0 {
-                withFieldBytes(scanner, idField, trim: false) { sink.append(lineOffset: offset, id: $0, score: s) }
+                withFieldBytes(scanner, idField, trim: false) { sink.append(lineOffset: offset, id: $0, score: s, categoryCodes: categoryCodes) }
             } else {
                 lineText(line)
-                idText.withUnsafeBytes { sink.append(lineOffset: offset, id: $0, score: s) }
+                idText.withUnsafeBytes { sink.append(lineOffset: offset, id: $0, score: s, categoryCodes: categoryCodes) }
             }
         }
     }

@@ -16,6 +16,9 @@ package struct DecodedBlock {
     package var drivers: [UInt16]
     package var impacts: [Double]
     package var actions: [UInt16]
+    /// Per categorical feature, a code per row (`PredictionBlock.categoryCode`); empty when the block
+    /// has no category data.
+    package var categories: [[UInt16]] = []
 
     package func id(_ row: Int) -> String {
         String(decoding: idBytes[idStarts[row]..<idStarts[row + 1]], as: UTF8.self)
@@ -65,6 +68,45 @@ package struct DecodedBlock {
         return (Array(UnsafeBufferPointer(start: out, count: used)), starts)
     }
 
+    /// The intervention codes of a block: its `actions` column, or for a schema-2 block (nil) the
+    /// tail of its `details` column.
+    package static func actions(_ blob: UnsafeRawBufferPointer?, details: UnsafeRawBufferPointer, rowCount n: Int,
+                                interventions: Int) throws -> [UInt16] {
+        let width = PredictionBlock.actionWidth(names: interventions)
+        let column: UnsafeRawBufferPointer
+        if let blob {
+            column = blob
+        } else {
+            guard details.count >= width * n else { throw ByteSource.Damaged() }
+            column = UnsafeRawBufferPointer(rebasing: details[(details.count - width * n)...])
+        }
+        guard column.count == width * n else { throw ByteSource.Damaged() }
+        var out = [UInt16](repeating: 0, count: n)
+        for i in 0..<n {
+            let a = width == 1 ? UInt16(column[i]) : UInt16(column[2 * i]) | UInt16(column[2 * i + 1]) << 8
+            guard Int(a) < interventions else { throw ByteSource.Damaged() }
+            out[i] = a
+        }
+        return out
+    }
+
+    /// Feature `feature`'s codes in a `categories` column laid out for features of `levels` levels.
+    package static func categoryColumn(_ blob: UnsafeRawBufferPointer, rowCount n: Int, levels: [Int], feature: Int) throws -> [UInt16] {
+        var start = 0
+        for f in 0..<feature { start += PredictionBlock.categoryWidth(levels: levels[f]) * n }
+        let width = PredictionBlock.categoryWidth(levels: levels[feature])
+        let total = levels.reduce(0) { $0 + PredictionBlock.categoryWidth(levels: $1) * n }
+        guard blob.count == total else { throw ByteSource.Damaged() }
+        var out = [UInt16](repeating: 0, count: n)
+        for i in 0..<n {
+            let at = start + width * i
+            let c = width == 1 ? UInt16(blob[at]) : UInt16(blob[at]) | UInt16(blob[at + 1]) << 8
+            guard Int(c) <= levels[feature] + 1 else { throw ByteSource.Damaged() }
+            out[i] = c
+        }
+        return out
+    }
+
     /// Decodes the `high_ids` column.
     package static func highIds(_ blob: UnsafeRawBufferPointer, into body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var s = ByteSource(blob)
@@ -76,7 +118,9 @@ package struct DecodedBlock {
 
     /// Decodes a whole block.
     package static func decode(rowCount n: Int, firstLine: UInt64, scores: UnsafeRawBufferPointer, ids: UnsafeRawBufferPointer,
-                       details: UnsafeRawBufferPointer, driverNames: Int, interventions: Int) throws -> DecodedBlock {
+                       details: UnsafeRawBufferPointer, driverNames: Int, interventions: Int,
+                       actions actionBlob: UnsafeRawBufferPointer? = nil, categories: UnsafeRawBufferPointer? = nil,
+                       categoryLevels: [Int] = []) throws -> DecodedBlock {
         let columns = try Self.scores(scores, rowCount: n)
         var probabilities = [Float](repeating: 0, count: n)
         for i in 0..<n {
@@ -116,14 +160,17 @@ package struct DecodedBlock {
             impacts[k] = Double(try s.signedVarint()) / PredictionBlock.impactScale
         }
         let actionWidth = PredictionBlock.actionWidth(names: interventions)
-        var actions = [UInt16](repeating: 0, count: n)
-        for i in 0..<n {
-            let a = actionWidth == 1 ? UInt16(try s.byte()) : try s.uint16()
-            guard Int(a) < interventions else { throw ByteSource.Damaged() }
-            actions[i] = a
+        if actionBlob == nil { try s.skip(actionWidth * n) }
+        guard s.isAtEnd else { throw ByteSource.Damaged() }
+        let actions = try Self.actions(actionBlob, details: details, rowCount: n, interventions: interventions)
+        var categoryCodes: [[UInt16]] = []
+        if let categories, !categoryLevels.isEmpty {
+            for f in 0..<categoryLevels.count {
+                categoryCodes.append(try categoryColumn(categories, rowCount: n, levels: categoryLevels, feature: f))
+            }
         }
         return DecodedBlock(rowCount: n, lines: lines, probabilities: probabilities, riskScores: Array(columns.riskScores),
                             levels: Array(columns.levels), healths: Array(columns.healths), idBytes: idBytes, idStarts: idStarts,
-                            drivers: drivers, impacts: impacts, actions: actions)
+                            drivers: drivers, impacts: impacts, actions: actions, categories: categoryCodes)
     }
 }

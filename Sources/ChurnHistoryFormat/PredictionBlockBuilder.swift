@@ -7,6 +7,8 @@ import Foundation
 public final class PredictionBlockBuilder {
     package let driverWidth: Int
     package let actionWidth: Int
+    /// Code width of each categorical feature recorded (empty: the run records no category data).
+    package let categoryWidths: [Int]
     package private(set) var rowCount = 0
     package private(set) var firstLine: UInt64 = 0
     package private(set) var lastLine: UInt64 = 0
@@ -22,7 +24,15 @@ public final class PredictionBlockBuilder {
     private let lineDeltas = ByteSink(capacity: 1 << 14)
     private let driverCodes = ByteSink(capacity: 1 << 16)
     private let impacts = ByteSink(capacity: 1 << 16)
-    private let actions = ByteSink(capacity: 1 << 14)
+    private let actionSink = ByteSink(capacity: 1 << 14)
+    /// One column of category codes per categorical feature.
+    private let categorySinks: [ByteSink]
+    /// Whether every row came with its category codes (a row without them leaves its columns
+    /// short for good): only then does the block store them. Derived from the columns alone, so a
+    /// builder carried elsewhere as its `columnSinks` keeps it.
+    package var hasCategories: Bool {
+        !categorySinks.isEmpty && zip(categorySinks, categoryWidths).allSatisfy { $0.count == rowCount * $1 }
+    }
     private let idSink = ByteSink(capacity: 1 << 17)
     private let highIdSink = ByteSink(capacity: 1 << 14)
     /// u64 per row.
@@ -33,12 +43,24 @@ public final class PredictionBlockBuilder {
     /// The serialised BLOBs of the last `seal()`.
     package let scores = ByteSink(capacity: 1 << 17)
     package let details = ByteSink(capacity: 1 << 17)
+    package let categories = ByteSink(capacity: 1 << 14)
     package var ids: ByteSink { idSink }
     package var highIds: ByteSink { highIdSink }
+    package var actions: ByteSink { actionSink }
 
-    package init(driverNames: Int, interventions: Int) {
+    /// The per-row columns, in one fixed order: the one place that lists them. Copying a chunk into
+    /// a block, resetting, and carrying a chunk elsewhere all go through this list.
+    package var columnSinks: [ByteSink] {
+        [probabilities, riskScores, levels, healths, driverCodes, impacts, actionSink, idSink, highIdSink, hashes] + categorySinks
+    }
+
+    /// - Parameter categoryLevels: the number of levels of each categorical feature whose codes
+    ///   rows carry (`PredictionBlock.categoryWidth`); empty when the run records none.
+    package init(driverNames: Int, interventions: Int, categoryLevels: [Int] = []) {
         driverWidth = PredictionBlock.driverWidth(names: driverNames)
         actionWidth = PredictionBlock.actionWidth(names: interventions)
+        categoryWidths = categoryLevels.map(PredictionBlock.categoryWidth(levels:))
+        categorySinks = categoryLevels.map { _ in ByteSink(capacity: 1 << 14) }
     }
 
     package func reset() {
@@ -46,24 +68,36 @@ public final class PredictionBlockBuilder {
         levelCounts = (0, 0, 0)
         linesConsecutive = true
         previousIdCount = 0
-        for s in [probabilities, riskScores, levels, healths, lineDeltas, driverCodes, impacts, actions, idSink, highIdSink,
-                  hashes, scores, details] {
-            s.removeAll()
-        }
+        for s in columnSinks + [lineDeltas, scores, details, categories] { s.removeAll() }
     }
 
-    /// Appends a row scored by the engine; its line is `baseLine + lineOffset`.
+    /// Appends a row scored by the engine; its line is `baseLine + lineOffset`. A row without
+    /// category codes leaves the block without category data.
     @inline(__always)
     public func append(lineOffset: UInt32, id: UnsafeRawBufferPointer, score: RowScore) {
         append(line: baseLine &+ UInt64(lineOffset), id: id, probability: score.probability, riskScore: score.riskScore,
                level: score.riskLevel.rawValue, health: score.health, drivers: score.drivers, impacts: score.impacts,
-               intervention: score.intervention)
+               intervention: score.intervention, categoryCodes: nil)
+    }
+
+    /// Appends a row scored by the engine with its category codes (`categoryWidths.count` of them,
+    /// see `PredictionBlock.categoryCode`).
+    @inline(__always)
+    public func append(lineOffset: UInt32, id: UnsafeRawBufferPointer, score: RowScore, categoryCodes: UnsafePointer<UInt16>) {
+        append(line: baseLine &+ UInt64(lineOffset), id: id, probability: score.probability, riskScore: score.riskScore,
+               level: score.riskLevel.rawValue, health: score.health, drivers: score.drivers, impacts: score.impacts,
+               intervention: score.intervention, categoryCodes: categoryCodes)
     }
 
     @inline(__always)
     package func append(line: UInt64, id: UnsafeRawBufferPointer, probability: Double, riskScore: UInt8, level: UInt8,
                         health: UInt8, drivers: (UInt16, UInt16, UInt16), impacts driverImpacts: (Float, Float, Float),
-                        intervention: UInt16) {
+                        intervention: UInt16, categoryCodes: UnsafePointer<UInt16>?) {
+        if let codes = categoryCodes {
+            for f in 0..<categorySinks.count {
+                if categoryWidths[f] == 1 { categorySinks[f].put(UInt8(truncatingIfNeeded: codes[f])) } else { categorySinks[f].putUInt16(codes[f]) }
+            }
+        }
         if rowCount == 0 {
             firstLine = line
             lastLine = line
@@ -85,7 +119,7 @@ public final class PredictionBlockBuilder {
         putDriver(drivers.0, driverImpacts.0)
         putDriver(drivers.1, driverImpacts.1)
         putDriver(drivers.2, driverImpacts.2)
-        if actionWidth == 1 { actions.put(UInt8(truncatingIfNeeded: intervention)) } else { actions.putUInt16(intervention) }
+        if actionWidth == 1 { actionSink.put(UInt8(truncatingIfNeeded: intervention)) } else { actionSink.putUInt16(intervention) }
 
         // Front coding against the previous id.
         let n = id.count
@@ -127,7 +161,8 @@ public final class PredictionBlockBuilder {
     /// Appends every row of `other` (built with the same name counts) after this builder's rows.
     package func append(contentsOf other: PredictionBlockBuilder) {
         guard other.rowCount > 0 else { return }
-        precondition(other.driverWidth == driverWidth && other.actionWidth == actionWidth, "blocks of different runs")
+        precondition(other.driverWidth == driverWidth && other.actionWidth == actionWidth && other.categoryWidths == categoryWidths,
+                     "blocks of different runs")
         if rowCount == 0 {
             firstLine = other.firstLine
             linesConsecutive = other.linesConsecutive
@@ -140,12 +175,7 @@ public final class PredictionBlockBuilder {
             lineDeltas.put(UnsafeRawBufferPointer(rebasing: other.lineDeltas.bytes[1...]))
         }
         lastLine = other.lastLine
-        for (mine, theirs) in [(probabilities, other.probabilities), (riskScores, other.riskScores), (levels, other.levels),
-                               (healths, other.healths), (driverCodes, other.driverCodes), (impacts, other.impacts),
-                               (actions, other.actions), (idSink, other.idSink), (highIdSink, other.highIdSink),
-                               (hashes, other.hashes)] {
-            mine.put(theirs.bytes)
-        }
+        for (mine, theirs) in zip(columnSinks, other.columnSinks) { mine.put(theirs.bytes) }
         levelCounts.low += other.levelCounts.low
         levelCounts.medium += other.levelCounts.medium
         levelCounts.high += other.levelCounts.high
@@ -154,8 +184,10 @@ public final class PredictionBlockBuilder {
         previousIdCount = 0
     }
 
-    /// Lays the columns out into `scores` and `details` (`ids` and `highIds` are already final).
-    package func seal() {
+    /// Lays the columns out into `scores`, `details` and `categories` (`ids`, `highIds` and
+    /// `actions` are already final). `actionsInDetails` lays a schema-2 block out (intervention codes
+    /// at the end of `details`), for the schema-1 conversion that runs before schema 3 exists.
+    package func seal(actionsInDetails: Bool = false) {
         scores.removeAll()
         scores.put(probabilities.bytes)
         scores.put(riskScores.bytes)
@@ -166,6 +198,8 @@ public final class PredictionBlockBuilder {
         if !linesConsecutive { details.put(lineDeltas.bytes) }
         details.put(driverCodes.bytes)
         details.put(impacts.bytes)
-        details.put(actions.bytes)
+        if actionsInDetails { details.put(actionSink.bytes) }
+        categories.removeAll()
+        if hasCategories { for sink in categorySinks { categories.put(sink.bytes) } }
     }
 }

@@ -5,12 +5,15 @@ import Foundation
 public final class PredictionRecording: @unchecked Sendable {  // `pool` guarded by `lock`; the counts are constants
     public let driverNames: Int
     public let interventions: Int
+    /// Level counts of the categorical features whose codes rows carry; empty for none.
+    public let categoryLevels: [Int]
     private let lock = NSLock()
     private var pool: [PredictionBlockBuilder] = []
 
-    package init(driverNames: Int, interventions: Int) {
+    package init(driverNames: Int, interventions: Int, categoryLevels: [Int] = []) {
         self.driverNames = driverNames
         self.interventions = interventions
+        self.categoryLevels = categoryLevels
     }
 
     /// An empty builder for the rows of a chunk whose first line is `firstLine`.
@@ -18,7 +21,7 @@ public final class PredictionRecording: @unchecked Sendable {  // `pool` guarded
         lock.lock()
         let reused = pool.popLast()
         lock.unlock()
-        let b = reused ?? PredictionBlockBuilder(driverNames: driverNames, interventions: interventions)
+        let b = reused ?? PredictionBlockBuilder(driverNames: driverNames, interventions: interventions, categoryLevels: categoryLevels)
         b.baseLine = firstLine
         return b
     }

@@ -40,6 +40,8 @@ public final class PredictionWriter {
     private var blockFirstRow: Int64 = 0
     /// False while a migration writes inside its own transaction.
     let ownTransactions: Bool
+    /// Write schema-2 blocks (the schema-1 conversion runs before schema 3's columns exist).
+    let schemaTwoLayout: Bool
 
     /// The run compared with, its High ids (loaded with the first block), and where in them the
     /// last High id of this run was found.
@@ -60,12 +62,13 @@ public final class PredictionWriter {
     /// Set when rows were lost to a failed write: the run can then only fail.
     var isBroken = false
 
-    init(store: RunStore, runId: Int64, driverNames: [String], interventions: [String], blockRows: Int,
-         comparingWith previousRunId: Int64?, ownTransactions: Bool = true) throws {
+    init(store: RunStore, runId: Int64, driverNames: [String], interventions: [String], categories: [CategoryLevels] = [],
+         blockRows: Int, comparingWith previousRunId: Int64?, ownTransactions: Bool = true, schemaTwoLayout: Bool = false) throws {
         self.store = store
         self.runId = runId
         self.blockRows = blockRows
         self.ownTransactions = ownTransactions
+        self.schemaTwoLayout = schemaTwoLayout
         self.previousRunId = previousRunId
         driverCount = driverNames.count
         interventionCount = interventions.count
@@ -73,8 +76,9 @@ public final class PredictionWriter {
             throw StoreError(operation: "open prediction writer for run \(runId)", message: "more than 65534 driver names",
                              path: store.path)
         }
-        recording = PredictionRecording(driverNames: driverCount, interventions: interventionCount)
-        block = PredictionBlockBuilder(driverNames: driverCount, interventions: interventionCount)
+        let levels = categories.map(\.levels.count)
+        recording = PredictionRecording(driverNames: driverCount, interventions: interventionCount, categoryLevels: levels)
+        block = PredictionBlockBuilder(driverNames: driverCount, interventions: interventionCount, categoryLevels: levels)
         if ownTransactions {
             try store.db.execute("PRAGMA wal_autocheckpoint = 0", "open prediction writer for run \(runId)")
             checkpointer = WALCheckpointer(path: store.path)
@@ -149,7 +153,7 @@ public final class PredictionWriter {
         }
         block.append(line: line, id: customerId, probability: probability,
                      riskScore: UInt8(clamping: riskScore), level: riskLevel.rawValue, health: UInt8(clamping: health),
-                     drivers: drivers, impacts: impacts, intervention: intervention)
+                     drivers: drivers, impacts: impacts, intervention: intervention, categoryCodes: nil)
         rowsWritten &+= 1
         if block.rowCount >= blockRows {
             store.lock.lock()
@@ -168,7 +172,8 @@ public final class PredictionWriter {
                              message: isClosed ? "the run is already finished or failed" : "an earlier write of this run failed",
                              path: store.path)
         }
-        guard chunk.driverWidth == block.driverWidth, chunk.actionWidth == block.actionWidth else {
+        guard chunk.driverWidth == block.driverWidth, chunk.actionWidth == block.actionWidth,
+              chunk.categoryWidths == block.categoryWidths else {
             throw StoreError(operation: "insert predictions for run \(runId)", message: "the chunk was encoded for another run",
                              path: store.path)
         }
@@ -232,7 +237,7 @@ public final class PredictionWriter {
     private func insertBlockLocked() throws {
         fileIndexEntries()
         try findNewlyHighLocked()
-        block.seal()
+        block.seal(actionsInDetails: schemaTwoLayout)
         let s = try store.statement(.insertBlock)
         defer { s.clearAndReset() }
         s.bind(1, runId)
@@ -248,6 +253,15 @@ public final class PredictionWriter {
         s.bindStatic(11, block.ids.bytes)
         s.bindStatic(12, block.details.bytes)
         try s.run()
+        if !schemaTwoLayout {
+            let c = try store.statement(.insertCodes)
+            defer { c.clearAndReset() }
+            c.bind(1, runId)
+            c.bind(2, blockNumber)
+            c.bindStatic(3, block.actions.bytes)
+            if block.hasCategories { c.bindStatic(4, block.categories.bytes) } else { c.bindNull(4) }
+            try c.run()
+        }
         blockFirstRow += Int64(block.rowCount)
         blockNumber += 1
         block.reset()

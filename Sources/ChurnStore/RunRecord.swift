@@ -75,4 +75,13 @@ public struct CustomerScore: Equatable, Sendable {
     /// Strongest first; at most three.
     public var drivers: [DriverImpact]
     public var intervention: String
+    /// The row's value of each categorical feature of its run, in the model's order (a level,
+    /// `CategoryLevels.blankLabel` or `unseenLabel`); empty when the run has no category data.
+    public var categoryValues: [CategoryValue] = []
+}
+
+/// A customer's value of one categorical feature, as its run recorded it.
+public struct CategoryValue: Equatable, Sendable {
+    public var feature: String
+    public var value: String
 }

@@ -159,10 +159,19 @@ extension RunStore {
         try locked { try stringsLocked(runId: runId).interventions }
     }
 
-    /// A run's driver names and interventions.
+    /// The categorical features whose values a run's predictions record, with their levels, in
+    /// code order (what a customer table's category filters offer); empty for a run without
+    /// category data (scored on a cluster, or recorded before schema 3).
+    public func categories(runId: Int64) throws -> [CategoryLevels] {
+        try locked { try stringsLocked(runId: runId).categories }
+    }
+
+    /// A run's driver names, interventions and categorical features.
     struct RunStrings {
         var drivers: [String] = []
         var interventions: [String] = []
+        var categories: [CategoryLevels] = []
+        var categoryLevelCounts: [Int] { categories.map(\.levels.count) }
     }
 
     func stringsLocked(runId: Int64) throws -> RunStrings {
@@ -171,7 +180,18 @@ extension RunStore {
         s.bind(1, runId)
         var strings = RunStrings()
         while try s.step() {
-            if s.int64(0) == 0 { strings.drivers.append(s.text(2)) } else { strings.interventions.append(s.text(2)) }
+            switch s.int64(0) {
+            case 0: strings.drivers.append(s.text(2))
+            case 1: strings.interventions.append(s.text(2))
+            case 2: strings.categories.append(CategoryLevels(feature: s.text(2), levels: []))
+            case 3:
+                let f = Int(s.int64(1) >> 16)
+                guard f < strings.categories.count else {
+                    throw StoreError(operation: "read the strings of run \(runId)", message: "a level of unknown feature \(f)", path: path)
+                }
+                strings.categories[f].levels.append(s.text(2))
+            default: break
+            }
         }
         return strings
     }
@@ -185,7 +205,9 @@ extension RunStore {
     /// Block `block` of a run, decoded; nil when there is no such block.
     func decodedBlockLocked(runId: Int64, block: Int, strings: RunStrings) throws -> DecodedBlock? {
         let s = try db.prepare("""
-            SELECT row_count, first_line, scores, ids, details FROM prediction_blocks WHERE run_id = ? AND block = ?
+            SELECT b.row_count, b.first_line, b.scores, b.ids, b.details, c.actions, c.categories
+            FROM prediction_blocks b LEFT JOIN prediction_codes c ON c.run_id = b.run_id AND c.block = b.block
+            WHERE b.run_id = ? AND b.block = ?
             """, "read block \(block) of run \(runId)")
         s.bind(1, runId)
         s.bind(2, block)
@@ -193,7 +215,8 @@ extension RunStore {
         do {
             return try DecodedBlock.decode(rowCount: Int(s.int64(0)), firstLine: UInt64(bitPattern: s.int64(1)), scores: s.blob(2),
                                            ids: s.blob(3), details: s.blob(4), driverNames: strings.drivers.count,
-                                           interventions: strings.interventions.count)
+                                           interventions: strings.interventions.count, actions: s.isNull(5) ? nil : s.blob(5),
+                                           categories: s.isNull(6) ? nil : s.blob(6), categoryLevels: strings.categoryLevelCounts)
         } catch {
             throw StoreError(operation: "read block \(block) of run \(runId)", message: "the block is damaged", path: path)
         }
@@ -233,7 +256,10 @@ extension RunStore {
             runFinishedAt: run.finishedAt.map(Date.init(timeIntervalSince1970:)), inputName: run.inputName,
             line: block.lines[row], customerId: block.id(row), probability: Double(block.probabilities[row]),
             riskScore: Int(block.riskScores[row]), riskLevel: RiskLevel(rawValue: block.levels[row]) ?? .low,
-            health: Int(block.healths[row]), drivers: drivers, intervention: strings.interventions[Int(block.actions[row])])
+            health: Int(block.healths[row]), drivers: drivers, intervention: strings.interventions[Int(block.actions[row])],
+            categoryValues: block.categories.indices.map {
+                CategoryValue(feature: strings.categories[$0].feature, value: strings.categories[$0].label(Int(block.categories[$0][row])))
+            })
     }
 
     static let runColumns = """

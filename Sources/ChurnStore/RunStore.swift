@@ -38,9 +38,12 @@ public final class RunStore: @unchecked Sendable {  // connection and writer sta
     weak var writer: PredictionWriter?
     /// Guarded by `lock`: statements prepared once.
     private var statements: [StatementKey: SQLiteStatement] = [:]
+    /// Guarded by `lock`: the rows the last row filter kept (`customerPage`).
+    var matchCache = CustomerMatchCache()
 
     enum StatementKey: Hashable {
         case insertBlock
+        case insertCodes
         case insertIndex
     }
 
@@ -111,7 +114,7 @@ public final class RunStore: @unchecked Sendable {  // connection and writer sta
     ///   - comparingWith: a succeeded run whose High-risk customers the writer compares this run's
     ///     against as rows arrive (`PredictionWriter.newlyHigh`).
     public func predictionWriter(runId: Int64, driverNames: [String], interventions: [String],
-                                 blockRows: Int = RunStore.defaultBlockRows,
+                                 categories: [CategoryLevels] = [], blockRows: Int = RunStore.defaultBlockRows,
                                  comparingWith previousRunId: Int64? = nil) throws -> PredictionWriter {
         try locked {
             if let w = writer, !w.isClosed {
@@ -123,10 +126,10 @@ public final class RunStore: @unchecked Sendable {  // connection and writer sta
                                  message: "the run does not exist or is not running", path: path)
             }
             let w = try PredictionWriter(store: self, runId: runId, driverNames: driverNames, interventions: interventions,
-                                         blockRows: max(1, blockRows), comparingWith: previousRunId)
+                                         categories: categories, blockRows: max(1, blockRows), comparingWith: previousRunId)
             try db.execute("BEGIN IMMEDIATE", "store the strings of run \(runId)")
             do {
-                try insertStringsLocked(runId: runId, driverNames: driverNames, interventions: interventions)
+                try insertStringsLocked(runId: runId, driverNames: driverNames, interventions: interventions, categories: categories)
                 try db.execute("COMMIT", "store the strings of run \(runId)")
             } catch {
                 try? db.execute("ROLLBACK")
@@ -137,8 +140,9 @@ public final class RunStore: @unchecked Sendable {  // connection and writer sta
         }
     }
 
-    /// Stores a run's driver names (kind 0) and interventions (kind 1), replacing any.
-    func insertStringsLocked(runId: Int64, driverNames: [String], interventions: [String]) throws {
+    /// Stores a run's driver names (kind 0), interventions (kind 1), categorical feature names
+    /// (kind 2, code = feature) and their levels (kind 3, code = feature << 16 | level), replacing any.
+    func insertStringsLocked(runId: Int64, driverNames: [String], interventions: [String], categories: [CategoryLevels] = []) throws {
         let delete = try db.prepare("DELETE FROM run_strings WHERE run_id = ?", "store the strings of run \(runId)")
         delete.bind(1, runId)
         try delete.run()
@@ -150,6 +154,18 @@ public final class RunStore: @unchecked Sendable {  // connection and writer sta
                 s.bind(2, kind)
                 s.bind(3, code)
                 s.bind(4, text)
+                try s.run()
+                s.reset()
+            }
+        }
+        for (f, feature) in categories.enumerated() {
+            var rows = [(kind: 2, code: f, text: feature.feature)]
+            rows += feature.levels.enumerated().map { (kind: 3, code: f << 16 | $0.offset, text: $0.element) }
+            for row in rows {
+                s.bind(1, runId)
+                s.bind(2, row.kind)
+                s.bind(3, row.code)
+                s.bind(4, row.text)
                 try s.run()
                 s.reset()
             }
@@ -252,7 +268,7 @@ public final class RunStore: @unchecked Sendable {  // connection and writer sta
             let count = try db.prepare("SELECT coalesce(sum(row_count), 0) FROM prediction_blocks WHERE run_id = ?", operation)
             count.bind(1, runId)
             let rows = try count.step() ? Int(count.int64(0)) : 0
-            for table in ["prediction_blocks", "customer_index", "run_strings"] {
+            for table in ["prediction_blocks", "prediction_codes", "customer_index", "run_strings"] {
                 let d = try db.prepare("DELETE FROM \(table) WHERE run_id = ?", operation)
                 d.bind(1, runId)
                 try d.run()
@@ -285,6 +301,8 @@ public final class RunStore: @unchecked Sendable {  // connection and writer sta
                                                high_count, scores, high_ids, ids, details)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
+        case .insertCodes:
+            sql = "INSERT INTO prediction_codes (run_id, block, actions, categories) VALUES (?, ?, ?, ?)"
         case .insertIndex:
             sql = "INSERT INTO customer_index (run_id, bucket, segment, entries) VALUES (?, ?, ?, ?)"
         }

@@ -119,6 +119,21 @@ enum Schema {
         ALTER TABLE runs DROP COLUMN first_prediction;
         ALTER TABLE runs DROP COLUMN last_prediction;
         """),
+        // 3: per block, the intervention codes and each row's categorical feature codes
+        //    (PredictionBlock) in a table of their own: a filter on them reads a few KB per block
+        //    instead of walking the block row's overflow pages. Schema-2 blocks have no row here:
+        //    readers fall back to `details` for interventions, and such runs have no category data.
+        //    run_strings gains kinds 2 (feature names) and 3 (their levels).
+        Migration(before: """
+        CREATE TABLE prediction_codes (
+            id         INTEGER PRIMARY KEY,
+            run_id     INTEGER NOT NULL,
+            block      INTEGER NOT NULL,                     -- prediction_blocks.block
+            actions    BLOB    NOT NULL,
+            categories BLOB                                  -- NULL: no category data
+        );
+        CREATE UNIQUE INDEX prediction_codes_by_run ON prediction_codes (run_id, block);
+        """),
     ]
 
     static var currentVersion: Int { migrations.count }

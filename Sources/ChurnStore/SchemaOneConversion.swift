@@ -45,7 +45,8 @@ enum SchemaOneConversion {
 
         try store.insertStringsLocked(runId: runId, driverNames: drivers, interventions: interventions)
         let writer = try PredictionWriter(store: store, runId: runId, driverNames: drivers, interventions: interventions,
-                                          blockRows: RunStore.defaultBlockRows, comparingWith: nil, ownTransactions: false)
+                                          blockRows: RunStore.defaultBlockRows, comparingWith: nil, ownTransactions: false,
+                                          schemaTwoLayout: true)
         defer { writer.closeLocked() }
         let rows = try db.prepare("""
             SELECT line, customer_id, probability, risk_score, risk_level, health, driver_1, impact_1, driver_2, impact_2,

@@ -65,7 +65,7 @@ struct HistoryCommand: ParsableCommand {
 struct CustomersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customers",
-        abstract: "Show a page of one recorded run's customers: filter by risk level or id, sort by probability.")
+        abstract: "Show a page of one recorded run's customers: filter by risk level, id, intervention or category value; sort by probability.")
 
     enum Sort: String, ExpressibleByArgument, CaseIterable {
         case input, risk, safe
@@ -74,6 +74,10 @@ struct CustomersCommand: ParsableCommand {
     @Argument(help: "The run (see `churn runs`).") var runId: Int64
     @Option(help: "Only this risk level (Low, Medium or High); repeat for several.") var level: [String] = []
     @Option(help: "Only customers whose id contains this text.") var search: String?
+    @Option(help: "Only customers given this intervention (its exact text).") var intervention: String?
+    @Option(name: .customLong("where"),
+            help: "Only customers with this categorical value, as FEATURE=VALUE (a level, (blank) or (other)); repeat for several features.")
+    var conditions: [String] = []
     @Option(help: "input (file order), risk (highest probability first) or safe (lowest first).") var sort: Sort = .input
     @Option(help: "Rows to skip.") var offset: Int = 0
     @Option(help: "Rows to show.") var limit: Int = 20
@@ -97,11 +101,38 @@ struct CustomersCommand: ParsableCommand {
             guard let run = try store.run(id: runId), run.status == .succeeded else {
                 throw CLIError("run \(runId) is not a succeeded run in \(path)")
             }
-            let page = try store.customerPage(CustomerQuery(runId: runId, levels: levels, idContains: search, sort: order,
+            var categories: [String: String] = [:]
+            for condition in conditions {
+                guard let eq = condition.firstIndex(of: "="), eq != condition.startIndex else {
+                    throw CLIError("--where \(condition): expected FEATURE=VALUE, e.g. --where Contract=Month-to-month")
+                }
+                let feature = String(condition[..<eq])
+                guard categories[feature] == nil else { throw CLIError("--where: \(feature) is given twice") }
+                categories[feature] = String(condition[condition.index(after: eq)...])
+            }
+            if !categories.isEmpty {
+                let features = try store.categories(runId: runId)
+                guard !features.isEmpty else {
+                    throw CLIError("--where: category filtering is not available for run \(runId): it has no category data "
+                                   + "(its model has no categorical features, or it was scored on a cluster or recorded before history schema 3)")
+                }
+                for (feature, value) in categories.sorted(by: { $0.key < $1.key }) {
+                    guard let f = features.first(where: { $0.feature == feature }) else {
+                        throw CLIError("--where \(feature)=\(value): \(feature) is not a categorical feature of run \(runId) (it has: "
+                                       + features.map(\.feature).joined(separator: ", ") + ")")
+                    }
+                    guard f.code(of: value) != nil else {
+                        throw CLIError("--where \(feature)=\(value): not one of " + f.choices.joined(separator: ", "))
+                    }
+                }
+            }
+            let page = try store.customerPage(CustomerQuery(runId: runId, levels: levels, idContains: search,
+                                                            intervention: intervention, categories: categories, sort: order,
                                                             offset: offset, limit: limit))
             let last = offset + page.rows.count
             print("Run \(runId) (\(run.inputName)): \(page.totalMatching) matching, showing \(page.rows.isEmpty ? 0 : offset + 1)–\(last)")
-            print("line      customer              churn   risk    health  drivers                                   intervention")
+            let categoryHeader = page.categories.map { "  " + $0.feature }.joined()
+            print("line      customer              churn   risk    health  drivers                                   intervention" + categoryHeader)
             for s in page.rows {
                 let line = String(s.line).padding(toLength: 9, withPad: " ", startingAt: 0)
                 let id = s.customerId.padding(toLength: max(20, s.customerId.count), withPad: " ", startingAt: 0)
@@ -109,7 +140,8 @@ struct CustomersCommand: ParsableCommand {
                 let level = s.riskLevel.name.padding(toLength: 6, withPad: " ", startingAt: 0)
                 let health = String(s.health).padding(toLength: 6, withPad: " ", startingAt: 0)
                 let drivers = s.drivers.map { "\($0.name) +\(String(format: "%.2f", $0.impact))" }.joined(separator: ", ")
-                print("\(line) \(id)  \(prob)  \(level)  \(health)  \(drivers.padding(toLength: max(40, drivers.count), withPad: " ", startingAt: 0))  \(s.intervention)")
+                let values = s.categoryValues.map { "  " + $0.value }.joined()
+                print(TerminalText.escaped("\(line) \(id)  \(prob)  \(level)  \(health)  \(drivers.padding(toLength: max(40, drivers.count), withPad: " ", startingAt: 0))  \(s.intervention)" + values))
             }
         }
     }

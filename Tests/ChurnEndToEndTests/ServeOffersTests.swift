@@ -39,6 +39,12 @@ final class ServeOffersTests: XCTestCase {
         let top = try XCTUnwrap(summary["top"] as? [[String: Any]])
         let first = try XCTUnwrap(top.first?["id"] as? String), second = try XCTUnwrap(top.dropFirst().first?["id"] as? String)
 
+        // The modal's draft is signed as --from's name, of --company.
+        let customerPage = try server.get("/customers/\(first)").text
+        let modalBody = customerPage.components(separatedBy: "id=\"offer-body\"").last?.components(separatedBy: "</textarea>").first ?? ""
+        XCTAssertTrue(modalBody.contains("Dana Reyes"), modalBody)
+        XCTAssertTrue(modalBody.contains("Acme Télécom"), modalBody)
+
         // Send: queued, then delivered by the server.
         let sent = try post("/api/v1/customers/\(first)/offers", ["subject": "Ein Angebot für Sie", "body": "Hallo,\n\nhier ist Ihr Angebot.", "send": true])
         XCTAssertEqual(sent.status, 201, sent.text)

@@ -286,6 +286,17 @@ final class ServeTests: XCTestCase {
         let uploads = try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("uploads").path)
         XCTAssertEqual(uploads, [], "a refused upload left files behind")
         XCTAssertEqual(try server.request("POST", "/api/v1/runs", body: Data("x".utf8), contentType: "image/png").status, 415)
+        // An empty body, with no Content-Type or as CSV, starts nothing and keeps nothing.
+        // (curl, so that no client adds a Content-Type of its own.)
+        for header in [["-H", "Content-Length: 0"], ["-H", "Content-Type: text/csv", "-H", "Content-Length: 0"]] {
+            let r = try ChurnBinary.runProcess(URL(fileURLWithPath: "/usr/bin/curl"),
+                                               ["-sS", "-X", "POST", "-H", "Authorization: Bearer \(server.token ?? "")", "-w", "\n%{http_code}"]
+                                               + header + [server.base + "/api/v1/runs"])
+            XCTAssertEqual(r.stdout.split(separator: "\n").last, "400", r.stdout + r.stderr)
+            XCTAssertTrue(r.stdout.contains("empty"), r.stdout)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("uploads").path), [])
+        XCTAssertEqual((try server.get("/api/v1/runs").object()["runs"] as? [Any])?.count, 0, "no run was started")
     }
 
     func testHealthMetricsOpenAPIAndPages() throws {

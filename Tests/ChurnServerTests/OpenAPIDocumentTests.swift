@@ -18,6 +18,17 @@ final class OpenAPIDocumentTests: XCTestCase {
         XCTAssertEqual(documented.subtracting(registered).sorted(), [], "documented operations the server does not have")
     }
 
+    func testCustomersOperationDocumentsEveryFilter() throws {
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: OpenAPIDocument.data) as? [String: Any])
+        let paths = try XCTUnwrap(object["paths"] as? [String: Any])
+        let get = try XCTUnwrap((paths["/api/v1/runs/{id}/customers"] as? [String: Any])?["get"] as? [String: Any])
+        let names = Set((get["parameters"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
+        XCTAssertEqual(names, Set(CustomerTable.parameterNames + ["id", CustomerTable.categoryPrefix + "{feature}"]))
+        // A cat.FEATURE parameter really is read as a category filter.
+        let q = try CustomerTable.parse(["cat.Contract": "One year", "risk": "high"])
+        XCTAssertEqual(q.categories, ["Contract": "One year"])
+    }
+
     func testDocumentIsOpenAPI3JSON() throws {
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: OpenAPIDocument.data) as? [String: Any])
         XCTAssertEqual((object["openapi"] as? String)?.prefix(2), "3.")

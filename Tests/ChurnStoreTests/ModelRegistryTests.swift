@@ -55,6 +55,6 @@ final class ModelRegistryStoreTests: XCTestCase {
         let reopened = try ModelRegistry(path: path)
         XCTAssertEqual(try reopened.champion(), 1)
         XCTAssertEqual(try reopened.versions().map(\.champion), [true, false, false])
-        XCTAssertEqual(try RunStore(path: path).schemaVersion, 2)
+        XCTAssertEqual(try RunStore(path: path).schemaVersion, 3)
     }
 }

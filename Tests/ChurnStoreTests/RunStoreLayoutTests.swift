@@ -186,10 +186,14 @@ final class RunStoreLayoutTests: XCTestCase {
             CustomerQuery(runId: runId, levels: [.high, .medium], idContains: "1", healthMin: 20, healthMax: 80,
                           intervention: actions[0], sort: .probabilityDescending, offset: 3, limit: 30),
         ]
-        for keptLimit in [1 << 20, 7] {  // row filters in one pass, and in two when they keep too many rows
-            let saved = RunStore.keptLimit
+        // Row filters in one pass (and their rows kept for the next page), and in two when they keep
+        // too many rows; sorts without row filters in one pass near the front, and in two.
+        for keptLimit in [1 << 20, 7] {
+            let saved = (RunStore.keptLimit, RunStore.frontLimit, RunStore.frontSlack)
             RunStore.keptLimit = keptLimit
-            defer { RunStore.keptLimit = saved }
+            RunStore.frontLimit = keptLimit == 7 ? 0 : 100_000
+            RunStore.frontSlack = 0  // drop rows past the front as often as possible
+            defer { (RunStore.keptLimit, RunStore.frontLimit, RunStore.frontSlack) = saved }
             for q in queries {
                 let page = try store.customerPage(q)
                 let want = expected(q)
@@ -211,6 +215,8 @@ final class RunStoreLayoutTests: XCTestCase {
         var new = rows(3000, seed: 8)
         new.removeFirst(100)  // 100 customers gone
         new[40].id = new[41].id
+        new[2800].id = new[2801].id  // a repeated id among the new customers counts once too
+        new[500..<700].reverse()  // customers out of the previous run's order
         XCTAssertNil(try store.scoreChanges(runId: try self.store(store, old, blockRows: 128).0))
         try self.store(store, rows(10, seed: 9), name: "other.csv")  // another input: not compared
         let (runId, _) = try self.store(store, new, blockRows: 128)
@@ -231,7 +237,7 @@ final class RunStoreLayoutTests: XCTestCase {
         XCTAssertEqual(c.previousRunId, 1)
         XCTAssertEqual(c.matched, changes.count)
         XCTAssertEqual(c.added, added)
-        XCTAssertEqual(c.added, 200)  // C00002800–C00002999
+        XCTAssertEqual(c.added, 199)  // C00002800–C00002999, one of them twice
         XCTAssertEqual(c.newlyHigh, newlyHigh)
         XCTAssertEqual(c.improved, down.count)
         XCTAssertEqual(c.worsened, up.count)
@@ -242,7 +248,7 @@ final class RunStoreLayoutTests: XCTestCase {
             .sorted { abs($0.change) != abs($1.change) ? abs($0.change) > abs($1.change) : $0.order < $1.order }.prefix(7)
         XCTAssertEqual(c.topMovers.map(\.customerId), movers.map(\.id))
         XCTAssertEqual(c.topMovers.map(\.change), movers.map(\.change))
-        XCTAssertEqual(try store.scoreChanges(runId: runId, previousRunId: runId).matched, 3000 - 100 - 1)
+        XCTAssertEqual(try store.scoreChanges(runId: runId, previousRunId: runId).matched, 3000 - 100 - 2)  // two ids repeated
         XCTAssertEqual(try store.scoreChanges(runId: runId, previousRunId: runId).topMovers, [])
     }
 

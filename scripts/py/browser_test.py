@@ -202,6 +202,26 @@ try:
     check(all(r.find_elements(By.TAG_NAME, "td")[6].text == action for r in rows), "the action filter let other actions through")
     driver.save_screenshot(os.path.join(shots, "customers-filtered.png"))
 
+    # A category filter: pick a value of the first categorical feature's select; every shown row has it.
+    driver.get(f"{base}/runs/{csv_run}/customers")
+    form = driver.find_element(By.ID, "customer-filters")
+    selects = form.find_elements(By.CSS_SELECTOR, "select.category-filter")
+    check(len(selects) > 0, "the customers page offers no category filter")
+    feature = selects[0].get_attribute("name")[len("cat."):]
+    shown = [c.text for c in driver.find_elements(By.CSS_SELECTOR, f'#customer-table td.category[data-feature="{feature}"]')]
+    check(len(shown) > 0, f"the customers table shows no {feature} column")
+    value = shown[0]
+    options = [o for o in selects[0].find_elements(By.TAG_NAME, "option") if o.get_attribute("value") == value]
+    check(len(options) == 1, f"the {feature} filter does not offer {value!r}")
+    options[0].click()
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.url_contains(f"cat.{feature}="))
+    cells = driver.find_elements(By.CSS_SELECTOR, f'#customer-table td.category[data-feature="{feature}"]')
+    check(len(cells) > 0, f"the {feature}={value} filter left no customers at {driver.current_url}")
+    check(all(c.text == value for c in cells), f"the {feature}={value} filter let through {sorted(set(c.text for c in cells))}")
+    check(len(cells) == len(driver.find_elements(By.CSS_SELECTOR, "#customer-table tbody tr")), "a row has no category value")
+    driver.save_screenshot(os.path.join(shots, "customers-category.png"))
+
     # A customer and the offer modal.
     driver.get(f"{base}/runs/{csv_run}")
     driver.find_element(By.CSS_SELECTOR, "#top-table a.customer-link").click()

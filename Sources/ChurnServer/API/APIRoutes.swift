@@ -78,12 +78,16 @@ struct APIRoutes {
             guard run.status == .succeeded else { throw HTTPError(.conflict, message: "run \(run.id) is \(run.status.rawValue): no customers yet") }
             let query: CustomerTable.Query
             do { query = try CustomerTable.parse(Self.parameters(request)) } catch { throw HTTPError(.badRequest, message: "\(error)") }
-            let page = try CustomerTable.page(dashboard.store, runId: run.id, query)
+            let page: CustomerTable.Page
+            do { page = try CustomerTable.page(dashboard.store, runId: run.id, query) } catch let error as QueryError {
+                throw HTTPError(.badRequest, message: "\(error)")
+            }
             return try Self.json(RunJSON.data([
                 "runId": run.id,
                 "customers": page.rows.map(CustomerTable.json),
                 "total": page.total ?? NSNull(),
                 "nextCursor": page.nextCursor ?? NSNull(),
+                "categoryFeatures": page.categories.map(CustomerTable.json),
             ] as [String: Any]))
         }
         api.get("customers/{id}") { _, context in

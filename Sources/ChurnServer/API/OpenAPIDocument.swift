@@ -86,11 +86,17 @@ enum OpenAPIDocument {
                                query("health_min", "integer", "health at least this, 0 to 100"),
                                query("health_max", "integer", "health at most this, 0 to 100"),
                                query("intervention", "string", "exactly this intervention text"),
+                               query(CustomerTable.categoryPrefix + "{feature}", "string",
+                                     "one parameter per categorical feature, named cat. and the input column (cat.Contract=Month-to-month): "
+                                     + "a level of that feature (categoryFeatures lists them), (blank) or (other). 400 for a run "
+                                     + "without category data (scored on a cluster, or recorded before history schema 3)"),
                                query("limit", "integer", "1 to 500, default 50"),
                                query("cursor", "string", "nextCursor of the previous page")],
                 "responses": ["200": json(["type": "object", "properties": [
                     "runId": ["type": "integer"], "customers": ["type": "array", "items": ref("Customer")],
-                    "total": ["type": "integer"], "nextCursor": ["type": "string", "nullable": true]]], "A page"),
+                    "total": ["type": "integer"], "nextCursor": ["type": "string", "nullable": true],
+                    "categoryFeatures": ["type": "array", "description": "the run's categorical features; empty without category data",
+                                         "items": ref("CategoryFeature")]]], "A page"),
                               "400": error, "404": error, "409": error]]],
             "/api/v1/customers/{id}": ["get": [
                 "summary": "A customer's latest score, history across runs and drafted offers",
@@ -139,10 +145,15 @@ enum OpenAPIDocument {
                     "id": ["type": "string"], "previousProbability": ["type": "number"], "probability": ["type": "number"],
                     "change": ["type": "number"]]]]]],
             "Driver": ["type": "object", "properties": ["name": ["type": "string"], "impact": ["type": "number"]]],
+            "CategoryFeature": ["type": "object", "properties": [
+                "name": ["type": "string"], "levels": ["type": "array", "items": ["type": "string"]],
+                "choices": ["type": "array", "items": ["type": "string"], "description": "levels, then (blank) and (other)"]]],
             "Customer": ["type": "object", "properties": [
                 "runId": ["type": "integer"], "line": ["type": "integer"], "id": ["type": "string"], "probability": ["type": "number"],
                 "riskScore": ["type": "integer"], "riskLevel": ["type": "string"], "health": ["type": "integer"],
-                "drivers": ["type": "array", "items": ref("Driver")], "intervention": ["type": "string"]]],
+                "drivers": ["type": "array", "items": ref("Driver")], "intervention": ["type": "string"],
+                "categories": ["type": "object", "additionalProperties": ["type": "string"],
+                               "description": "feature → value (a level, (blank) or (other)); empty without category data"]]],
             "Prediction": ["type": "object", "properties": [
                 "probability": ["type": "number"], "riskScore": ["type": "integer"], "riskLevel": ["type": "string"], "health": ["type": "integer"],
                 "drivers": ["type": "array", "items": ref("Driver")], "intervention": ["type": "string"]]],

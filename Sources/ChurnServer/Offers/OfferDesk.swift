@@ -1,5 +1,6 @@
 import ChurnCoordinator
 import ChurnCore
+import ChurnIO
 import ChurnMail
 import ChurnReport
 import ChurnStore
@@ -14,10 +15,20 @@ final class OfferDesk: @unchecked Sendable {  // `opened` guarded by `lock`; del
     private var opened: OfferOutbox?
     private let deliveries = DispatchQueue(label: "churn-offer-delivery")
 
+    /// Who offers are from, as `churn serve --company` and `--from`'s name give it (nil: not set).
+    let configuredSender: RetentionOffer.Sender?
+
     init(store: RunStore, settings: OfferMailSettings?) {
         self.store = store
+        configuredSender = settings.map { RetentionOffer.Sender(company: $0.company, name: $0.senderName ?? $0.from.name) }
         self.settings = settings ?? OfferMailSettings(smtp: nil, password: nil, from: MailAddress(name: "churn", email: "offers@localhost.localdomain"),
                                                       company: nil, senderName: nil, unsubscribeURL: "/unsubscribe")
+    }
+
+    /// The sender the offer modal's draft names: the server's settings, else the model's `email`
+    /// policy, as `churn score`'s report does.
+    func draftSender(model email: ModelFile.EmailSettings?) -> RetentionOffer.Sender {
+        RetentionOffer.Sender(company: configuredSender?.company ?? email?.company, name: configuredSender?.name ?? email?.sender)
     }
 
     /// Whether `Send` delivers now (an SMTP server is configured) or only queues.

@@ -6,7 +6,8 @@ import Foundation
 /// `/customers/{id}`: the current score, drivers and intervention, score and health across runs,
 /// the drafted offers, and the "Create retention offer" modal (editable subject and body).
 enum CustomerPage {
-    static func render(id: String, history: [CustomerScore], offers: [OutboxMessage], canDeliver: Bool) -> String {
+    static func render(id: String, history: [CustomerScore], offers: [OutboxMessage], canDeliver: Bool,
+                       sender: RetentionOffer.Sender = .init()) -> String {
         guard let c = history.first else { return "" }
         var s = "<section class=\"card\" id=\"customer\" data-customer=\"\(HTML.escape(id))\">"
         s += "<h2>Customer <span class=\"id\">\(HTML.escape(id))</span> <span class=\"badge \(c.riskLevel.name)\">\(c.riskLevel.name)</span></h2>"
@@ -43,7 +44,7 @@ enum CustomerPage {
         }
         s += "</section>\n"
 
-        let draft = RetentionOffer.draft(for: ranked(c))
+        let draft = RetentionOffer.draft(for: ranked(c), sender: sender)
         s += """
             <dialog id="offer-modal">
             <form id="offer-form" method="dialog">

@@ -26,7 +26,10 @@ struct PageRoutes {
             guard run.status == .succeeded else { return PageLayout.problem(.conflict, "Run \(run.id) is \(run.status.rawValue): no customers to show.") }
             let query: CustomerTable.Query
             do { query = try CustomerTable.parse(APIRoutes.parameters(request)) } catch { return PageLayout.problem(.badRequest, "\(error)") }
-            let page = try CustomerTable.page(dashboard.store, runId: run.id, query)
+            let page: CustomerTable.Page
+            do { page = try CustomerTable.page(dashboard.store, runId: run.id, query) } catch let error as QueryError {
+                return PageLayout.problem(.badRequest, "\(error)")
+            }
             let interventions = try dashboard.store.interventions(runId: run.id)
             return PageLayout.page(title: "Customers of run \(run.id)", active: "runs",
                                    body: CustomersPage.render(run: run, query: query, page: page, interventions: interventions))
@@ -37,7 +40,8 @@ struct PageRoutes {
             guard !history.isEmpty else { return PageLayout.problem(.notFound, "No scored customer has this id.") }
             let offers = try dashboard.offerDesk.outbox().list(customerId: id)
             return PageLayout.page(title: "Customer \(id)", active: "runs",
-                                   body: CustomerPage.render(id: id, history: history, offers: offers, canDeliver: dashboard.offerDesk.canDeliver))
+                                   body: CustomerPage.render(id: id, history: history, offers: offers, canDeliver: dashboard.offerDesk.canDeliver,
+                                                             sender: dashboard.offerDesk.draftSender(model: dashboard.configuration.model.email)))
         }
         router.get("/cluster") { _, _ in
             PageLayout.page(title: "Cluster", active: "cluster", body: ClusterPage.render(dashboard.jobs.pool()))

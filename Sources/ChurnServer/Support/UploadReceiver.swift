@@ -155,8 +155,14 @@ private final class UploadSink {
         try buffer.withUnsafeReadableBytes { try handle.write(contentsOf: $0) }
     }
 
+    /// The stored file; an empty upload is refused (400) and removed: there is nothing to score.
     func finish() throws -> UploadedFile {
         try handle.close()
+        guard bytes > 0 else {
+            discard()
+            throw HTTPError(.badRequest, message: "the upload is empty: send the file as the body (Content-Type: text/csv or "
+                + "\(UploadReceiver.xlsxMediaType)) or as multipart/form-data with a field named file")
+        }
         return UploadedFile(path: path, name: name, bytes: bytes)
     }
 
