@@ -44,8 +44,9 @@ public final class PredictionWriter {
     /// The run compared with, its High ids (loaded with the first block), and where in them the
     /// last High id of this run was found.
     private let previousRunId: Int64?
-    private var previousHigh: IdSet?
-    private var previousCursor = -1
+    private var previousHigh: HighIdTable?
+    /// Offset in `previousHigh`'s ids just past the last one found.
+    private var previousCursor = 0
     /// This run's newly-High ids so far (each once), when comparing.
     private var highSeen = IdSet()
     private var newlyHighIds: [String] = []
@@ -261,30 +262,15 @@ public final class PredictionWriter {
     /// The block's High ids that were not High in the compared run, into `newlyHigh`.
     private func findNewlyHighLocked() throws {
         guard let previousRunId, block.levelCounts.high > 0 else { return }
-        if previousHigh == nil { previousHigh = try store.highIdSetLocked(runId: previousRunId) }
+        if previousHigh == nil { previousHigh = try store.highIdTableLocked(runId: previousRunId) }
         let previous = previousHigh!
         var s = ByteSource(block.highIds.bytes)
         while !s.isAtEnd {
             guard let n = try? s.varint(), let id = try? s.take(Int(n)) else { break }
-            // The ids just after the last match first, then the hash table.
-            var found = false
-            if previousCursor >= 0 {
-                var k = previousCursor
-                let end = min(previous.count, previousCursor + 4)
-                while k < end {
-                    if previous.equals(at: k, id) {
-                        found = true
-                        previousCursor = k + 1
-                        break
-                    }
-                    k += 1
-                }
-            }
-            if !found, let k = previous.index(of: id, hash: CustomerIndex.hash(id)) {
-                found = true
-                previousCursor = k + 1
-            }
-            if !found && highSeen.insert(id, hash: CustomerIndex.hash(id)) {
+            // The ids just after the last match first, then the hash buckets.
+            if previous.findNear(id, cursor: &previousCursor) { continue }
+            let h = CustomerIndex.hash(id)
+            if !previous.find(id, hash: h, cursor: &previousCursor) && highSeen.insert(id, hash: h) {
                 newlyHighIds.append(String(decoding: id, as: UTF8.self))
             }
         }
