@@ -12,32 +12,47 @@ bench_setup() {
   echo "== building release"
   swift build -c release --product churn 2>&1 | grep -E "error:|Compiling churn|Build complete" || true
   [ -x "$churn" ] || { echo "release build failed"; exit 1; }
-  "$churn" train scripts/data/train.csv --label churn_label --out "$work/model.json" > /dev/null
-  if [ ! -s "$work/customers-$ROWS.csv" ]; then
-    echo "== generating $ROWS customers"
-    "$churn" generate --rows "$ROWS" --seed 42 --no-label --out "$work/customers-$ROWS.csv"
+  if [ "${SCHEMA:-seed}" = "wide" ]; then
+    # 17 columns churn was not built around (5 categorical, 11 numeric): scripts/py/gen_wide.py.
+    [ -s "$work/wide-train.csv" ] || python3 scripts/py/gen_wide.py 20000 7 "$work/wide-train.csv" --label
+    "$churn" train "$work/wide-train.csv" --label churned --out "$work/model.json" > /dev/null
+    if [ ! -s "$work/wide-$ROWS.csv" ]; then
+      echo "== generating $ROWS customers of the wide schema"
+      python3 scripts/py/gen_wide.py "$ROWS" 42 "$work/wide-$ROWS.csv"
+    fi
+    input="$work/wide-$ROWS.csv"
+  else
+    "$churn" train scripts/data/train.csv --label churn_label --out "$work/model.json" > /dev/null
+    if [ ! -s "$work/customers-$ROWS.csv" ]; then
+      echo "== generating $ROWS customers"
+      "$churn" generate --rows "$ROWS" --seed 42 --no-label --out "$work/customers-$ROWS.csv"
+    fi
+    input="$work/customers-$ROWS.csv"
   fi
-  input="$work/customers-$ROWS.csv"
-  echo "input: $input ($(du -h "$input" | cut -f1)), $(nproc) cores"
+  echo "input: $input ($(du -hL "$input" | cut -f1), $(head -1 "$input" | tr ',' '\n' | wc -l) columns), $(nproc) cores"
 }
 
 # timed NAME COMMAND…: runs RUNS times (default 2) on a quiet disk (no writeback pending) and keeps
-# the fastest, with its peak RSS (MB). Every tool gets the same treatment.
-declare -A SECONDS_OF RSS_OF
+# the fastest, with its CPU time (user + sys), its peak RSS (MB) and the load average before it
+# started. Every tool gets the same treatment. On a shared machine compare CPU times: wall times
+# follow the other processes' load.
+declare -A SECONDS_OF RSS_OF CPU_OF
 timed() {
   local name=$1; shift
-  local best="" best_rss="" t s r
+  local best="" best_rss="" best_cpu="" best_load="" t s r c l
   for _ in $(seq 1 "${RUNS:-2}"); do
     rm -f "$work"/out-*.csv
     sync; sleep 2
-    /usr/bin/time -f "%e %M" "$@" > "$work/last.stdout" 2> "$work/last.stderr" || { echo "  $name FAILED:"; tail -5 "$work/last.stderr"; return 1; }
+    l=$(cut -d' ' -f1 /proc/loadavg)
+    /usr/bin/time -f "%e %M %U %S" "$@" > "$work/last.stdout" 2> "$work/last.stderr" || { echo "  $name FAILED:"; tail -5 "$work/last.stderr"; return 1; }
     t=$(tail -1 "$work/last.stderr")
-    s=$(echo "$t" | awk '{print $1}'); r=$(echo "$t" | awk '{printf "%.0f", $2/1024}')
-    if [ -z "$best" ] || [ "$(echo "$s < $best" | bc)" -eq 1 ]; then best=$s; best_rss=$r; fi
+    s=$(echo "$t" | awk '{print $1}'); r=$(echo "$t" | awk '{printf "%.0f", $2/1024}'); c=$(echo "$t" | awk '{printf "%.2f", $3 + $4}')
+    if [ -z "$best" ] || [ "$(echo "$s < $best" | bc)" -eq 1 ]; then best=$s; best_rss=$r; best_cpu=$c; best_load=$l; fi
   done
   SECONDS_OF[$name]=$best
   RSS_OF[$name]=$best_rss
-  printf "  %-40s %7.2f s   peak RSS %6s MB\n" "$name" "$best" "$best_rss"
+  CPU_OF[$name]=$best_cpu
+  printf "  %-40s %7.2f s   cpu %7.2f s   peak RSS %6s MB   load %s\n" "$name" "$best" "$best_cpu" "$best_rss" "$best_load"
 }
 
 ratio() { echo "scale=2; $1 / $2" | bc; }

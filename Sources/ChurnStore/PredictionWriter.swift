@@ -5,7 +5,8 @@ import Foundation
 
 /// Writes one run's predictions as column blocks (see `PredictionBlock`) plus the run's customer
 /// index (see `CustomerIndex`): one `prediction_blocks` row per `blockRows` predictions, written and
-/// committed when the block is full, so SQLite sees a few hundred inserts for ten million rows.
+/// committed when the block is full (fed by chunks, `blocksPerCommit` blocks per commit), so SQLite
+/// sees a few hundred inserts for ten million rows.
 ///
 /// Get one from `RunStore.predictionWriter(runId:driverNames:interventions:blockRows:comparingWith:)`;
 /// end it with `RunStore.finishRun` (which writes the last block and index segment and marks the run
@@ -34,6 +35,12 @@ public final class PredictionWriter {
     private let driverCount: Int
     private let interventionCount: Int
     private var block: PredictionBlockBuilder
+    /// Full blocks from `append(chunk:)` not yet written, in input order: written `blocksPerCommit`
+    /// at a time in one transaction, since every commit also rewrites the tables' last pages (64 KiB
+    /// each) into the WAL.
+    private var pending: [PredictionBlockBuilder] = []
+    /// Blocks of chunks per transaction.
+    static let blocksPerCommit = 4
     private let index = CustomerIndexBuilder()
     /// Number of the block being filled; its first row's number in the run.
     private var blockNumber = 0
@@ -46,8 +53,9 @@ public final class PredictionWriter {
     /// The run compared with, its High ids (loaded with the first block), and where in them the
     /// last High id of this run was found.
     private let previousRunId: Int64?
-    private var previousHigh: IdSet?
-    private var previousCursor = -1
+    private var previousHigh: HighIdTable?
+    /// Offset in `previousHigh`'s ids just past the last one found.
+    private var previousCursor = 0
     /// This run's newly-High ids so far (each once), when comparing.
     private var highSeen = IdSet()
     private var newlyHighIds: [String] = []
@@ -188,9 +196,13 @@ public final class PredictionWriter {
         // Fed by chunks, a block is written once it holds half the target: with the default 1 MiB
         // chunks each chunk is a block, never copied.
         if block.rowCount * 2 >= blockRows {
-            store.lock.lock()
-            defer { store.lock.unlock() }
-            try writeBlockLocked(final: false, force: true)
+            pending.append(block)
+            block = recording.makeChunk(firstLine: 0)
+            if pending.count >= Self.blocksPerCommit {
+                store.lock.lock()
+                defer { store.lock.unlock() }
+                try writeBlockLocked(final: false)
+            }
         }
     }
 
@@ -203,26 +215,26 @@ public final class PredictionWriter {
         }
     }
 
-    /// Writes the block being filled when it is full (or `force`/`final`), and the index segment when
-    /// the segment is complete or `final`. In its own transaction unless the caller holds one
-    /// (`finishRun`, migrations). Call with the store's lock held.
+    /// Writes the blocks waiting in `pending`, then the block being filled when it is full (or
+    /// `force`/`final`), with each index segment as it completes and the last one when `final`. In
+    /// one transaction of its own unless the caller holds one (`finishRun`, migrations). Call with
+    /// the store's lock held.
     func writeBlockLocked(final: Bool, force: Bool = false) throws {
         guard !isClosed else {
             throw StoreError(operation: "insert predictions of run \(runId)", message: "the run is already finished or failed",
                              path: store.path)
         }
         let writeBlock = block.rowCount > 0 && (final || force || block.rowCount >= blockRows)
-        let segmentDone = writeBlock && (blockNumber + 1) % CustomerIndex.blocksPerSegment == 0
         // The block's rows are filed into the index as it is written: the index is empty before then.
-        let writeIndex = (final || segmentDone) && (writeBlock || !index.isEmpty)
-        guard writeBlock || writeIndex else { return }
-        // The index entries belong to the block being written, or else to the last block written.
-        let segment = (writeBlock ? blockNumber : max(0, blockNumber - 1)) / CustomerIndex.blocksPerSegment
+        let writeIndex = final && (writeBlock || !pending.isEmpty || !index.isEmpty)
+        guard writeBlock || !pending.isEmpty || writeIndex else { return }
         let transaction = ownTransactions && !store.db.inTransaction
         do {
             if transaction { try store.db.execute("BEGIN IMMEDIATE", "write predictions of run \(runId)") }
-            if writeBlock { try insertBlockLocked() }
-            if writeIndex && !index.isEmpty { try insertIndexLocked(segment: segment) }
+            for b in pending { try insertBlockLocked(b) }
+            if writeBlock { try insertBlockLocked(block) }
+            // The rest of the last segment (its entries belong to the last block written).
+            if writeIndex && !index.isEmpty { try insertIndexLocked(segment: max(0, blockNumber - 1) / CustomerIndex.blocksPerSegment) }
             if transaction {
                 try store.db.execute("COMMIT", "commit predictions of run \(runId)")
                 checkpointer?.committed()
@@ -232,11 +244,14 @@ public final class PredictionWriter {
             isBroken = true
             throw error
         }
+        for b in pending { recording.recycle(b) }
+        pending.removeAll()
     }
 
-    private func insertBlockLocked() throws {
-        fileIndexEntries()
-        try findNewlyHighLocked()
+    /// Inserts one block (and the index segment it completes), then empties the builder.
+    private func insertBlockLocked(_ block: PredictionBlockBuilder) throws {
+        fileIndexEntries(block)
+        try findNewlyHighLocked(block)
         block.seal(actionsInDetails: schemaTwoLayout)
         let s = try store.statement(.insertBlock)
         defer { s.clearAndReset() }
@@ -265,40 +280,28 @@ public final class PredictionWriter {
         blockFirstRow += Int64(block.rowCount)
         blockNumber += 1
         block.reset()
+        if blockNumber % CustomerIndex.blocksPerSegment == 0 {
+            try insertIndexLocked(segment: blockNumber / CustomerIndex.blocksPerSegment - 1)
+        }
     }
 
     /// The block's rows into the index segment.
-    private func fileIndexEntries() {
+    private func fileIndexEntries(_ block: PredictionBlockBuilder) {
         index.add(hashes: block.hashes.bytes, rows: block.rowCount, blockInSegment: blockNumber % CustomerIndex.blocksPerSegment)
     }
 
     /// The block's High ids that were not High in the compared run, into `newlyHigh`.
-    private func findNewlyHighLocked() throws {
+    private func findNewlyHighLocked(_ block: PredictionBlockBuilder) throws {
         guard let previousRunId, block.levelCounts.high > 0 else { return }
-        if previousHigh == nil { previousHigh = try store.highIdSetLocked(runId: previousRunId) }
+        if previousHigh == nil { previousHigh = try store.highIdTableLocked(runId: previousRunId) }
         let previous = previousHigh!
         var s = ByteSource(block.highIds.bytes)
         while !s.isAtEnd {
             guard let n = try? s.varint(), let id = try? s.take(Int(n)) else { break }
-            // The ids just after the last match first, then the hash table.
-            var found = false
-            if previousCursor >= 0 {
-                var k = previousCursor
-                let end = min(previous.count, previousCursor + 4)
-                while k < end {
-                    if previous.equals(at: k, id) {
-                        found = true
-                        previousCursor = k + 1
-                        break
-                    }
-                    k += 1
-                }
-            }
-            if !found, let k = previous.index(of: id, hash: CustomerIndex.hash(id)) {
-                found = true
-                previousCursor = k + 1
-            }
-            if !found && highSeen.insert(id, hash: CustomerIndex.hash(id)) {
+            // The ids just after the last match first, then the hash buckets.
+            if previous.findNear(id, cursor: &previousCursor) { continue }
+            let h = CustomerIndex.hash(id)
+            if !previous.find(id, hash: h, cursor: &previousCursor) && highSeen.insert(id, hash: h) {
                 newlyHighIds.append(String(decoding: id, as: UTF8.self))
             }
         }
@@ -320,6 +323,8 @@ public final class PredictionWriter {
     /// Drops buffered rows (the run failed).
     func discardPendingLocked() {
         block.reset()
+        for b in pending { recording.recycle(b) }
+        pending.removeAll()
         index.drain { _, _ in }
     }
 }

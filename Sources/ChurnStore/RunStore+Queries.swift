@@ -98,7 +98,7 @@ extension RunStore {
     /// Medium), in input order, each once. With no previous run every High-risk customer is new.
     public func newlyHighRisk(runId: Int64, previousRunId: Int64?) throws -> [String] {
         try locked {
-            let previous = try previousRunId.map { try highIdSetLocked(runId: $0) } ?? IdSet()
+            let previous = try previousRunId.map { try highIdTableLocked(runId: $0) } ?? HighIdTable()
             var seen = IdSet()
             var out: [String] = []
             try forEachHighIdLocked(runId: runId) { id in
@@ -236,14 +236,25 @@ extension RunStore {
         }
     }
 
-    /// The ids at High risk in a run, as a set.
-    func highIdSetLocked(runId: Int64) throws -> IdSet {
-        let count = try db.prepare("SELECT coalesce(sum(high_count), 0) FROM prediction_blocks WHERE run_id = ?",
-                                   "count High-risk rows of run \(runId)")
+    /// The ids at High risk in a run, as a table to look ids up in.
+    func highIdTableLocked(runId: Int64) throws -> HighIdTable {
+        // length() of a BLOB reads no content: the exact size to reserve.
+        let count = try db.prepare("""
+            SELECT coalesce(sum(high_count), 0), coalesce(sum(length(high_ids)), 0) FROM prediction_blocks WHERE run_id = ?
+            """, "count High-risk rows of run \(runId)")
         count.bind(1, runId)
-        var set = IdSet(capacity: try count.step() ? Int(count.int64(0)) : 0)
-        try forEachHighIdLocked(runId: runId) { set.insert($0, hash: CustomerIndex.hash($0)) }
-        return set
+        let found = try count.step()
+        let expected = found ? Int(count.int64(0)) : 0, bytes = found ? Int(count.int64(1)) : 0
+        do {
+            return try HighIdTable(expected: expected, bytes: bytes) { add in
+                let s = try db.prepare("SELECT high_ids FROM prediction_blocks WHERE run_id = ? AND high_count > 0 ORDER BY block",
+                                       "read High-risk ids of run \(runId)")
+                s.bind(1, runId)
+                while try s.step() { add(s.blob(0)) }
+            }
+        } catch is ByteSource.Damaged {
+            throw StoreError(operation: "read High-risk ids of run \(runId)", message: "a block is damaged", path: path)
+        }
     }
 
     static func customerScore(_ block: DecodedBlock, row: Int, run: RunInfo, strings: RunStrings) -> CustomerScore {

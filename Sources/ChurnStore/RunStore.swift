@@ -62,9 +62,9 @@ public final class RunStore: @unchecked Sendable {  // connection and writer sta
             throw StoreError(operation: "open", message: "cannot switch to WAL journal mode (got \(mode ?? "nothing"))", path: path)
         }
         // NORMAL in WAL mode: a power loss may lose the last commits but never corrupts the file.
-        // A 16 MiB page cache: blocks are written once and read back whole, so a bigger cache only
+        // A 4 MiB page cache: blocks are written once and read back whole, so a bigger cache only
         // adds to the memory of a run.
-        try db.execute("PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384",
+        try db.execute("PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4096",
                        "configure connection")
         try Schema.migrate(self)
     }

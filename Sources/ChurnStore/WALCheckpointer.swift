@@ -6,8 +6,9 @@ import Foundation
 /// SQLite's automatic checkpoints they would, every 1000 pages). The writer turns automatic
 /// checkpoints off while this runs and calls `committed()` after each commit.
 final class WALCheckpointer: @unchecked Sendable {  // `pending`, `stopped` guarded by `condition`
-    /// Commits between two checkpoints.
-    static let commitsPerCheckpoint = 16
+    /// Commits between two checkpoints (of `PredictionWriter.blocksPerCommit` blocks each when fed
+    /// by chunks: about 16 blocks, 5–7 MB of WAL).
+    static let commitsPerCheckpoint = 4
 
     private let condition = NSCondition()
     private var pending = 0
