@@ -1,5 +1,6 @@
 import ChurnCore
 import ChurnEngine
+import ChurnHistoryFormat
 import ChurnIO
 import ChurnTransport
 import ChurnWire
@@ -26,6 +27,8 @@ final class PoolJob {
     let rankBy: RankBy
     let topK: Int
     let columns: [String]
+    /// When the job records history: an empty builder of its run, to check workers' chunks against.
+    let historyTemplate: PredictionBlockBuilder?
     let completed: OrderedQueue<CompletedShard?>
     let status: ClusterStatus
     /// Called once when the job cannot finish (any thread may wait for it).
@@ -38,7 +41,7 @@ final class PoolJob {
     var isOver = false
 
     init(id: Int, model: DispatchPolicy.ModelID, modelHash: ModelHash, rankBy: RankBy, topK: Int, columns: [String],
-         completed: OrderedQueue<CompletedShard?>, status: ClusterStatus,
+         historyTemplate: PredictionBlockBuilder?, completed: OrderedQueue<CompletedShard?>, status: ClusterStatus,
          onStartup: @escaping (ClusterError?) -> Void, onFatal: @escaping (ClusterError) -> Void) {
         self.id = id
         self.model = model
@@ -46,6 +49,7 @@ final class PoolJob {
         self.rankBy = rankBy
         self.topK = topK
         self.columns = columns
+        self.historyTemplate = historyTemplate
         self.completed = completed
         self.status = status
         self.onStartup = onStartup

@@ -196,6 +196,7 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         let status = ClusterStatus()
         let box = dispatcherBox
         let columns = reader.header
+        let template = settings.recording?.makeChunk(firstLine: 0)
         let posted = loop.execute {
             guard let dispatcher = box.dispatcher else {
                 state.fail(ClusterError.configuration("the worker pool is closed"))
@@ -205,6 +206,7 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
             let model = dispatcher.modelId(hash: hash, bytes: settings.modelBytes)
             dispatcher.addJob(PoolJob(
                 id: jobId, model: model, modelHash: hash, rankBy: settings.rankBy, topK: settings.topLimit, columns: columns,
+                historyTemplate: template,
                 completed: completed, status: status,
                 onStartup: { error in
                     if let error { state.fail(error) }
@@ -221,7 +223,6 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         let loop = self.loop
         cancel { _ = loop.execute { box.dispatcher?.fail(job: jobId, .cancelled) } }
 
-        let names = ResultCSVFormatter.NameTable(model: settings.model)
         let report = {
             let c = status.snapshot
             return JobReport(resends: c.resends, speculativeSends: c.speculativeSends, poisonShards: c.poisonShards)
@@ -241,7 +242,7 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
                     let failure = (error as? ClusterError) ?? .badInput("\(error)")
                     _ = loop.execute { box.dispatcher?.fail(job: jobId, failure) }
                 },
-                finish: { try ShardResultFormatting.format($0, names: names, recording: settings.recording, topLimit: settings.topLimit) },
+                finish: { try ShardResultFormatting.format($0, recording: settings.recording, topLimit: settings.topLimit) },
                 consume: consume,
                 progress: { progress($0, report()) },
                 workersAlive: { status.snapshot.workersAlive })

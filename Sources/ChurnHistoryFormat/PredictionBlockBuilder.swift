@@ -7,11 +7,11 @@ import Foundation
 public final class PredictionBlockBuilder {
     package let driverWidth: Int
     package let actionWidth: Int
-    package private(set) var rowCount = 0
-    package private(set) var firstLine: UInt64 = 0
-    package private(set) var lastLine: UInt64 = 0
-    package private(set) var levelCounts: (low: Int, medium: Int, high: Int) = (0, 0, 0)
-    private var linesConsecutive = true
+    package internal(set) var rowCount = 0
+    package internal(set) var firstLine: UInt64 = 0
+    package internal(set) var lastLine: UInt64 = 0
+    package internal(set) var levelCounts: (low: Int, medium: Int, high: Int) = (0, 0, 0)
+    var linesConsecutive = true
     /// Line of row 0 for rows given by offset (`append(lineOffset:…)`).
     package var baseLine: UInt64 = 0
 
@@ -36,9 +36,35 @@ public final class PredictionBlockBuilder {
     package var ids: ByteSink { idSink }
     package var highIds: ByteSink { highIdSink }
 
+    /// One per-row column of a chunk: its sink, and its bytes per row when that is fixed (nil for
+    /// varint-coded columns), which a chunk read from elsewhere is checked against.
+    package struct Column {
+        package let name: String
+        package let sink: ByteSink
+        package let bytesPerRow: Int?
+    }
+
+    /// Every per-row column, in wire order: **the one place that lists them**. `append(contentsOf:)`,
+    /// `reset()` and the chunk's wire form (`forEachColumn`, `load(_:columns:)`, proto-docs/messages.md
+    /// "History chunk") all go through this list, so a column added here is copied and travels with it.
+    package private(set) var columns: [Column] = []
+
     package init(driverNames: Int, interventions: Int) {
         driverWidth = PredictionBlock.driverWidth(names: driverNames)
         actionWidth = PredictionBlock.actionWidth(names: interventions)
+        columns = [
+            Column(name: "probabilities", sink: probabilities, bytesPerRow: 4),
+            Column(name: "risk scores", sink: riskScores, bytesPerRow: 1),
+            Column(name: "levels", sink: levels, bytesPerRow: 1),
+            Column(name: "healths", sink: healths, bytesPerRow: 1),
+            Column(name: "line deltas", sink: lineDeltas, bytesPerRow: nil),
+            Column(name: "driver codes", sink: driverCodes, bytesPerRow: 3 * driverWidth),
+            Column(name: "impacts", sink: impacts, bytesPerRow: nil),
+            Column(name: "actions", sink: actions, bytesPerRow: actionWidth),
+            Column(name: "ids", sink: idSink, bytesPerRow: nil),
+            Column(name: "high ids", sink: highIdSink, bytesPerRow: nil),
+            Column(name: "hashes", sink: hashes, bytesPerRow: 8),
+        ]
     }
 
     package func reset() {
@@ -46,10 +72,9 @@ public final class PredictionBlockBuilder {
         levelCounts = (0, 0, 0)
         linesConsecutive = true
         previousIdCount = 0
-        for s in [probabilities, riskScores, levels, healths, lineDeltas, driverCodes, impacts, actions, idSink, highIdSink,
-                  hashes, scores, details] {
-            s.removeAll()
-        }
+        for c in columns { c.sink.removeAll() }
+        scores.removeAll()
+        details.removeAll()
     }
 
     /// Appends a row scored by the engine; its line is `baseLine + lineOffset`.
@@ -140,11 +165,8 @@ public final class PredictionBlockBuilder {
             lineDeltas.put(UnsafeRawBufferPointer(rebasing: other.lineDeltas.bytes[1...]))
         }
         lastLine = other.lastLine
-        for (mine, theirs) in [(probabilities, other.probabilities), (riskScores, other.riskScores), (levels, other.levels),
-                               (healths, other.healths), (driverCodes, other.driverCodes), (impacts, other.impacts),
-                               (actions, other.actions), (idSink, other.idSink), (highIdSink, other.highIdSink),
-                               (hashes, other.hashes)] {
-            mine.put(theirs.bytes)
+        for (mine, theirs) in zip(columns, other.columns) where mine.sink !== lineDeltas {
+            mine.sink.put(theirs.sink.bytes)
         }
         levelCounts.low += other.levelCounts.low
         levelCounts.medium += other.levelCounts.medium
