@@ -22,25 +22,53 @@ bench_setup() {
 }
 
 # timed NAME COMMAND…: runs RUNS times (default 2) on a quiet disk (no writeback pending) and keeps
-# the fastest, with its peak RSS (MB). Every tool gets the same treatment.
-declare -A SECONDS_OF RSS_OF
+# the fastest, with its CPU time (user + sys of the process and its children, e.g. --local workers)
+# and peak RSS (MB; the largest single process). Every tool gets the same treatment. The load
+# average at the end of the runs is printed too: on a shared machine wall times depend on it.
+declare -A SECONDS_OF RSS_OF CPU_OF
 timed() {
   local name=$1; shift
-  local best="" best_rss="" t s r
+  local best="" best_rss="" best_cpu="" t s r c
   for _ in $(seq 1 "${RUNS:-2}"); do
     rm -f "$work"/out-*.csv
     sync; sleep 2
-    /usr/bin/time -f "%e %M" "$@" > "$work/last.stdout" 2> "$work/last.stderr" || { echo "  $name FAILED:"; tail -5 "$work/last.stderr"; return 1; }
+    /usr/bin/time -f "%e %M %U %S" "$@" > "$work/last.stdout" 2> "$work/last.stderr" || { echo "  $name FAILED:"; tail -5 "$work/last.stderr"; return 1; }
     t=$(tail -1 "$work/last.stderr")
-    s=$(echo "$t" | awk '{print $1}'); r=$(echo "$t" | awk '{printf "%.0f", $2/1024}')
-    if [ -z "$best" ] || [ "$(echo "$s < $best" | bc)" -eq 1 ]; then best=$s; best_rss=$r; fi
+    s=$(echo "$t" | awk '{print $1}'); r=$(echo "$t" | awk '{printf "%.0f", $2/1024}'); c=$(echo "$t" | awk '{printf "%.2f", $3 + $4}')
+    if [ -z "$best" ] || [ "$(echo "$s < $best" | bc)" -eq 1 ]; then best=$s; best_rss=$r; best_cpu=$c; fi
   done
   SECONDS_OF[$name]=$best
   RSS_OF[$name]=$best_rss
-  printf "  %-40s %7.2f s   peak RSS %6s MB\n" "$name" "$best" "$best_rss"
+  CPU_OF[$name]=$best_cpu
+  printf "  %-40s %7.2f s   CPU %7.2f s   peak RSS %6s MB   load %s\n" "$name" "$best" "$best_cpu" "$best_rss" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
 # The peers' numpy must not run the slowed OpenBLAS kernels set up for old CPUs (env skill notes).
 peer() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 scripts/py/peer_score.py "$@"; }
+
+# build_c_loop: the hand-written C parse-and-score loop (scripts/c/parse_score.c, gcc -O2) and the
+# model as it reads it (one line per CSV column of $input, in file order): $work/parse_score and
+# $work/model.flat.
+build_c_loop() {
+  echo "== building the C loop (gcc -O2)"
+  gcc -O2 -o "$work/parse_score" scripts/c/parse_score.c -lm
+  python3 - "$work/model.json" "$input" > "$work/model.flat" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+header = open(sys.argv[2]).readline().rstrip("\r\n").split(",")
+num = {f["column"]: f for f in m["numeric"]}
+cat = {f["column"]: f for f in m["categorical"]}
+print("intercept", repr(m["intercept"]))
+for col in header:
+    if col in num:
+        f = num[col]
+        print("num", repr(f["mean"]), repr(f["std"]), repr(f["median"]), repr(f["coefficient"]))
+    elif col in cat:
+        f = cat[col]
+        print("cat", len(f["categories"]), " ".join(f'{c["value"]} {c["coefficient"]!r}' for c in f["categories"]))
+    else:
+        print("skip")
+PY
+}
