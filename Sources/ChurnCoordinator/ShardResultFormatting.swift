@@ -15,13 +15,13 @@ enum ShardResultFormatting {
             return ScoredChunk(index: shard.index, firstLine: shard.firstLine, csv: ByteWriter(capacity: 64).finish(),
                                aggregate: aggregate, history: history)
         }
-        var csv = ByteWriter(capacity: result.csv.count)
-        result.csv.withUnsafeBytes { csv.put($0) }
+        // The frame's CSV bytes go to the output file as they are, without a copy.
+        let csv = ByteBlock(keeping: result.csv)
         if let history, let chunk = result.history {
             // Checked against the run's columns when it arrived (`WorkerLink.historyProblem`).
             try withColumnPointers(chunk.columns) { try history.load(chunk.parts, columns: $0) }
         }
-        return ScoredChunk(index: shard.index, firstLine: shard.firstLine, csv: csv.finish(), aggregate: result.aggregate,
+        return ScoredChunk(index: shard.index, firstLine: shard.firstLine, csv: csv, aggregate: result.aggregate,
                            history: history)
     }
 
