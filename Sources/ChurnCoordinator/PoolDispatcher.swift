@@ -250,6 +250,9 @@ final class PoolDispatcher {
     func resultArrived(_ result: Message.ShardResult, from link: WorkerLink) {
         let key = Int(result.shardId)
         let actions = policy.resultArrived(key, from: link.id, now: now)
+        // The board counts this result before its job can finish with it (a caller reading
+        // `WorkerPool.status()` after a job must see every row it scored).
+        publishStatus()
         for case let .deliver(_, jobId) in actions {
             guard let record = records.removeValue(forKey: key), let job = jobs[jobId] else { continue }
             complete(job, CompletedShard(index: record.index, firstLine: record.firstLine, result: result, poison: nil))

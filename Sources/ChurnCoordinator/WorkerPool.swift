@@ -24,10 +24,12 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         public var poisonThreshold: Int
         /// With every worker down this long during a job, the job fails.
         public var allDownGrace: Duration
-        /// Shards read and not yet written, per job (bounds memory).
+        /// Shards read and not yet written, per job (bounds memory: each holds its bytes and, once
+        /// back, its result, about 2.5 times the shard). 0: the workers' default credit windows
+        /// (4 each) plus 8, at least 16 (16 for two workers, 48 for ten).
         public var maxOutstandingShards: Int
         public init(heartbeatTimeout: Duration = .seconds(5), poisonThreshold: Int = 3, allDownGrace: Duration = .seconds(10),
-                    maxOutstandingShards: Int = 32) {
+                    maxOutstandingShards: Int = 0) {
             self.heartbeatTimeout = heartbeatTimeout
             self.poisonThreshold = poisonThreshold
             self.allDownGrace = allDownGrace
@@ -227,7 +229,8 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
             let c = status.snapshot
             return JobReport(resends: c.resends, speculativeSends: c.speculativeSends, poisonShards: c.poisonShards)
         }
-        let run = OrderedRun(reader: reader, maxInFlight: options.maxOutstandingShards, topLimit: settings.topLimit, results: completed)
+        let outstanding = options.maxOutstandingShards > 0 ? options.maxOutstandingShards : max(16, 4 * endpoints.count + 8)
+        let run = OrderedRun(reader: reader, maxInFlight: outstanding, topLimit: settings.topLimit, results: completed)
         do {
             let total = try run.run(
                 submit: { chunk in loop.execute { box.dispatcher?.addShard(chunk, job: jobId) } },
