@@ -9,7 +9,7 @@ import ChurnWire
 /// here, and the history chunk when asked, so the coordinator only copies them).
 enum ShardJob {
     enum Reply {
-        /// The SHARD_RESULT frame as buffers to write back to back (the rows are not copied).
+        /// The SHARD_RESULT frame as buffers to write back to back (the CSV is not copied into the frame).
         case result(frame: [[UInt8]], rows: UInt64, rejected: UInt64)
         case failure(ErrorCode, String)
     }
@@ -55,7 +55,7 @@ enum ShardJob {
         return .result(frame: [head, csv, tail], rows: aggregate.rowsScored, rejected: aggregate.rowsRejected)
     }
 
-    /// A builder's rows in the wire's form (each column copied once, into the frame's tail).
+    /// A builder's rows in the wire's form (each column copied out, then into the frame's tail).
     private static func wireChunk(_ b: PredictionBlockBuilder) -> HistoryChunk {
         let p = b.parts
         var columns: [ArraySlice<UInt8>] = []
