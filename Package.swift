@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "ChurnTransport", dependencies: ["CLibUV"]),
         // The scoring worker process logic.
         .target(name: "ChurnWorker", dependencies: [
-            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWire", "ChurnTransport",
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnWire", "ChurnTransport", "ChurnHistoryFormat",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -121,7 +121,8 @@ let package = Package(
         .testTarget(name: "ChurnMailTests", dependencies: ["ChurnMail", "ChurnStore"]),
         .testTarget(name: "ChurnServerTests", dependencies: ["ChurnServer", "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnStore",
                                                             .product(name: "Hummingbird", package: "hummingbird")]),
-        .testTarget(name: "ChurnCoordinatorTests", dependencies: ["ChurnCoordinator", "ChurnWire", "ChurnIO"]),
+        .testTarget(name: "ChurnCoordinatorTests", dependencies: ["ChurnCoordinator", "ChurnWire", "ChurnIO", "ChurnCore",
+                                                                 "ChurnEngine", "ChurnHistoryFormat"]),
         .testTarget(name: "ChurnServiceTests", dependencies: [
             "ChurnService", "ChurnTesting", "ChurnCoordinator", "ChurnEngine", "ChurnCore",
             .product(name: "Logging", package: "swift-log"),

@@ -33,7 +33,8 @@ bench_setup() {
 }
 
 # timed NAME COMMAND…: runs RUNS times (default 2) on a quiet disk (no writeback pending) and keeps
-# the fastest, with its CPU time (user + sys), its peak RSS (MB) and the load average before it
+# the fastest, with its CPU time (user + sys of the process and its children, e.g. --local workers),
+# its peak RSS (MB; the largest single process) and the load average before it
 # started. Every tool gets the same treatment. On a shared machine compare CPU times: wall times
 # follow the other processes' load.
 declare -A SECONDS_OF RSS_OF CPU_OF
@@ -52,10 +53,35 @@ timed() {
   SECONDS_OF[$name]=$best
   RSS_OF[$name]=$best_rss
   CPU_OF[$name]=$best_cpu
-  printf "  %-40s %7.2f s   cpu %7.2f s   peak RSS %6s MB   load %s\n" "$name" "$best" "$best_cpu" "$best_rss" "$best_load"
+  printf "  %-40s %7.2f s   CPU %7.2f s   peak RSS %6s MB   load %s\n" "$name" "$best" "$best_cpu" "$best_rss" "$best_load"
 }
 
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
 # The peers' numpy must not run the slowed OpenBLAS kernels set up for old CPUs (env skill notes).
 peer() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 scripts/py/peer_score.py "$@"; }
+
+# build_c_loop: the hand-written C parse-and-score loop (scripts/c/parse_score.c, gcc -O2) and the
+# model as it reads it (one line per CSV column of $input, in file order): $work/parse_score and
+# $work/model.flat.
+build_c_loop() {
+  echo "== building the C loop (gcc -O2)"
+  gcc -O2 -o "$work/parse_score" scripts/c/parse_score.c -lm
+  python3 - "$work/model.json" "$input" > "$work/model.flat" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+header = open(sys.argv[2]).readline().rstrip("\r\n").split(",")
+num = {f["column"]: f for f in m["numeric"]}
+cat = {f["column"]: f for f in m["categorical"]}
+print("intercept", repr(m["intercept"]))
+for col in header:
+    if col in num:
+        f = num[col]
+        print("num", repr(f["mean"]), repr(f["std"]), repr(f["median"]), repr(f["coefficient"]))
+    elif col in cat:
+        f = cat[col]
+        print("cat", len(f["categories"]), " ".join(f'{c["value"]} {c["coefficient"]!r}' for c in f["categories"]))
+    else:
+        print("skip")
+PY
+}

@@ -1,5 +1,6 @@
 import ChurnCore
 import ChurnEngine
+import ChurnHistoryFormat
 import ChurnIO
 import ChurnTransport
 import ChurnWire
@@ -26,6 +27,8 @@ final class PoolJob {
     let rankBy: RankBy
     let topK: Int
     let columns: [String]
+    /// When the job records history: an empty builder of its run, to check workers' chunks against.
+    let historyTemplate: PredictionBlockBuilder?
     let completed: OrderedQueue<CompletedShard?>
     let status: ClusterStatus
     /// Called once when the job cannot finish (any thread may wait for it).
@@ -38,7 +41,7 @@ final class PoolJob {
     var isOver = false
 
     init(id: Int, model: DispatchPolicy.ModelID, modelHash: ModelHash, rankBy: RankBy, topK: Int, columns: [String],
-         completed: OrderedQueue<CompletedShard?>, status: ClusterStatus,
+         historyTemplate: PredictionBlockBuilder?, completed: OrderedQueue<CompletedShard?>, status: ClusterStatus,
          onStartup: @escaping (ClusterError?) -> Void, onFatal: @escaping (ClusterError) -> Void) {
         self.id = id
         self.model = model
@@ -46,6 +49,7 @@ final class PoolJob {
         self.rankBy = rankBy
         self.topK = topK
         self.columns = columns
+        self.historyTemplate = historyTemplate
         self.completed = completed
         self.status = status
         self.onStartup = onStartup
@@ -246,6 +250,9 @@ final class PoolDispatcher {
     func resultArrived(_ result: Message.ShardResult, from link: WorkerLink) {
         let key = Int(result.shardId)
         let actions = policy.resultArrived(key, from: link.id, now: now)
+        // The board counts this result before its job can finish with it (a caller reading
+        // `WorkerPool.status()` after a job must see every row it scored).
+        publishStatus()
         for case let .deliver(_, jobId) in actions {
             guard let record = records.removeValue(forKey: key), let job = jobs[jobId] else { continue }
             complete(job, CompletedShard(index: record.index, firstLine: record.firstLine, result: result, poison: nil))

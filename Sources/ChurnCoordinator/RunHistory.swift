@@ -35,10 +35,7 @@ public final class RunHistory: @unchecked Sendable {  // `writeError` behind `er
         return home + "/.local/share/churn/history.sqlite"
     }
 
-    /// - Parameter recordsCategories: whether rows arrive with their category codes (the
-    ///   in-process engine); runs without them record that they have no category data.
-    public init(path: String, inputPath: String, modelPath: String, model: ModelFile.Loaded, compiled: CompiledModel, rankBy: RankBy,
-                recordsCategories: Bool = false) throws {
+    public init(path: String, inputPath: String, modelPath: String, model: ModelFile.Loaded, compiled: CompiledModel, rankBy: RankBy) throws {
         try Self.createDirectory(for: path)
         store = try RunStore(path: path)
         let fingerprint = try Self.quickFingerprint(path: inputPath)
@@ -47,10 +44,9 @@ public final class RunHistory: @unchecked Sendable {  // `writeError` behind `er
         previousRun = try store.previousRun(inputName: (inputPath as NSString).lastPathComponent, before: runId)
         // The writer compares High-risk customers with the previous run's as rows arrive.
         // Codes are u16 with two kept for blank and unseen: a model with a feature of more levels
-        // records no category data rather than codes that collide.
-        let codable = compiled.model.categorical.allSatisfy { $0.categories.count <= Int(UInt16.max) - 2 }
-        let categories = recordsCategories && codable
-            ? compiled.model.categorical.map { CategoryLevels(feature: $0.column, levels: $0.categories.map(\.value)) } : []
+        // records no category data rather than codes that collide (the workers decide alike).
+        let categories = PredictionRecording.categoryLevels(of: compiled.model).isEmpty
+            ? [] : compiled.model.categorical.map { CategoryLevels(feature: $0.column, levels: $0.categories.map(\.value)) }
         writer = try store.predictionWriter(runId: runId, driverNames: compiled.driverNames, interventions: compiled.actions,
                                             categories: categories, comparingWith: previousRun?.id)
         let thread = Thread { [self] in

@@ -1,4 +1,5 @@
 import ChurnCore
+import ChurnHistoryFormat
 import ChurnTransport
 import ChurnWire
 import ChurnIO
@@ -192,7 +193,13 @@ final class WorkerLink {
             modelReady(loaded.hash)
         case let .shardResult(result):
             let key = Int(result.shardId)
-            guard inFlight.removeValue(forKey: key) != nil else { return }  // cancelled or duplicate
+            guard inFlight[key] != nil else { return }  // cancelled or duplicate
+            if let problem = Self.historyProblem(result, template: shardHistory[key]) {
+                protocolFailure("shard \(key): \(problem)")  // its shards go to other workers
+                return
+            }
+            inFlight[key] = nil
+            shardHistory[key] = nil
             counters.shards += 1
             counters.rows += UInt64(result.rowCount)
             dispatcher?.resultArrived(result, from: self)
@@ -250,27 +257,50 @@ final class WorkerLink {
 
     /// Model of each shard in flight (to know which model an UNKNOWN_MODEL is about).
     private var shardModels: [Int: ModelHash] = [:]
+    /// For each shard in flight whose job records history: a builder of the job's run to check the
+    /// returned chunk against (never filled).
+    private var shardHistory: [Int: PredictionBlockBuilder] = [:]
+
+    /// Why a result's history chunk cannot be the one its job needs, nil when it fits: present
+    /// exactly when asked for, with the run's columns at their widths.
+    static func historyProblem(_ result: Message.ShardResult, template: PredictionBlockBuilder?) -> String? {
+        switch (result.history, template) {
+        case (nil, nil): return nil
+        case (nil, _?): return "the result has no history chunk, which the shard asked for"
+        case (_?, nil): return "the result has a history chunk, which the shard did not ask for"
+        case let (chunk?, template?):
+            do {
+                try template.check(chunk.parts, columnSizes: chunk.columns.map(\.count))
+                return nil
+            } catch {
+                return "bad history chunk: \(error)"
+            }
+        }
+    }
 
     func send(shard: ShardRecord, job: PoolJob) {
         let requestId = takeRequestId()
         let message = Message.ScoreShard(shardId: UInt64(shard.key), attempt: shard.attempts, firstLine: shard.firstLine,
                                          modelHash: job.modelHash, rankBy: job.rankBy, topK: UInt16(job.topK),
-                                         columns: job.columns, rows: shard.bytes[...])
+                                         columns: job.columns, rows: shard.bytes[...], withHistory: job.historyTemplate != nil)
         shard.attempts += 1
         inFlight[shard.key] = requestId
         shardModels[shard.key] = job.modelHash
+        shardHistory[shard.key] = job.historyTemplate
         _ = connection?.write(buffers: [message.encodeHead(requestId: requestId), shard.bytes])
     }
 
     /// Stops waiting for a shard (another worker finished it first, or its job is over).
     func cancel(_ key: Int) {
         shardModels[key] = nil
+        shardHistory[key] = nil
         guard inFlight.removeValue(forKey: key) != nil else { return }
         send(.cancel(.init(shardId: UInt64(key))), requestId: takeRequestId())
     }
 
     private func handBack(_ key: Int) {
         shardModels[key] = nil
+        shardHistory[key] = nil
         guard inFlight.removeValue(forKey: key) != nil else { return }
         dispatcher?.handBack(key, from: self)
     }
@@ -311,6 +341,7 @@ final class WorkerLink {
         let hadShards = !inFlight.isEmpty
         inFlight.removeAll()
         shardModels.removeAll()
+        shardHistory.removeAll()
         pendingModels.removeAll()
         models.removeAll()
         if wasDraining && !hadShards {

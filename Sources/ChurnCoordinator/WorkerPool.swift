@@ -24,10 +24,12 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         public var poisonThreshold: Int
         /// With every worker down this long during a job, the job fails.
         public var allDownGrace: Duration
-        /// Shards read and not yet written, per job (bounds memory).
+        /// Shards read and not yet written, per job (bounds memory: each holds its bytes and, once
+        /// back, its result, about 2.5 times the shard). 0: the workers' default credit windows
+        /// (4 each) plus 8, at least 16 (16 for two workers, 48 for ten).
         public var maxOutstandingShards: Int
         public init(heartbeatTimeout: Duration = .seconds(5), poisonThreshold: Int = 3, allDownGrace: Duration = .seconds(10),
-                    maxOutstandingShards: Int = 32) {
+                    maxOutstandingShards: Int = 0) {
             self.heartbeatTimeout = heartbeatTimeout
             self.poisonThreshold = poisonThreshold
             self.allDownGrace = allDownGrace
@@ -196,6 +198,7 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         let status = ClusterStatus()
         let box = dispatcherBox
         let columns = reader.header
+        let template = settings.recording?.makeChunk(firstLine: 0)
         let posted = loop.execute {
             guard let dispatcher = box.dispatcher else {
                 state.fail(ClusterError.configuration("the worker pool is closed"))
@@ -205,6 +208,7 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
             let model = dispatcher.modelId(hash: hash, bytes: settings.modelBytes)
             dispatcher.addJob(PoolJob(
                 id: jobId, model: model, modelHash: hash, rankBy: settings.rankBy, topK: settings.topLimit, columns: columns,
+                historyTemplate: template,
                 completed: completed, status: status,
                 onStartup: { error in
                     if let error { state.fail(error) }
@@ -221,12 +225,12 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         let loop = self.loop
         cancel { _ = loop.execute { box.dispatcher?.fail(job: jobId, .cancelled) } }
 
-        let names = ResultCSVFormatter.NameTable(model: settings.model)
         let report = {
             let c = status.snapshot
             return JobReport(resends: c.resends, speculativeSends: c.speculativeSends, poisonShards: c.poisonShards)
         }
-        let run = OrderedRun(reader: reader, maxInFlight: options.maxOutstandingShards, topLimit: settings.topLimit, results: completed)
+        let outstanding = options.maxOutstandingShards > 0 ? options.maxOutstandingShards : max(16, 4 * endpoints.count + 8)
+        let run = OrderedRun(reader: reader, maxInFlight: outstanding, topLimit: settings.topLimit, results: completed)
         do {
             let total = try run.run(
                 submit: { chunk in loop.execute { box.dispatcher?.addShard(chunk, job: jobId) } },
@@ -241,7 +245,7 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
                     let failure = (error as? ClusterError) ?? .badInput("\(error)")
                     _ = loop.execute { box.dispatcher?.fail(job: jobId, failure) }
                 },
-                finish: { try ShardResultFormatting.format($0, names: names, recording: settings.recording, topLimit: settings.topLimit) },
+                finish: { try ShardResultFormatting.format($0, recording: settings.recording, topLimit: settings.topLimit) },
                 consume: consume,
                 progress: { progress($0, report()) },
                 workersAlive: { status.snapshot.workersAlive })

@@ -67,13 +67,34 @@ public struct ByteWriter {
 public final class ByteBlock: @unchecked Sendable {  // immutable after it is made; one owner at a time, handed over through locked queues
     public let base: UnsafeMutablePointer<UInt8>
     public let count: Int
+    /// When the bytes belong to an array (a received frame), the array, kept alive instead of copied;
+    /// nil when `base` is this block's own allocation.
+    private let keptArray: ArraySlice<UInt8>?
 
     init(base: UnsafeMutablePointer<UInt8>, count: Int) {
         self.base = base
         self.count = count
+        keptArray = nil
     }
 
-    deinit { base.deallocate() }
+    /// The bytes of `slice` without copying them: the block keeps the slice (and so its array's
+    /// storage) alive. The slice's storage is a native array's heap buffer, which stays put while it
+    /// is referenced and never mutated, as the transport relies on for writes.
+    public init(keeping slice: ArraySlice<UInt8>) {
+        if slice.isEmpty {
+            base = .allocate(capacity: 1)
+            count = 0
+            keptArray = nil
+            return
+        }
+        base = slice.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!) }
+        count = slice.count
+        keptArray = slice
+    }
+
+    deinit {
+        if keptArray == nil { base.deallocate() }
+    }
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
     public var array: [UInt8] { Array(bytes) }

@@ -1,7 +1,7 @@
 import ChurnCore
 
 /// Receives each scored row, in input order: the in-process path formats CSV directly, a worker
-/// appends the wire's binary row layout.
+/// feeds both the formatter and the history chunk builder.
 public protocol ScoredRowSink {
     /// - Parameters:
     ///   - lineOffset: the row's line minus the shard's first line.

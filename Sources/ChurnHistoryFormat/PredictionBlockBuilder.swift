@@ -9,11 +9,11 @@ public final class PredictionBlockBuilder {
     package let actionWidth: Int
     /// Code width of each categorical feature recorded (empty: the run records no category data).
     package let categoryWidths: [Int]
-    package private(set) var rowCount = 0
-    package private(set) var firstLine: UInt64 = 0
-    package private(set) var lastLine: UInt64 = 0
-    package private(set) var levelCounts: (low: Int, medium: Int, high: Int) = (0, 0, 0)
-    private var linesConsecutive = true
+    package internal(set) var rowCount = 0
+    package internal(set) var firstLine: UInt64 = 0
+    package internal(set) var lastLine: UInt64 = 0
+    package internal(set) var levelCounts: (low: Int, medium: Int, high: Int) = (0, 0, 0)
+    var linesConsecutive = true
     /// Line of row 0 for rows given by offset (`append(lineOffset:…)`).
     package var baseLine: UInt64 = 0
 
@@ -29,7 +29,7 @@ public final class PredictionBlockBuilder {
     private let categorySinks: [ByteSink]
     /// Whether every row came with its category codes (a row without them leaves its columns
     /// short for good): only then does the block store them. Derived from the columns alone, so a
-    /// builder carried elsewhere as its `columnSinks` keeps it.
+    /// builder carried elsewhere as its `columns` keeps it.
     package var hasCategories: Bool {
         !categorySinks.isEmpty && zip(categorySinks, categoryWidths).allSatisfy { $0.count == rowCount * $1 }
     }
@@ -48,11 +48,19 @@ public final class PredictionBlockBuilder {
     package var highIds: ByteSink { highIdSink }
     package var actions: ByteSink { actionSink }
 
-    /// The per-row columns, in one fixed order: the one place that lists them. Copying a chunk into
-    /// a block, resetting, and carrying a chunk elsewhere all go through this list.
-    package var columnSinks: [ByteSink] {
-        [probabilities, riskScores, levels, healths, driverCodes, impacts, actionSink, idSink, highIdSink, hashes] + categorySinks
+    /// One per-row column of a chunk: its sink, and its bytes per row when that is fixed (nil for
+    /// varint-coded columns), which a chunk read from elsewhere is checked against.
+    package struct Column {
+        package let name: String
+        package let sink: ByteSink
+        package let bytesPerRow: Int?
     }
+
+    /// Every per-row column, in wire order: **the one place that lists them**. `append(contentsOf:)`,
+    /// `reset()` and the chunk's wire form (`forEachColumn`, `load(_:columns:)`, proto-docs/messages.md
+    /// "History chunk") all go through this list, so a column added here is copied and travels with
+    /// it. The category columns (one per categorical feature the run records) come last.
+    package private(set) var columns: [Column] = []
 
     /// - Parameter categoryLevels: the number of levels of each categorical feature whose codes
     ///   rows carry (`PredictionBlock.categoryWidth`); empty when the run records none.
@@ -61,6 +69,21 @@ public final class PredictionBlockBuilder {
         actionWidth = PredictionBlock.actionWidth(names: interventions)
         categoryWidths = categoryLevels.map(PredictionBlock.categoryWidth(levels:))
         categorySinks = categoryLevels.map { _ in ByteSink(capacity: 1 << 14) }
+        columns = [
+            Column(name: "probabilities", sink: probabilities, bytesPerRow: 4),
+            Column(name: "risk scores", sink: riskScores, bytesPerRow: 1),
+            Column(name: "levels", sink: levels, bytesPerRow: 1),
+            Column(name: "healths", sink: healths, bytesPerRow: 1),
+            Column(name: "line deltas", sink: lineDeltas, bytesPerRow: nil),
+            Column(name: "driver codes", sink: driverCodes, bytesPerRow: 3 * driverWidth),
+            Column(name: "impacts", sink: impacts, bytesPerRow: nil),
+            Column(name: "actions", sink: actionSink, bytesPerRow: actionWidth),
+            Column(name: "ids", sink: idSink, bytesPerRow: nil),
+            Column(name: "high ids", sink: highIdSink, bytesPerRow: nil),
+            Column(name: "hashes", sink: hashes, bytesPerRow: 8),
+        ] + zip(categorySinks, categoryWidths).enumerated().map { f, column in
+            Column(name: "category \(f + 1)", sink: column.0, bytesPerRow: column.1)
+        }
     }
 
     package func reset() {
@@ -68,7 +91,10 @@ public final class PredictionBlockBuilder {
         levelCounts = (0, 0, 0)
         linesConsecutive = true
         previousIdCount = 0
-        for s in columnSinks + [lineDeltas, scores, details, categories] { s.removeAll() }
+        for c in columns { c.sink.removeAll() }
+        scores.removeAll()
+        details.removeAll()
+        categories.removeAll()
     }
 
     /// Appends a row scored by the engine; its line is `baseLine + lineOffset`. A row without
@@ -175,7 +201,9 @@ public final class PredictionBlockBuilder {
             lineDeltas.put(UnsafeRawBufferPointer(rebasing: other.lineDeltas.bytes[1...]))
         }
         lastLine = other.lastLine
-        for (mine, theirs) in zip(columnSinks, other.columnSinks) { mine.put(theirs.bytes) }
+        for (mine, theirs) in zip(columns, other.columns) where mine.sink !== lineDeltas {
+            mine.sink.put(theirs.sink.bytes)
+        }
         levelCounts.low += other.levelCounts.low
         levelCounts.medium += other.levelCounts.medium
         levelCounts.high += other.levelCounts.high

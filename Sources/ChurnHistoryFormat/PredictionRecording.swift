@@ -1,3 +1,4 @@
+import ChurnCore
 import Foundation
 
 /// What scoring threads need to encode a run's predictions for the history: the run's name counts,
@@ -32,5 +33,15 @@ public final class PredictionRecording: @unchecked Sendable {  // `pool` guarded
         lock.lock()
         if pool.count < 96 { pool.append(b) }
         lock.unlock()
+    }
+}
+
+extension PredictionRecording {
+    /// The level counts of the categorical features whose codes a run of `model` records, wherever
+    /// it is scored (in-process or on workers, which must agree): every feature's, or none when a
+    /// feature has more levels than a u16 code can tell apart from blank and unseen.
+    public static func categoryLevels(of model: ChurnModel) -> [Int] {
+        let counts = model.categorical.map(\.categories.count)
+        return counts.allSatisfy { $0 <= Int(UInt16.max) - 2 } ? counts : []
     }
 }

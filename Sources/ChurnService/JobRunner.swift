@@ -58,7 +58,7 @@ struct JobRunner {
 
         let history = request.history.enabled
             ? try RunHistory(path: databasePath, inputPath: inputPath, modelPath: modelPath, model: loaded, compiled: compiled,
-                             rankBy: request.rankBy, recordsCategories: request.engine.recordsCategories)
+                             rankBy: request.rankBy)
             : nil
         if let history { job.setHistoryRunId(history.runId) }
         let started = Date()

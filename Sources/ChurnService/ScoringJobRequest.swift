@@ -27,13 +27,6 @@ public struct ScoringJobRequest: Sendable {
         case inProcess(threads: Int)
         /// On a worker pool (which outlives the job; several jobs may share it).
         case pool(WorkerPool)
-
-        /// Whether the engine passes each row's category codes to the history. Workers send
-        /// scores only (wire protocol v3), so cluster runs record no category data.
-        var recordsCategories: Bool {
-            if case .inProcess = self { return true }
-            return false
-        }
     }
 
     /// Where the job's products go. A nil results path means a file in the data directory.

@@ -92,7 +92,7 @@ extension RunStore {
                 guard !strings.categories.isEmpty else {
                     throw StoreError(operation: "page of run \(query.runId)",
                                      message: "category filtering is not available for this run: it has no category data "
-                                         + "(its model has no categorical features, or it was scored on a cluster or recorded before history schema 3)", path: path)
+                                         + "(its model has no categorical features, or it was recorded before history schema 3)", path: path)
                 }
                 for (feature, value) in query.categories.sorted(by: { $0.key < $1.key }) {
                     guard let f = strings.categories.firstIndex(where: { $0.feature == feature }) else {

@@ -161,7 +161,7 @@ extension RunStore {
 
     /// The categorical features whose values a run's predictions record, with their levels, in
     /// code order (what a customer table's category filters offer); empty for a run without
-    /// category data (scored on a cluster, or recorded before schema 3).
+    /// category data (recorded before schema 3, or a feature with more levels than codes).
     public func categories(runId: Int64) throws -> [CategoryLevels] {
         try locked { try stringsLocked(runId: runId).categories }
     }

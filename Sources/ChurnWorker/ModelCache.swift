@@ -1,4 +1,6 @@
 import ChurnCore
+import ChurnEngine
+import ChurnHistoryFormat
 import ChurnWire
 import Crypto
 import Foundation
@@ -6,14 +8,14 @@ import Foundation
 /// Models a worker holds, by the SHA-256 of their JSON. Shared by the loop and scoring threads.
 final class ModelCache: @unchecked Sendable {  // `models`, `order` guarded by `lock`
     private let lock = NSLock()
-    private var models: [ModelHash: CompiledModel] = [:]
+    private var models: [ModelHash: LoadedModel] = [:]
     /// Holds at most this many models; the oldest loaded goes first.
     private let capacity: Int
     private var order: [ModelHash] = []
 
     init(capacity: Int = 16) { self.capacity = capacity }
 
-    subscript(hash: ModelHash) -> CompiledModel? {
+    subscript(hash: ModelHash) -> LoadedModel? {
         lock.lock()
         defer { lock.unlock() }
         return models[hash]
@@ -26,7 +28,7 @@ final class ModelCache: @unchecked Sendable {  // `models`, `order` guarded by `
     }
 
     /// Verifies and compiles a model; the hash must be the SHA-256 of the bytes.
-    func load(hash: ModelHash, json: ArraySlice<UInt8>) throws -> CompiledModel {
+    func load(hash: ModelHash, json: ArraySlice<UInt8>) throws -> LoadedModel {
         if let existing = self[hash] { return existing }
         let digest = Bytes32(Array(SHA256.hash(data: Array(json))))!
         guard digest == hash else {
@@ -38,13 +40,28 @@ final class ModelCache: @unchecked Sendable {  // `models`, `order` guarded by `
         } catch {
             throw ModelLoadError(description: "not a churn model: \(error)")
         }
-        let compiled = try CompiledModel(model)
+        let compiled = LoadedModel(try CompiledModel(model))
         lock.lock()
         defer { lock.unlock() }
         models[hash] = compiled
         order.append(hash)
         if order.count > capacity { models[order.removeFirst()] = nil }
         return compiled
+    }
+}
+
+/// A compiled model with what scoring shards of it needs besides: the results CSV's name table and
+/// a pool of history builders (both made once per model, shared by the scoring threads).
+final class LoadedModel: Sendable {
+    let compiled: CompiledModel
+    let names: ResultCSVFormatter.NameTable
+    let recording: PredictionRecording
+
+    init(_ compiled: CompiledModel) {
+        self.compiled = compiled
+        names = ResultCSVFormatter.NameTable(model: compiled)
+        recording = PredictionRecording(driverNames: compiled.driverNames.count, interventions: compiled.actions.count,
+                                        categoryLevels: PredictionRecording.categoryLevels(of: compiled.model))
     }
 }
 

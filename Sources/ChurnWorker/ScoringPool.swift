@@ -4,7 +4,9 @@ import Foundation
 /// job posts its result back to the loop itself (through `EventLoop.execute`).
 final class ScoringPool: @unchecked Sendable {  // every var guarded by `condition`
     private let condition = NSCondition()
-    private var jobs: [() -> Void] = []
+    /// Queued jobs from `head` on; slots before `head` are emptied as soon as a thread takes their
+    /// job, because a job holds its shard's frame (a megabyte or more) until it is released.
+    private var jobs: [(() -> Void)?] = []
     private var head = 0
     private var stopping = false
     private var running = 0
@@ -57,7 +59,8 @@ final class ScoringPool: @unchecked Sendable {  // every var guarded by `conditi
                 condition.unlock()
                 return
             }
-            let job = jobs[head]
+            let job = jobs[head]!
+            jobs[head] = nil
             head += 1
             if head > 256 && head * 2 > jobs.count {
                 jobs.removeFirst(head)

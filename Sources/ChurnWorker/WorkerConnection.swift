@@ -6,8 +6,6 @@ import ChurnWire
 import Foundation
 import Logging
 
-extension RowResultWriter: ScoredRowSink {}
-
 /// One client connection of a worker: framing, handshake, and the client's requests.
 ///
 /// Threading: owned by the event loop thread. Scoring jobs run on the pool and come back through
@@ -208,8 +206,8 @@ final class WorkerConnection {
             return
         }
         if server.configuration.nullScoring {
-            let empty = Message.ShardResult(shardId: shard.shardId, attempt: shard.attempt, rowCount: 0, rows: [],
-                                            aggregate: ScoreAggregate(topLimit: Int(shard.topK)))
+            let empty = Message.ShardResult(shardId: shard.shardId, attempt: shard.attempt, rowCount: 0, csv: [],
+                                            history: nil, aggregate: ScoreAggregate(topLimit: Int(shard.topK)))
             send(.shardResult(empty), requestId: requestId)
             return
         }
@@ -217,7 +215,7 @@ final class WorkerConnection {
         let loop = connection.loop
         let cancelled = self.cancelled
         server.pool.submit { [weak self] in
-            let reply = cancelled.contains(shard.shardId) ? nil : ShardJob.run(shard, model: model, requestId: requestId)
+            let reply = cancelled.contains(shard.shardId) ? nil : ShardJob.run(shard, loaded: model, requestId: requestId)
             _ = loop.execute { self?.finished(shard.shardId, requestId: requestId, reply: reply) }
         }
     }

@@ -13,10 +13,12 @@ enum MemoryTuning {
     /// Keeps large chunk buffers in the heap for reuse instead of mapping and unmapping them for
     /// every chunk (each fresh mapping costs a page fault per 4 KiB; at GB/s that is much of the
     /// system time). Memory stays bounded by the pipeline's in-flight limit.
-    static func reuseLargeBuffers() {
+    /// - Parameter keepFree: free heap kept for reuse before it is given back to the system. A
+    ///   coordinator (whose buffers are frames of a few MB, in flight a few at a time) keeps less.
+    static func reuseLargeBuffers(keepFree: Int = 128 << 20) {
         #if os(Linux)
         _ = glibcMallopt(mMmapThreshold, 64 << 20)
-        _ = glibcMallopt(mTrimThreshold, 128 << 20)
+        _ = glibcMallopt(mTrimThreshold, Int32(keepFree))
         #endif
     }
 }

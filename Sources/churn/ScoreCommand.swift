@@ -51,11 +51,11 @@ struct ScoreCommand: ParsableCommand {
                loaded.model.revenueColumn == nil {
                 throw CLIError("--rank-by revenue needs a revenue column, and \(model) has none (train with --revenue COL)")
             }
-            MemoryTuning.reuseLargeBuffers()
             Interruption.install()
             guard FileManager.default.fileExists(atPath: input) else { throw CLIError("\(input): No such file") }
             try checkPaths()
             let pool = try makePool()
+            MemoryTuning.reuseLargeBuffers(keepFree: pool == nil ? 128 << 20 : 16 << 20)
             defer { pool?.close() }
             let service = ScoringService(configuration: .init(dataDirectory: NSTemporaryDirectory() + "churn-cli",
                                                               defaultDatabasePath: RunHistory.defaultPath))

@@ -70,6 +70,56 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(w.terminate(), 0)
     }
 
+    /// With history on, the workers encode each shard's history chunk and the coordinator only copies
+    /// it: the database must hold exactly what an in-process run of the same chunks writes (every
+    /// prediction block and index entry, byte for byte), and the results and summary must match too.
+    func testHistoryRecordedFromWorkersIsTheSameAsInProcess() throws {
+        let localDB = dir.appendingPathComponent("local-history.sqlite").path
+        let clusterDB = dir.appendingPathComponent("cluster-history.sqlite").path
+        let localOut = dir.appendingPathComponent("local-h.csv").path
+        // The same chunk size on both paths: blocks are cut at chunk boundaries.
+        let local = try ChurnBinary.run(["score", input!, "--model", model!, "--out", localOut, "--quiet", "--shard-bytes", "65536",
+                                         "--db", localDB, "--summary-json", dir.appendingPathComponent("local-h.json").path])
+        XCTAssertEqual(local.status, 0, local.stderr)
+        let workers = try (0..<2).map { _ in try WorkerProcess(secretFile: secret) }
+        let (r, out) = try scoreOnCluster(workers, name: "history", extra: ["--db", clusterDB])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(out, try Data(contentsOf: URL(fileURLWithPath: localOut)))
+        XCTAssertEqual(out, expected)
+        let localSummary = try summary("local-h"), clusterSummary = try summary("history")
+        for key in ["rowsScored", "rowsRejected", "imputedCells"] {
+            XCTAssertEqual(localSummary[key] as? Int, clusterSummary[key] as? Int, key)
+        }
+        let compare = """
+        import sqlite3, sys
+        def dump(path):
+            db = sqlite3.connect(path)
+            out = {}
+            for table in ["prediction_blocks", "customer_index", "run_strings"]:
+                cur = db.execute(f"SELECT * FROM {table}")
+                names = [d[0] for d in cur.description]
+                rows = [tuple(v for n, v in zip(names, row) if n != "id") for row in cur]
+                out[table] = sorted(rows, key=repr)
+            return out
+        a, b = dump(sys.argv[1]), dump(sys.argv[2])
+        for table in a:
+            print(table, len(a[table]), "rows", "same" if a[table] == b[table] else "DIFFERENT")
+        """
+        let result = try ChurnBinary.runProcess(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", compare, localDB, clusterDB])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertFalse(result.stdout.contains("DIFFERENT"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("prediction_blocks"), result.stdout)
+        XCTAssertFalse(result.stdout.contains("prediction_blocks 0 rows"), result.stdout)
+        // And as a user sees it: one customer's history, the same from both databases.
+        let id = "C00000123"
+        let a = try ChurnBinary.run(["history", id, "--db", localDB]), b = try ChurnBinary.run(["history", id, "--db", clusterDB])
+        XCTAssertEqual(a.status, 0, a.stderr)
+        XCTAssertTrue(a.stdout.contains("1 score"), a.stdout)
+        XCTAssertEqual(a.stdout.split(separator: "\n").dropFirst(2).map { $0.split(separator: " ").dropFirst(3).joined(separator: " ") },
+                       b.stdout.split(separator: "\n").dropFirst(2).map { $0.split(separator: " ").dropFirst(3).joined(separator: " ") })
+        for w in workers { XCTAssertEqual(w.terminate(), 0, w.log) }
+    }
+
     func testThreeWorkersGiveTheSameBytes() throws {
         let workers = try (0..<3).map { _ in try WorkerProcess(secretFile: secret) }
         let (r, out) = try scoreOnCluster(workers, name: "three")
@@ -206,7 +256,7 @@ final class ClusterToolsTests: XCTestCase {
         XCTAssertEqual(rows.count, 2)
         XCTAssertEqual(rows[0]["reachable"] as? Bool, true)
         XCTAssertEqual(rows[0]["rowsScored"] as? Int, 500)
-        XCTAssertEqual(rows[0]["protocolVersion"] as? Int, 3)
+        XCTAssertEqual(rows[0]["protocolVersion"] as? Int, 4)
         XCTAssertEqual((rows[0]["models"] as? [String])?.count, 1)
         XCTAssertEqual(rows[1]["reachable"] as? Bool, false)
     }

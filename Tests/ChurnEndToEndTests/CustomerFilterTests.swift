@@ -183,27 +183,30 @@ final class CustomerFilterTests: XCTestCase {
 
     /// Workers send scores only (wire protocol v3): a `--local 2` run records no category data, and
     /// its category filters say so instead of answering nothing; its other filters still work.
-    func testAClusterRunSaysItHasNoCategoryData() throws {
+    /// Workers encode the category codes in their history chunk: a cluster run filters by category
+    /// exactly as an in-process run of the same file.
+    func testAClusterRunFiltersByCategoryAsInProcess() throws {
         server.stop()
         server = nil
         let db = dir.appendingPathComponent("cluster.sqlite").path
         let scored = try ChurnBinary.run(["score", ChurnBinary.testCSV, "--model", model, "--out", dir.appendingPathComponent("out.csv").path,
                                           "--local", "2", "--quiet", "--db", db])
         XCTAssertEqual(scored.status, 0, scored.stderr)
-        let filtered = try ChurnBinary.run(["customers", "1", "--db", db, "--where", "segment=enterprise"])
-        XCTAssertNotEqual(filtered.status, 0)
-        XCTAssertTrue(filtered.stderr.contains("category filtering is not available for run 1"), filtered.stderr)
-        let plain = try ChurnBinary.run(["customers", "1", "--db", db, "--level", "High", "--limit", "5"])
-        XCTAssertEqual(plain.status, 0, plain.stderr)
-        XCTAssertEqual(plain.stdout.split(separator: "\n").count, 2 + 5, plain.stdout)
-        // In-process, the same file records them.
         let local = try ChurnBinary.run(["score", ChurnBinary.testCSV, "--model", model, "--out", dir.appendingPathComponent("out2.csv").path,
                                          "--quiet", "--db", db])
         XCTAssertEqual(local.status, 0, local.stderr)
-        let byCategory = try ChurnBinary.run(["customers", "2", "--db", db, "--where", "segment=enterprise", "--limit", "500"])
-        XCTAssertEqual(byCategory.status, 0, byCategory.stderr)
-        let rows = byCategory.stdout.split(separator: "\n").dropFirst(2)
-        XCTAssertFalse(rows.isEmpty)
-        XCTAssertTrue(rows.allSatisfy { $0.contains("enterprise") }, byCategory.stdout)
+        for filter in [["--where", "segment=enterprise"], ["--where", "segment=enterprise", "--where", "region=(blank)"],
+                       ["--where", "region=north", "--level", "High"]] {
+            let cluster = try ChurnBinary.run(["customers", "1", "--db", db, "--limit", "500"] + filter)
+            let inProcess = try ChurnBinary.run(["customers", "2", "--db", db, "--limit", "500"] + filter)
+            XCTAssertEqual(cluster.status, 0, cluster.stderr)
+            XCTAssertEqual(inProcess.status, 0, inProcess.stderr)
+            let rows = cluster.stdout.split(separator: "\n").dropFirst(2)
+            XCTAssertEqual(Array(rows), Array(inProcess.stdout.split(separator: "\n").dropFirst(2)), "\(filter)")
+            if filter.count == 2 {
+                XCTAssertFalse(rows.isEmpty)
+                XCTAssertTrue(rows.allSatisfy { $0.contains("enterprise") }, cluster.stdout)
+            }
+        }
     }
 }

@@ -45,10 +45,10 @@ final class HostilePeerTests: XCTestCase {
         return hash
     }
 
-    private func shard(id: UInt64, model hash: ModelHash, rows: [UInt8]) -> [UInt8] {
+    private func shard(id: UInt64, model hash: ModelHash, rows: [UInt8], withHistory: Bool = false) -> [UInt8] {
         let header = try! String(contentsOfFile: ChurnBinary.testCSV, encoding: .utf8).prefix { $0 != "\n" }
         return Message.scoreShard(.init(shardId: id, attempt: 0, firstLine: 2, modelHash: hash, rankBy: .combined, topK: 1,
-                                        columns: header.split(separator: ",").map(String.init), rows: rows))
+                                        columns: header.split(separator: ",").map(String.init), rows: rows, withHistory: withHistory))
             .encode(requestId: 100 + id)
     }
 
@@ -56,6 +56,56 @@ final class HostilePeerTests: XCTestCase {
 
     /// Six SCORE_SHARDs with one id in one write: one is scored, the other five are refused with
     /// ERROR 10 OVERLOADED, as shards past the window are.
+    // MARK: Protocol version 4
+
+    /// A client that speaks only version 3 (binary result rows) is refused with ERROR 2, and the
+    /// closing frame carries END_OF_STREAM.
+    func testAVersionThreeClientIsRefused() throws {
+        let worker = try WorkerProcess(secretFile: nil)
+        defer { worker.terminate() }
+        let client = try RawClient(port: worker.port)
+        client.send(Message.hello(.init(versions: [3], clientName: "v3", clientNonce: .random())).encode(requestId: 1))
+        let reply = client.readFrames(1)
+        XCTAssertEqual(reply.count, 1)
+        guard let frame = reply.first, case let .error(e) = try Message.decode(frame) else { return XCTFail("\(reply)") }
+        XCTAssertEqual(e.code, .unsupportedVersion)
+        XCTAssertTrue(e.message.contains("[4]") && e.message.contains("[3]"), e.message)
+        XCTAssertEqual(frame.flags, .endOfStream)
+    }
+
+    /// The worker's SHARD_RESULT holds the results CSV rows `churn score` writes in one process for
+    /// the same records (the id that needs quoting and the formula-like id included), and a history
+    /// chunk exactly when asked for.
+    func testShardResultCarriesTheInProcessCSVAndAHistoryChunkWhenAsked() throws {
+        let lines = try String(contentsOfFile: ChurnBinary.testCSV, encoding: .utf8).split(separator: "\n").map(String.init)
+        var records = Array(lines[1...40])
+        records[3] = "\"C,\"\"x\"\"\"" + records[3].drop { $0 != "," }
+        records[5] = "=cmd()" + records[5].drop { $0 != "," }
+        let body = Array(records.joined(separator: "\n").utf8) + [0x0A]
+        let file = dir.appendingPathComponent("shard.csv").path
+        try Data(Array((lines[0] + "\n").utf8) + body).write(to: URL(fileURLWithPath: file))
+        let out = dir.appendingPathComponent("shard-out.csv").path
+        let r = try ChurnBinary.run(["score", file, "--model", model, "--out", out, "--quiet", "--no-history"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let expected = try Data(contentsOf: URL(fileURLWithPath: out)).split(separator: 0x0A, maxSplits: 1)[1]
+
+        let worker = try WorkerProcess(secretFile: nil)
+        defer { worker.terminate() }
+        let client = try established(worker)
+        let hash = try load(model, on: client)
+        client.send(shard(id: 1, model: hash, rows: body, withHistory: true) + shard(id: 2, model: hash, rows: body))
+        let replies = try client.readFrames(2, timeout: 30).map { try Message.decode($0) }
+        let results = replies.compactMap { m -> Message.ShardResult? in if case let .shardResult(s) = m { return s } else { return nil } }
+        XCTAssertEqual(results.count, 2, "\(replies)")
+        for result in results {
+            XCTAssertEqual(result.rowCount, 40)
+            XCTAssertEqual(Data(result.csv), Data(expected))
+            XCTAssertEqual(result.history?.rowCount, result.shardId == 1 ? 40 : nil)
+            XCTAssertEqual(result.history?.firstLine, result.shardId == 1 ? 2 : nil)
+        }
+        XCTAssertTrue(String(decoding: results[0].csv, as: UTF8.self).contains("\"'=cmd()\""))
+    }
+
     func testReusedShardIdCannotBypassTheCreditWindow() throws {
         let worker = try WorkerProcess(secretFile: nil, extra: ["--max-in-flight", "4"])
         defer { worker.terminate() }

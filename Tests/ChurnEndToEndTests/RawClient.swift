@@ -104,6 +104,6 @@ final class RawClient {
 
     /// HELLO without a secret, as the first frame of a session.
     static func hello() -> [UInt8] {
-        Message.hello(.init(versions: [3], clientName: "raw-test", clientNonce: .random())).encode(requestId: 1)
+        Message.hello(.init(versions: [4], clientName: "raw-test", clientNonce: .random())).encode(requestId: 1)
     }
 }

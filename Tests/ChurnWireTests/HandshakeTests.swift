@@ -179,6 +179,21 @@ final class HandshakeTests: XCTestCase {
         XCTAssertNil(c.session)
     }
 
+    /// Protocol version 4 moved result formatting to the worker: a version 3 peer cannot be served
+    /// (it would expect binary result rows), so it is refused like any peer with no common version.
+    func testVersionThreePeersAreRefusedByDefault() {
+        var s = ServerHandshake(configuration: .init(name: "w", maxShardsInFlight: 1, secret: nil), serverNonce: serverNonce, mac: mac)
+        guard case let .sendErrorAndClose(.unsupportedVersion, text, 1) = s.received(
+            .hello(.init(versions: [3], clientName: "old", clientNonce: clientNonce)), requestId: 1) else { return XCTFail() }
+        XCTAssertTrue(text.contains("[4]"), text)
+        var c = ClientHandshake(configuration: .init(name: "new", secret: nil), clientNonce: clientNonce, mac: mac)
+        guard case let .send(.hello(hello), _) = c.start() else { return XCTFail() }
+        XCTAssertEqual(hello.versions, [4])
+        let old = Message.HelloOK(version: 3, workerName: "old", maxFrameSize: 1 << 20, maxShardsInFlight: 1, authRequired: false,
+                                  serverNonce: serverNonce)
+        guard case .sendErrorAndClose(.unsupportedVersion, _, _) = c.received(.helloOK(old), requestId: 1) else { return XCTFail() }
+    }
+
     func testClientRejectsAVersionItDidNotOffer() {
         var c = client(secret: nil, versions: [1])
         _ = c.start()
@@ -231,7 +246,7 @@ final class HandshakeTests: XCTestCase {
     func testMACOfWrongLengthFailsSafely() {
         var s = ServerHandshake(configuration: .init(name: "w", maxShardsInFlight: 1, secret: secret), serverNonce: serverNonce,
                                 mac: { _, _ in [1, 2, 3] })
-        _ = s.received(.hello(.init(versions: [3], clientName: "c", clientNonce: clientNonce)), requestId: 1)
+        _ = s.received(.hello(.init(versions: [4], clientName: "c", clientNonce: clientNonce)), requestId: 1)
         guard case .sendErrorAndClose(.authenticationFailed, _, _) = s.received(.auth(.init(proof: .zero)), requestId: 2) else {
             return XCTFail()
         }

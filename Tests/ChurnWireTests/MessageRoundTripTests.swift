@@ -32,10 +32,14 @@ final class MessageRoundTripTests: XCTestCase {
         try roundTrip(.modelStatus(.init(hash: maxHash, present: true)))
         try roundTrip(.loadModel(.init(hash: zero, json: [UInt8]())))
         try roundTrip(.scoreShard(.init(shardId: .max, attempt: .max, firstLine: .max, modelHash: zero, rankBy: .revenue,
-                                        topK: .max, columns: [], rows: [UInt8]())))
+                                        topK: .max, columns: [], rows: [UInt8](), withHistory: true)))
         try roundTrip(.scoreShard(.init(shardId: 0, attempt: 0, firstLine: 0, modelHash: zero, rankBy: .risk,
                                         topK: 0, columns: ["", "é"], rows: [UInt8]("x\r\n\"y\"".utf8))))
-        try roundTrip(.shardResult(.init(shardId: 1, attempt: 2, rows: RowResultWriter(),
+        try roundTrip(.shardResult(.init(shardId: 1, attempt: 2, rowCount: 0, csv: [], history: nil,
+                                         aggregate: ScoreAggregate(topLimit: 0, rejectedLimit: 0))))
+        try roundTrip(.shardResult(.init(shardId: 1, attempt: 2, rowCount: 0, csv: [],
+                                         history: HistoryChunk(firstLine: 0, lastLine: 0, linesConsecutive: true, lowCount: 0,
+                                                               mediumCount: 0, highCount: 0, columns: []),
                                          aggregate: ScoreAggregate(topLimit: 0, rejectedLimit: 0))))
         try roundTrip(.heartbeat(.init(sentAt: .max)))
         try roundTrip(.heartbeatAck(.init(sentAt: 0)))
@@ -58,7 +62,8 @@ final class MessageRoundTripTests: XCTestCase {
         a.healthHistogram = (0..<10).map { UInt64($0) << 60 }
         a.revenueCents = .min
         a.expectedLossCents = .max
-        try roundTrip(.shardResult(.init(shardId: 3, attempt: 1, rows: WireExamples.resultRows, aggregate: a)))
+        try roundTrip(.shardResult(.init(shardId: 3, attempt: 1, rowCount: 2, csv: WireExamples.resultCSV[...],
+                                         history: WireExamples.resultHistory, aggregate: a)))
     }
 
     func testDriverDetailsOfEveryKindRoundTrip() throws {
@@ -69,7 +74,8 @@ final class MessageRoundTripTests: XCTestCase {
             DriverImpact(name: "MonthlyCharges low", impact: 0.4, direction: .low, value: .number(25.2), typical: .number(70.35)),
             DriverImpact(name: "legacy", impact: 0.1),
         ]
-        try roundTrip(.shardResult(.init(shardId: 4, attempt: 0, rows: WireExamples.resultRows, aggregate: a)))
+        try roundTrip(.shardResult(.init(shardId: 4, attempt: 0, rowCount: 2, csv: WireExamples.resultCSV[...], history: nil,
+                                         aggregate: a)))
     }
 
     func testPayloadLayoutOfHello() {

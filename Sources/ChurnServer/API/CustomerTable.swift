@@ -89,7 +89,7 @@ struct CustomerTable {
         let features = try store.categories(runId: runId)
         guard !features.isEmpty else {
             throw QueryError("category filtering is not available for run \(runId): it has no category data "
-                + "(its model has no categorical features, or it was scored on a cluster or recorded before history schema 3)")
+                + "(its model has no categorical features, or it was recorded before history schema 3)")
         }
         for (feature, value) in wanted.sorted(by: { $0.key < $1.key }) {
             guard let f = features.first(where: { $0.feature == feature }) else {

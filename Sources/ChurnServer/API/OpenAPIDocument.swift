@@ -89,7 +89,7 @@ enum OpenAPIDocument {
                                query(CustomerTable.categoryPrefix + "{feature}", "string",
                                      "one parameter per categorical feature, named cat. and the input column (cat.Contract=Month-to-month): "
                                      + "a level of that feature (categoryFeatures lists them), (blank) or (other). 400 for a run "
-                                     + "without category data (scored on a cluster, or recorded before history schema 3)"),
+                                     + "without category data (its model has no categorical features, or it was recorded before history schema 3)"),
                                query("limit", "integer", "1 to 500, default 50"),
                                query("cursor", "string", "nextCursor of the previous page")],
                 "responses": ["200": json(["type": "object", "properties": [

@@ -39,7 +39,7 @@ enum CustomersPage {
         s += "<button type=\"submit\">Apply</button></form>"
         if page.categories.isEmpty {
             s += "<p class=\"hint\" id=\"no-categories\">Category filters are not available for this run: it has no category data "
-            s += "(its model has no categorical features, or it was scored on a cluster or recorded before this version).</p>"
+            s += "(its model has no categorical features, or it was recorded before this version).</p>"
         }
         if let total = page.total {
             let first = page.rows.isEmpty ? 0 : query.offset + 1

@@ -17,13 +17,15 @@ extension Message {
         public var rankBy: RankBy
         /// How many of the riskiest customers the result's top list keeps.
         public var topK: UInt16
+        /// Whether the SHARD_RESULT must carry the shard's history chunk (protocol version 4).
+        public var withHistory: Bool
         /// The input header's fields, in file order.
         public var columns: [String]
         /// Raw CSV bytes of whole records, no header line.
         public var rows: ArraySlice<UInt8>
 
         public init(shardId: UInt64, attempt: UInt32, firstLine: UInt64, modelHash: ModelHash, rankBy: RankBy,
-                    topK: UInt16, columns: [String], rows: ArraySlice<UInt8>) {
+                    topK: UInt16, columns: [String], rows: ArraySlice<UInt8>, withHistory: Bool = false) {
             self.shardId = shardId
             self.attempt = attempt
             self.firstLine = firstLine
@@ -32,12 +34,13 @@ extension Message {
             self.topK = topK
             self.columns = columns
             self.rows = rows
+            self.withHistory = withHistory
         }
 
         public init(shardId: UInt64, attempt: UInt32, firstLine: UInt64, modelHash: ModelHash, rankBy: RankBy,
-                    topK: UInt16, columns: [String], rows: [UInt8]) {
+                    topK: UInt16, columns: [String], rows: [UInt8], withHistory: Bool = false) {
             self.init(shardId: shardId, attempt: attempt, firstLine: firstLine, modelHash: modelHash, rankBy: rankBy,
-                      topK: topK, columns: columns, rows: rows[...])
+                      topK: topK, columns: columns, rows: rows[...], withHistory: withHistory)
         }
 
         /// The wire value of a ranking: 0 combined, 1 risk, 2 revenue.
@@ -66,6 +69,7 @@ extension Message {
             w.write(modelHash)
             w.write(Self.wireValue(rankBy))
             w.write(topK)
+            w.write(withHistory)
             w.writeList(columns) { $0.write($1) }
         }
 
@@ -101,13 +105,14 @@ extension Message {
             guard let rankBy = Self.rankBy(wireValue: rank) else { throw r.malformed("rank by \(rank) is not 0, 1 or 2") }
             self.rankBy = rankBy
             topK = try r.read(UInt16.self, "top K")
+            withHistory = try r.readBool("with history")
             columns = try r.readList("columns", minItemSize: 4) { try $0.readString("column name") }
             rows = try r.readBlob("rows")
         }
 
         public static func == (a: ScoreShard, b: ScoreShard) -> Bool {
             a.shardId == b.shardId && a.attempt == b.attempt && a.firstLine == b.firstLine && a.modelHash == b.modelHash
-                && a.rankBy == b.rankBy && a.topK == b.topK && a.columns == b.columns && a.rows.elementsEqual(b.rows)
+                && a.rankBy == b.rankBy && a.topK == b.topK && a.withHistory == b.withHistory && a.columns == b.columns && a.rows.elementsEqual(b.rows)
         }
     }
 }

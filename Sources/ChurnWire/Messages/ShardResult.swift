@@ -1,60 +1,68 @@
 import ChurnCore
 
 extension Message {
-    /// SHARD_RESULT (0x21), worker → client: every row's score and the shard's aggregate.
+    /// SHARD_RESULT (0x21), worker → client: the shard's results CSV, formatted by the worker, its
+    /// history chunk when the SCORE_SHARD asked for one, and the shard's aggregate.
     ///
-    /// `rows` holds `rowCount` rows in the compact layout of `RowResultWriter` (proto-docs/messages.md);
-    /// decoding checks the layout, and `forEachRow` / `withRowIterator` read it without allocating.
+    /// The client copies `csv` into the results file as it is and hands `history` to its store: it
+    /// does no work per row (proto-docs/messages.md).
     public struct ShardResult: WireMessage {
         public static let messageType = MessageType.shardResult
 
         public var shardId: UInt64
         public var attempt: UInt32
+        /// Rows scored (lines of `csv`, rows of `history`).
         public var rowCount: UInt32
-        /// The rows blob (a slice of the frame's payload after decoding).
-        public var rows: ArraySlice<UInt8>
+        /// The results CSV rows of the shard, no header (a slice of the frame's payload after decoding).
+        public var csv: ArraySlice<UInt8>
+        public var history: HistoryChunk?
         public var aggregate: ScoreAggregate
 
-        public init(shardId: UInt64, attempt: UInt32, rowCount: UInt32, rows: ArraySlice<UInt8>, aggregate: ScoreAggregate) {
+        public init(shardId: UInt64, attempt: UInt32, rowCount: UInt32, csv: ArraySlice<UInt8>, history: HistoryChunk?,
+                    aggregate: ScoreAggregate) {
             self.shardId = shardId
             self.attempt = attempt
             self.rowCount = rowCount
-            self.rows = rows
+            self.csv = csv
+            self.history = history
             self.aggregate = aggregate
         }
 
-        /// A result carrying the rows a writer collected.
-        public init(shardId: UInt64, attempt: UInt32, rows: RowResultWriter, aggregate: ScoreAggregate) {
-            precondition(rows.count <= Int(UInt32.max))
-            self.init(shardId: shardId, attempt: attempt, rowCount: UInt32(rows.count), rows: rows.bytes[...],
-                      aggregate: aggregate)
+        private func encodeTail(into w: inout WireWriter) {
+            if let history {
+                w.write(UInt8(1))
+                history.encode(into: &w)
+            } else {
+                w.write(UInt8(0))
+            }
+            aggregate.encode(into: &w)
         }
 
         public func encode(into w: inout WireWriter) {
             w.write(shardId)
             w.write(attempt)
             w.write(rowCount)
-            w.writeBlob(rows)
-            aggregate.encode(into: &w)
+            w.writeBlob(csv)
+            encodeTail(into: &w)
         }
 
-        /// The frame in three parts for a scatter-gather write that does not copy the rows:
-        /// `head + rows + tail` is exactly `encode(requestId:flags:)`.
+        /// The frame in three parts for a scatter-gather write that does not copy the CSV:
+        /// `head + csv + tail` is exactly `encode(requestId:flags:)`.
         public func encodeParts(requestId: UInt64, flags: FrameFlags = []) -> (head: [UInt8], tail: [UInt8]) {
             var fields = WireWriter(capacity: 24)
             fields.write(shardId)
             fields.write(attempt)
             fields.write(rowCount)
-            fields.writeCount(rows.count)
-            var tail = WireWriter(capacity: 512)
-            aggregate.encode(into: &tail)
+            fields.writeCount(csv.count)
+            var tail = WireWriter(capacity: 512 + (history?.columns.reduce(0) { $0 + 4 + $1.count } ?? 0))
+            encodeTail(into: &tail)
             var crc = CRC32C.checksum(fields.bytes)
-            crc = rows.withUnsafeBytes { CRC32C.checksum($0, continuing: crc) }
+            crc = csv.withUnsafeBytes { CRC32C.checksum($0, continuing: crc) }
             crc = CRC32C.checksum(tail.bytes, continuing: crc)
             var head: [UInt8] = []
             head.reserveCapacity(Frame.headerSize + fields.bytes.count)
             FrameEncoder.appendHeader(type: Self.messageType.rawValue, requestId: requestId, flags: flags,
-                                      payloadLength: fields.bytes.count + rows.count + tail.bytes.count, checksum: crc,
+                                      payloadLength: fields.bytes.count + csv.count + tail.bytes.count, checksum: crc,
                                       into: &head)
             head += fields.bytes
             return (head, tail.bytes)
@@ -64,36 +72,30 @@ extension Message {
             shardId = try r.read(UInt64.self, "shard id")
             attempt = try r.read(UInt32.self, "attempt")
             rowCount = try r.read(UInt32.self, "row count")
-            rows = try r.readBlob("rows")
-            let count = rowCount
-            let blob = rows
-            do {
-                try blob.withUnsafeBytes { try RowResultIterator.validate($0, rowCount: Int(count)) }
-            } catch let RowResultIterator.Malformed.reason(detail) {
-                throw r.malformed("rows: \(detail)")
+            csv = try r.readBlob("csv")
+            // Each row is one line ending in LF (an id with a line break is quoted, so a row may hold more).
+            if rowCount == 0 {
+                guard csv.isEmpty else { throw r.malformed("csv: \(csv.count) bytes for 0 rows") }
+            } else {
+                guard csv.count >= 2 * Int(rowCount), csv.last == 0x0A else {
+                    throw r.malformed("csv: \(csv.count) bytes cannot be \(rowCount) rows ending in a line feed")
+                }
+            }
+            let presence = try r.readU8("history present")
+            switch presence {
+            case 0: history = nil
+            case 1: history = try HistoryChunk(from: &r, rowCount: rowCount)
+            default: throw r.malformed("history present is \(presence), not 0 or 1")
             }
             aggregate = try ScoreAggregate(from: &r)
-        }
-
-        /// Calls `body` with each row, in order. The `id` pointer is valid only during the call.
-        public func forEachRow(_ body: (RowResult) throws -> Void) throws {
-            try rows.withUnsafeBytes { b in
-                var it = RowResultIterator(b)
-                while let row = try it.next() { try body(row) }
-            }
-        }
-
-        /// Runs `body` with an iterator over the rows; it must not escape.
-        public func withRowIterator<R>(_ body: (inout RowResultIterator) throws -> R) rethrows -> R {
-            try rows.withUnsafeBytes { b in
-                var it = RowResultIterator(b)
-                return try body(&it)
+            guard aggregate.rowsScored == UInt64(rowCount) else {
+                throw r.malformed("row count \(rowCount) but the aggregate scored \(aggregate.rowsScored) rows")
             }
         }
 
         public static func == (a: ShardResult, b: ShardResult) -> Bool {
-            a.shardId == b.shardId && a.attempt == b.attempt && a.rowCount == b.rowCount
-                && a.rows.elementsEqual(b.rows) && a.aggregate.bitwiseEquals(b.aggregate)
+            a.shardId == b.shardId && a.attempt == b.attempt && a.rowCount == b.rowCount && a.csv.elementsEqual(b.csv)
+                && a.history == b.history && a.aggregate.bitwiseEquals(b.aggregate)
         }
     }
 }
