@@ -31,7 +31,7 @@ public final class PredictionRecording: @unchecked Sendable {  // `pool` guarded
     package func recycle(_ b: PredictionBlockBuilder) {
         b.reset()
         lock.lock()
-        if pool.count < 96 { pool.append(b) }
+        if pool.count < 16 { pool.append(b) }
         lock.unlock()
     }
 }
