@@ -196,13 +196,19 @@ final class OffersTests: XCTestCase {
         XCTAssertEqual(try smtp.messages().count, 2)
     }
 
-    func testSTARTTLSAndAUTHWithAPasswordFileAndAPrivateCA() throws {
-        // A self-signed certificate for 127.0.0.1; the server requires STARTTLS before MAIL and AUTH.
+    /// A self-signed certificate (and its key) for 127.0.0.1, made with openssl for this test.
+    private func selfSignedCertificate() throws -> (cert: String, key: String) {
         let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
         let openssl = try ChurnBinary.runProcess(URL(fileURLWithPath: "/usr/bin/env"), [
             "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=localhost",
             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-days", "2"])
         XCTAssertEqual(openssl.status, 0, openssl.stderr)
+        return (cert, key)
+    }
+
+    func testSTARTTLSAndAUTHWithAPasswordFileAndAPrivateCA() throws {
+        // A self-signed certificate for 127.0.0.1; the server requires STARTTLS before MAIL and AUTH.
+        let (cert, key) = try selfSignedCertificate()
         let smtp = server()
         try smtp.start(["--starttls", cert, key, "--auth", "apikey:s3cret pass"])
         defer { smtp.stop() }
@@ -233,11 +239,7 @@ final class OffersTests: XCTestCase {
     }
 
     func testImplicitTLSWithSMTPSAndAPrivateCA() throws {
-        let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
-        let openssl = try ChurnBinary.runProcess(URL(fileURLWithPath: "/usr/bin/env"), [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-days", "2"])
-        XCTAssertEqual(openssl.status, 0, openssl.stderr)
+        let (cert, key) = try selfSignedCertificate()
         let smtp = server()
         try smtp.start(["--smtps", cert, key])
         defer { smtp.stop() }
