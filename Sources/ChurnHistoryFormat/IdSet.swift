@@ -1,7 +1,8 @@
 import Foundation
 
-/// A set of ids (byte strings) keyed by their `CustomerIndex.hash`, for newly-High comparisons
-/// over millions of ids: open addressing, ids kept in one arena in insertion order, so that a
+/// A set of ids (byte strings) keyed by their `CustomerIndex.hash`, for comparisons over millions of
+/// ids (a run's score changes against the previous run; the newly-High ids already listed, while the
+/// previous run's High ids themselves are held in ChurnStore's `HighIdTable`): open addressing, ids kept in one arena in insertion order, so that a
 /// caller walking ids in about the same order can check them against the neighbours of the last
 /// match (`equals(at:_:)`) before paying for a hash probe.
 package struct IdSet: Sendable {
