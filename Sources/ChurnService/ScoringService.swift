@@ -27,7 +27,8 @@ import Foundation
 ///   `cancel()`; `outcome` (async) or `wait()` (blocking) → `JobOutcome` (resultsPath, summary,
 ///   historyRunId, historyPath, reportPath, summaryJSONPath), throwing the job's error
 ///   (`JobCancelled` after `cancel()`); `snapshot` → `JobInfo`; `state` → `JobState`.
-/// - `jobs()` → `[JobInfo]` (every job this service started, newest last); `job(id:)`.
+/// - `jobs()` → `[JobInfo]` (the running jobs and the latest finished ones, oldest first; the
+///   service forgets finished jobs past `Configuration.finishedJobsKept`); `job(id:)`.
 /// - `WorkerPool` (ChurnCoordinator): `WorkerPool(endpoints:secret:logger:)` or
 ///   `.startingLocalWorkers(count:executable:secretFile:threadsEach:logger:)`; `close()` stops local
 ///   workers. Share one pool between jobs by passing it in each request; `status()` →
@@ -56,10 +57,15 @@ public final class ScoringService: @unchecked Sendable {  // `jobsById`, `order`
         public var dataDirectory: String
         /// The history file used when a request does not name one.
         public var defaultDatabasePath: String
+        /// Finished jobs remembered for `jobs()` and `job(id:)`; older ones are forgotten as new
+        /// jobs start (their runs stay in the history), so a long-lived service stays bounded.
+        /// Running jobs are always kept.
+        public var finishedJobsKept: Int
 
-        public init(dataDirectory: String, defaultDatabasePath: String) {
+        public init(dataDirectory: String, defaultDatabasePath: String, finishedJobsKept: Int = 100) {
             self.dataDirectory = dataDirectory
             self.defaultDatabasePath = defaultDatabasePath
+            self.finishedJobsKept = max(0, finishedJobsKept)
         }
     }
 
@@ -88,6 +94,7 @@ public final class ScoringService: @unchecked Sendable {  // `jobsById`, `order`
         }
         let job = ScoringJob(id: id, inputName: inputName, engine: Self.engineName(request.engine))
         lock.withLock {
+            forgetOldFinishedJobsLocked()
             jobsById[id] = job
             order.append(id)
         }
@@ -136,7 +143,17 @@ public final class ScoringService: @unchecked Sendable {  // `jobsById`, `order`
         return job
     }
 
-    /// Every job this service started, oldest first.
+    /// Drops the oldest finished jobs past `finishedJobsKept`. Call with `lock` held.
+    private func forgetOldFinishedJobsLocked() {
+        let finished = order.filter { jobsById[$0]?.state.isFinal == true }
+        let excess = finished.count - configuration.finishedJobsKept
+        guard excess > 0 else { return }
+        let forgotten = Set(finished.prefix(excess))
+        order.removeAll { forgotten.contains($0) }
+        for id in forgotten { jobsById[id] = nil }
+    }
+
+    /// The running jobs and the latest finished ones (see `Configuration.finishedJobsKept`), oldest first.
     public func jobs() -> [JobInfo] {
         let all = lock.withLock { order.compactMap { jobsById[$0] } }
         return all.map(\.snapshot)

@@ -113,6 +113,24 @@ final class ScoringServiceTests: XCTestCase {
         }
     }
 
+    /// A long-lived service forgets the oldest finished jobs past its limit; the newest stay.
+    func testFinishedJobsBeyondTheLimitAreForgotten() async throws {
+        let small = ScoringService(configuration: .init(dataDirectory: directory + "/data", defaultDatabasePath: directory + "/h.sqlite",
+                                                        finishedJobsKept: 2))
+        var ids: [Int] = []
+        for i in 0..<5 {
+            // Jobs that fail at once (no such input): finished as soon as their events end.
+            let job = try small.start(request(directory + "/missing-\(i).csv", engine: .inProcess(threads: 1), results: directory + "/o\(i).csv"))
+            _ = await collect(job)
+            XCTAssertTrue(job.state.isFinal)
+            ids.append(job.snapshot.id)
+        }
+        // Starting the fifth forgot all but the two finished before it; the fifth is kept too.
+        XCTAssertEqual(small.jobs().map(\.id), Array(ids.suffix(3)))
+        XCTAssertNil(small.job(id: ids[0]))
+        XCTAssertNotNil(small.job(id: ids[4]))
+    }
+
     func testRiskCutOverridesApply() async throws {
         let input = try TestData.customers(rows: 2_000, seed: 5, in: directory)
         var r = request(input, engine: .inProcess(threads: 1), results: directory + "/out.csv")
