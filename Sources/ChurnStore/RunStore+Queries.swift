@@ -224,16 +224,21 @@ extension RunStore {
 
     /// Calls `body` with the id of every High-risk row of a run, in input order.
     func forEachHighIdLocked(runId: Int64, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let s = try db.prepare("SELECT high_ids FROM prediction_blocks WHERE run_id = ? AND high_count > 0 ORDER BY block",
-                               "read High-risk ids of run \(runId)")
-        s.bind(1, runId)
-        while try s.step() {
+        try forEachHighIdBlobLocked(runId: runId) { blob in
             do {
-                try DecodedBlock.highIds(s.blob(0), into: body)
+                try DecodedBlock.highIds(blob, into: body)
             } catch is ByteSource.Damaged {
                 throw StoreError(operation: "read High-risk ids of run \(runId)", message: "a block is damaged", path: path)
             }
         }
+    }
+
+    /// The `high_ids` BLOB of each block of a run that has High-risk rows, in block order.
+    private func forEachHighIdBlobLocked(runId: Int64, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let s = try db.prepare("SELECT high_ids FROM prediction_blocks WHERE run_id = ? AND high_count > 0 ORDER BY block",
+                               "read High-risk ids of run \(runId)")
+        s.bind(1, runId)
+        while try s.step() { try body(s.blob(0)) }
     }
 
     /// The ids at High risk in a run, as a table to look ids up in.
@@ -247,10 +252,7 @@ extension RunStore {
         let expected = found ? Int(count.int64(0)) : 0, bytes = found ? Int(count.int64(1)) : 0
         do {
             return try HighIdTable(expected: expected, bytes: bytes) { add in
-                let s = try db.prepare("SELECT high_ids FROM prediction_blocks WHERE run_id = ? AND high_count > 0 ORDER BY block",
-                                       "read High-risk ids of run \(runId)")
-                s.bind(1, runId)
-                while try s.step() { add(s.blob(0)) }
+                try forEachHighIdBlobLocked(runId: runId) { add($0) }
             }
         } catch is ByteSource.Damaged {
             throw StoreError(operation: "read High-risk ids of run \(runId)", message: "a block is damaged", path: path)
