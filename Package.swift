@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "ChurnStoreTests", dependencies: ["ChurnStore", "ChurnCore", "CSQLite", "ChurnHistoryFormat"]),
         .testTarget(name: "ChurnReportTests", dependencies: ["ChurnReport", "ChurnCore"]),
         .testTarget(name: "ChurnMailTests", dependencies: ["ChurnMail", "ChurnStore"]),
-        .testTarget(name: "ChurnServerTests", dependencies: ["ChurnServer", "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnStore",
+        .testTarget(name: "ChurnServerTests", dependencies: ["ChurnServer", "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnStore", "ChurnTesting",
                                                             .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "ChurnCoordinatorTests", dependencies: ["ChurnCoordinator", "ChurnWire", "ChurnIO", "ChurnCore",
                                                                  "ChurnEngine", "ChurnHistoryFormat"]),
@@ -127,6 +127,6 @@ let package = Package(
             "ChurnService", "ChurnTesting", "ChurnCoordinator", "ChurnEngine", "ChurnCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire", "ChurnCore"]),
+        .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire", "ChurnCore", "ChurnTesting"]),
     ]
 )

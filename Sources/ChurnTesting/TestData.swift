@@ -9,12 +9,8 @@ public enum TestData {
     public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// A fresh temporary directory.
-    public static func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "churn-test-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    /// A fresh temporary directory, removed when the test process exits (`ScratchDirectory`).
+    public static func temporaryDirectory() -> String { ScratchDirectory.make("test").path }
 
     /// Trains a model on the committed training set and saves it in `directory`; returns its path.
     public static func trainModel(in directory: String) throws -> String {

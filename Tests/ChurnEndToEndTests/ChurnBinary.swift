@@ -1,3 +1,4 @@
+import ChurnTesting
 import Foundation
 import XCTest
 
@@ -26,7 +27,7 @@ enum ChurnBinary {
     }
 
     /// Runs that pass no --db record here, never in the user's own history.
-    static let historyPath = NSTemporaryDirectory() + "churn-tests-\(getpid())/history.sqlite"
+    static let historyPath = ScratchDirectory.root.appendingPathComponent("history.sqlite").path
 
     static func runProcess(_ executable: URL, _ arguments: [String], timeout: TimeInterval = 120, environment: [String: String]? = nil,
                            stdin: String? = nil) throws -> Result {
@@ -67,12 +68,8 @@ enum ChurnBinary {
         try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments, timeout: 300)
     }
 
-    /// A fresh temporary directory for one test.
-    static func temporaryDirectory() -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("churn-e2e-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    /// A fresh temporary directory for one test, removed when the test process exits.
+    static func temporaryDirectory() -> URL { ScratchDirectory.make("e2e") }
 
     static var trainCSV: String { root.appendingPathComponent("scripts/data/train.csv").path }
     static var testCSV: String { root.appendingPathComponent("scripts/data/test.csv").path }

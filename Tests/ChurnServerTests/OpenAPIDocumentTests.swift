@@ -1,5 +1,6 @@
 import ChurnCore
 import ChurnIO
+import ChurnTesting
 import Foundation
 import Hummingbird
 import XCTest
@@ -47,8 +48,7 @@ enum ServerFixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func dashboard() throws -> Dashboard {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("churn-server-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = ScratchDirectory.make("server").path
         let (table, fingerprint) = try CSVTableReader.read(path: root.appendingPathComponent("scripts/data/train.csv").path)
         let model = try Trainer(options: .init(labelColumn: "churn_label", createdAt: Date(timeIntervalSince1970: 0)))
             .train(table, fingerprint: fingerprint)
