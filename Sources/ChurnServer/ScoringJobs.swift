@@ -7,10 +7,13 @@ import Foundation
 public protocol ScoringJobs: Sendable {
     /// Starts scoring `upload`; returns the run's id in the history (the id of every route).
     func start(_ upload: UploadedFile, options: RunOptions) async throws -> Int64
-    /// A run this process started (running or finished since the start), or nil.
+    /// A run this process started, running or among the latest finished ones, or nil (older runs are
+    /// read from the history).
     func live(_ runId: Int64) -> LiveRun?
-    /// Every run this process started, newest first.
+    /// The runs this process is running and the latest it finished, newest first.
     func liveRuns() -> [LiveRun]
+    /// How many jobs this process started and finished since it started (for `/metrics`).
+    func counts() -> JobCounts
     /// Asks a running run to stop; false when it is not running.
     func cancel(_ runId: Int64) -> Bool
     /// Snapshots of the run as it progresses, ending with its final state; nil for an unknown run.
@@ -56,6 +59,41 @@ public struct UploadedFile: Sendable, Equatable {
 /// Where a run stands, as the API names it.
 public enum LiveStatus: String, Codable, Sendable {
     case running, succeeded, failed, cancelled
+}
+
+/// Jobs started and finished since the process started: counters that only grow, kept apart from
+/// the runs themselves, which are forgotten once enough newer ones have finished.
+public struct JobCounts: Sendable, Equatable {
+    public var started: UInt64 = 0
+    public var succeeded: UInt64 = 0
+    public var failed: UInt64 = 0
+    public var cancelled: UInt64 = 0
+    /// Rows scored by the succeeded jobs.
+    public var rowsScored: UInt64 = 0
+
+    public init() {}
+
+    /// Counts a finished run by its final status.
+    public mutating func finished(_ run: LiveRun) {
+        switch run.status {
+        case .succeeded:
+            succeeded += 1
+            rowsScored += run.rowsScored
+        case .failed: failed += 1
+        case .cancelled: cancelled += 1
+        case .running: break
+        }
+    }
+
+    /// The finished count of one status.
+    public func finished(_ status: LiveStatus) -> UInt64 {
+        switch status {
+        case .succeeded: succeeded
+        case .failed: failed
+        case .cancelled: cancelled
+        case .running: 0
+        }
+    }
 }
 
 /// A run's state as the service reports it.

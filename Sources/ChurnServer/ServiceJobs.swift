@@ -6,14 +6,18 @@ import Hummingbird
 /// `ScoringJobs` over ChurnService's `ScoringService`: every upload becomes a service job recording
 /// into the data directory's history; the history run id names it in every route. Once a job
 /// succeeded its results and report are moved to `results/<run id>.csv` and `reports/<run id>.html`,
-/// so they outlive the process.
-public final class ServiceJobs: ScoringJobs, @unchecked Sendable {  // `entries` guarded by `lock`
+/// so they outlive the process. Only the latest `finishedRunsKept` finished runs stay in memory (older
+/// ones are read from the history like any earlier run), so a long-lived server does not grow with
+/// every run; `counts()` keeps the totals.
+public final class ServiceJobs: ScoringJobs, @unchecked Sendable {  // `entries`, `totals` guarded by `lock`
     private let service: ScoringService
     private let engine: ScoringJobRequest.Engine
     private let workerPool: WorkerPool?
     private let configuration: ServerConfiguration
     private let lock = NSLock()
     private var entries: [Int64: Entry] = [:]
+    private var totals = JobCounts()
+    private let finishedRunsKept: Int
     private var draining = false
 
     private final class Entry: @unchecked Sendable {  // `final` guarded by the owner's lock
@@ -28,8 +32,10 @@ public final class ServiceJobs: ScoringJobs, @unchecked Sendable {  // `entries`
 
     /// - Parameters:
     ///   - pool: the worker pool to score on (shared by every job), or nil to score in this process.
-    public init(configuration: ServerConfiguration, pool: WorkerPool?, threads: Int) {
+    ///   - finishedRunsKept: finished runs whose live state is kept (running ones always are).
+    public init(configuration: ServerConfiguration, pool: WorkerPool?, threads: Int, finishedRunsKept: Int = 100) {
         self.configuration = configuration
+        self.finishedRunsKept = max(0, finishedRunsKept)
         workerPool = pool
         engine = pool.map { .pool($0) } ?? .inProcess(threads: max(1, threads))
         service = ScoringService(configuration: .init(dataDirectory: configuration.dataDirectory,
@@ -53,7 +59,10 @@ public final class ServiceJobs: ScoringJobs, @unchecked Sendable {  // `entries`
             throw HTTPError(.internalServerError, message: "the scoring job ended before it started")
         }
         let entry = Entry(job: job, upload: upload)
-        lock.withLock { entries[runId] = entry }
+        lock.withLock {
+            entries[runId] = entry
+            totals.started += 1
+        }
         Task.detached { [self] in await finalize(runId, entry) }
         return runId
     }
@@ -90,8 +99,20 @@ public final class ServiceJobs: ScoringJobs, @unchecked Sendable {  // `entries`
         if final.status != .succeeded, !entry.upload.keep {
             try? FileManager.default.removeItem(atPath: (entry.upload.path as NSString).deletingLastPathComponent)
         }
-        lock.withLock { entry.final = final }
+        lock.withLock {
+            entry.final = final
+            totals.finished(final)
+            forgetOldFinishedRuns()
+        }
     }
+
+    /// Drops the oldest finished runs past `finishedRunsKept`. Call with `lock` held.
+    private func forgetOldFinishedRuns() {
+        let finished = entries.filter { $0.value.final != nil }.keys.sorted()
+        for runId in finished.prefix(max(0, finished.count - finishedRunsKept)) { entries[runId] = nil }
+    }
+
+    public func counts() -> JobCounts { lock.withLock { totals } }
 
     private func live(_ entry: Entry, runId: Int64) -> LiveRun {
         if let final = lock.withLock({ entry.final }) { return final }

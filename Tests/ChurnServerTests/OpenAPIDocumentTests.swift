@@ -48,6 +48,11 @@ enum ServerFixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func dashboard() throws -> Dashboard {
+        try Dashboard(configuration: configuration(), jobs: IdleJobs())
+    }
+
+    /// A configuration over a fresh data directory with a model trained on the committed training set.
+    static func configuration() throws -> ServerConfiguration {
         let dir = ScratchDirectory.make("server").path
         let (table, fingerprint) = try CSVTableReader.read(path: root.appendingPathComponent("scripts/data/train.csv").path)
         let model = try Trainer(options: .init(labelColumn: "churn_label", createdAt: Date(timeIntervalSince1970: 0)))
@@ -55,8 +60,7 @@ enum ServerFixtures {
         let modelPath = dir + "/model.json"
         try JSONEncoder().encode(model).write(to: URL(fileURLWithPath: modelPath))
         let loaded = try ModelFile.load(path: modelPath)
-        let config = ServerConfiguration(host: "127.0.0.1", port: 0, dataDirectory: dir, maxUploadBytes: 1 << 20, model: loaded, modelPath: modelPath)
-        return try Dashboard(configuration: config, jobs: IdleJobs())
+        return ServerConfiguration(host: "127.0.0.1", port: 0, dataDirectory: dir, maxUploadBytes: 1 << 20, model: loaded, modelPath: modelPath)
     }
 }
 
@@ -64,6 +68,7 @@ private struct IdleJobs: ScoringJobs {
     func start(_ upload: UploadedFile, options: RunOptions) async throws -> Int64 { throw CancellationError() }
     func live(_ runId: Int64) -> LiveRun? { nil }
     func liveRuns() -> [LiveRun] { [] }
+    func counts() -> JobCounts { JobCounts() }
     func cancel(_ runId: Int64) -> Bool { false }
     func updates(_ runId: Int64) -> AsyncStream<LiveRun>? { nil }
     func pool() -> PoolSnapshot { PoolSnapshot(mode: "in-process", workers: []) }

@@ -88,12 +88,14 @@ final class ServerPiecesTests: XCTestCase {
         metrics.observe(method: "GET", route: "/api/v1/runs/{id}", status: 200, seconds: 0.003)
         metrics.observe(method: "GET", route: "/api/v1/runs/{id}", status: 404, seconds: 0.2)
         metrics.uploaded(bytes: 1234)
-        let jobs = [LiveRun(runId: 1, status: .succeeded, inputName: "a", inputBytes: 1, startedAt: Date(), rowsScored: 500),
-                    LiveRun(runId: 2, status: .running, inputName: "b", inputBytes: 1, startedAt: Date(), rowsPerSecond: 1000),
-                    LiveRun(runId: 3, status: .failed, inputName: "c", inputBytes: 1, startedAt: Date())]
+        var counts = JobCounts()
+        counts.started = 3
+        counts.finished(LiveRun(runId: 1, status: .succeeded, inputName: "a", inputBytes: 1, startedAt: Date(), rowsScored: 500))
+        counts.finished(LiveRun(runId: 3, status: .failed, inputName: "c", inputBytes: 1, startedAt: Date()))
+        let running = [LiveRun(runId: 2, status: .running, inputName: "b", inputBytes: 1, startedAt: Date(), rowsPerSecond: 1000)]
         let pool = PoolSnapshot(mode: "pool", workers: [.init(address: "a:1", up: true, busy: false, shardsDone: 3),
                                                         .init(address: "b:1", up: false, busy: false, shardsDone: 0)])
-        let text = metrics.render(jobs: jobs, pool: pool)
+        let text = metrics.render(counts: counts, running: running, pool: pool)
         for line in ["churn_jobs_started_total 3", "churn_jobs_finished_total{status=\"succeeded\"} 1",
                      "churn_jobs_finished_total{status=\"failed\"} 1", "churn_jobs_running 1", "churn_rows_scored_total 500",
                      "churn_rows_per_second 1000", "churn_upload_bytes_total 1234", "churn_workers_up 1", "churn_workers 2",

@@ -13,7 +13,9 @@ struct APIRoutes {
     func register(on router: Router<DashboardContext>) {
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/metrics") { _, _ in
-            let text = dashboard.metrics.render(jobs: dashboard.jobs.liveRuns(), pool: dashboard.jobs.pool())
+            let jobs = dashboard.jobs
+            let text = dashboard.metrics.render(counts: jobs.counts(), running: jobs.liveRuns().filter { $0.status == .running },
+                                                pool: jobs.pool())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }

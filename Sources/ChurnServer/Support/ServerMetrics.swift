@@ -38,25 +38,24 @@ final class ServerMetrics: @unchecked Sendable {
         state.withLockedValue { $0.uploadBytes += UInt64(max(0, bytes)) }
     }
 
-    /// The exposition. Job counts come from the service's list of the jobs this process started
-    /// (kept for the process's life, so they only grow); gauges are read at scrape time.
-    func render(jobs: [LiveRun], pool: PoolSnapshot) -> String {
+    /// The exposition: job counters from `counts`, gauges from the running jobs and the pool, read at
+    /// scrape time.
+    func render(counts: JobCounts, running: [LiveRun], pool: PoolSnapshot) -> String {
         let s = state.withLockedValue { $0 }
         var out = ""
         func header(_ name: String, _ type: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         }
         header("churn_jobs_started_total", "counter", "Scoring jobs started through the server.")
-        out += "churn_jobs_started_total \(jobs.count)\n"
+        out += "churn_jobs_started_total \(counts.started)\n"
         header("churn_jobs_finished_total", "counter", "Scoring jobs finished, by final status.")
         for status in [LiveStatus.succeeded, .failed, .cancelled] {
-            out += "churn_jobs_finished_total{status=\"\(status.rawValue)\"} \(jobs.filter { $0.status == status }.count)\n"
+            out += "churn_jobs_finished_total{status=\"\(status.rawValue)\"} \(counts.finished(status))\n"
         }
-        let running = jobs.filter { $0.status == .running }
         header("churn_jobs_running", "gauge", "Scoring jobs running now.")
         out += "churn_jobs_running \(running.count)\n"
         header("churn_rows_scored_total", "counter", "Rows scored by succeeded jobs.")
-        out += "churn_rows_scored_total \(jobs.filter { $0.status == .succeeded }.reduce(UInt64(0)) { $0 + $1.rowsScored })\n"
+        out += "churn_rows_scored_total \(counts.rowsScored)\n"
         header("churn_rows_per_second", "gauge", "Rows per second of the running jobs together (0 when idle).")
         out += "churn_rows_per_second \(Self.number(running.reduce(0) { $0 + $1.rowsPerSecond }))\n"
         header("churn_upload_bytes_total", "counter", "Bytes of uploads accepted.")
