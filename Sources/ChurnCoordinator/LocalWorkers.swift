@@ -23,11 +23,22 @@ public final class LocalWorkers: @unchecked Sendable {  // `processList` and `li
         self.secretFile = secretFile
         self.threadsEach = threadsEach
         self.logLevel = logLevel
+        // All start at once, then each reports its port: a worker takes 40–50 ms to start on a quiet
+        // machine (more on a busy one), which one-after-the-other added per worker to every run.
+        var launched: [(process: Process, output: Pipe)] = []
         for i in 0..<count {
             do {
-                let (process, endpoint) = try start(port: 0, number: i + 1)
-                lock.withLock { processList.append(process) }
-                endpoints.append(endpoint)
+                let started = try launch(port: 0, number: i + 1)
+                lock.withLock { processList.append(started.process) }
+                launched.append(started)
+            } catch {
+                stop()
+                throw error
+            }
+        }
+        for (i, started) in launched.enumerated() {
+            do {
+                endpoints.append(try endpoint(of: started.process, output: started.output, number: i + 1))
             } catch {
                 stop()
                 throw error
@@ -36,6 +47,11 @@ public final class LocalWorkers: @unchecked Sendable {  // `processList` and `li
     }
 
     private func start(port: Int, number: Int) throws -> (Process, WorkerEndpoint) {
+        let started = try launch(port: port, number: number)
+        return (started.process, try endpoint(of: started.process, output: started.output, number: number))
+    }
+
+    private func launch(port: Int, number: Int) throws -> (process: Process, output: Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["worker", "--listen", "127.0.0.1:\(port)", "--secret-file", secretFile,
@@ -51,13 +67,18 @@ public final class LocalWorkers: @unchecked Sendable {  // `processList` and `li
         } catch {
             throw ClusterError.configuration("cannot start local worker \(number) (\(executable)): \(error)")
         }
-        guard let line = Self.readLine(out.fileHandleForReading, timeout: 10),
+        return (process, out)
+    }
+
+    /// The address in a started worker's first stdout line.
+    private func endpoint(of process: Process, output: Pipe, number: Int) throws -> WorkerEndpoint {
+        guard let line = Self.readLine(output.fileHandleForReading, timeout: 10),
               let address = line.split(separator: " ").last,
               let endpoint = try? WorkerEndpoint.parse(String(address)) else {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             throw ClusterError.configuration("local worker \(number) did not report its address")
         }
-        return (process, endpoint)
+        return endpoint
     }
 
     /// Kills worker `index` with SIGKILL (a crash, not a drain).

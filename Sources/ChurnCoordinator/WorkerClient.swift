@@ -68,6 +68,8 @@ final class WorkerClient {
             switch result {
             case .success(let c):
                 c.onRead = { [weak self] bytes in self?.received(bytes) }
+                // Results land in the decoder's own buffer, which becomes the frame: no copy on the way in.
+                c.readSpace = { [weak self] in self?.decoder.readSpace() }
                 c.onClose = { [weak self] reason in self?.closed("\(reason)") }
                 self.perform(self.core.start())
             case .failure(let error):

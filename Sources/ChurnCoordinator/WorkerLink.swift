@@ -113,6 +113,8 @@ final class WorkerLink {
     private func opened(_ c: TCPConnection) {
         state = .handshaking
         c.onRead = { [weak self] bytes in self?.received(bytes) }
+        // Results land in the decoder's own buffer, which becomes the frame: no copy on the way in.
+        c.readSpace = { [weak self] in self?.decoder.readSpace() }
         c.onClose = { [weak self] reason in self?.closed(reason) }
         session = Self.makeSession(settings, now: now)
         perform(session.start())

@@ -20,6 +20,11 @@ public final class TCPConnection: LoopResource, @unchecked Sendable {  // loop t
     public let loop: EventLoop
     /// Bytes received. The buffer is reused for the next read: copy what you keep before returning.
     public var onRead: ((UnsafeRawBufferPointer) -> Void)?
+    /// Where the next read lands, when the reader has room of its own (for example
+    /// `FrameDecoder.readSpace()`): the kernel then writes straight into it, and `onRead` is given
+    /// that space's first bytes, so nothing is copied on the way in. Nil, or an empty answer: the
+    /// connection's own buffer.
+    public var readSpace: (() -> UnsafeMutableRawBufferPointer?)?
     /// The connection is closed; called exactly once (for connections that opened).
     public var onClose: ((CloseReason) -> Void)?
     /// Every queued write has reached the kernel (`writeQueueSize` is 0 again); the moment to produce more
@@ -89,17 +94,23 @@ public final class TCPConnection: LoopResource, @unchecked Sendable {  // loop t
     /// concatenating them. Same ownership and result as `write(_:)`.
     @discardableResult
     public func write(buffers: [[UInt8]]) -> Bool {
+        write(buffers.map(OutgoingBytes.init))
+    }
+
+    /// Sends arrays and memory owned by other objects back to back, without copying any of them (for
+    /// example a frame's header, then a formatter's buffer). Same result as `write(_:)`.
+    @discardableResult
+    public func write(_ parts: [OutgoingBytes]) -> Bool {
         loop.assertInLoopThread()
         guard state == .open else { return false }
-        // The arrays are held by `buffers` (and by the write request below) and never mutated, so their
-        // contiguous storage stays put: escaping its address is safe for native Swift arrays, which is all a
-        // [UInt8] can be on Linux. This is what lets write() avoid a copy.
         var bufs: [uv_buf_t] = []
-        bufs.reserveCapacity(buffers.count)
+        bufs.reserveCapacity(parts.count)
         var total = 0
-        for bytes in buffers where !bytes.isEmpty {
-            let base = bytes.withUnsafeBufferPointer { UnsafeMutableRawPointer(mutating: $0.baseAddress!) }
-            bufs.append(uv_buf_t(base: base.assumingMemoryBound(to: CChar.self), len: bytes.count))
+        for part in parts {
+            let bytes = part.bytes
+            guard let base = bytes.baseAddress, bytes.count > 0 else { continue }
+            bufs.append(uv_buf_t(base: UnsafeMutableRawPointer(mutating: base).assumingMemoryBound(to: CChar.self),
+                                 len: bytes.count))
             total += bytes.count
         }
         guard total > 0 else { return true }
@@ -125,7 +136,7 @@ public final class TCPConnection: LoopResource, @unchecked Sendable {  // loop t
         bufs[first].len -= written
 
         let request = UnsafeMutablePointer<uv_write_t>.allocate(capacity: 1)  // freed in the write callback
-        request.pointee.data = Unmanaged.passRetained(WriteBuffers(buffers)).toOpaque()
+        request.pointee.data = Unmanaged.passRetained(WriteBuffers(parts)).toOpaque()
         let rc = bufs[first...].withUnsafeBufferPointer { remaining in
             uv_write(request, stream, remaining.baseAddress, UInt32(remaining.count)) { request, status in
                 let request = request!
@@ -179,11 +190,17 @@ public final class TCPConnection: LoopResource, @unchecked Sendable {  // loop t
         guard !isReading, !readingPaused, state == .open || state == .shuttingDown else { return }
         let rc = uv_read_start(stream, { handle, _, buf in
             let connection = Unmanaged<TCPConnection>.fromOpaque(handle!.pointee.data).takeUnretainedValue()
+            // libuv reads into this at once and calls the read callback before it asks again.
+            if let space = connection.readSpace?(), let base = space.baseAddress, space.count > 0 {
+                buf!.pointee = uv_buf_t(base: base.assumingMemoryBound(to: CChar.self), len: space.count)
+                return
+            }
             // One buffer per connection, reused: onRead must be done with it before returning.
             buf!.pointee = uv_buf_t(
                 base: connection.readBuffer.assumingMemoryBound(to: CChar.self), len: connection.readBufferSize)
-        }, { stream, nread, _ in
-            Unmanaged<TCPConnection>.fromOpaque(stream!.pointee.data).takeUnretainedValue().didRead(nread)
+        }, { stream, nread, buf in
+            let base = buf.flatMap { UnsafeRawPointer($0.pointee.base) }
+            Unmanaged<TCPConnection>.fromOpaque(stream!.pointee.data).takeUnretainedValue().didRead(nread, into: base)
         })
         if rc == 0 {
             isReading = true
@@ -192,9 +209,9 @@ public final class TCPConnection: LoopResource, @unchecked Sendable {  // loop t
         }
     }
 
-    private func didRead(_ nread: Int) {
+    private func didRead(_ nread: Int, into base: UnsafeRawPointer?) {
         if nread > 0 {
-            onRead?(UnsafeRawBufferPointer(start: readBuffer, count: nread))
+            onRead?(UnsafeRawBufferPointer(start: base ?? UnsafeRawPointer(readBuffer), count: nread))
         } else if nread == Int(UV_EOF.rawValue) {
             if state == .shuttingDown {
                 // Both directions are done; the shutdown callback closes once our writes are flushed.
@@ -290,6 +307,7 @@ public final class TCPConnection: LoopResource, @unchecked Sendable {  // loop t
         let completion = connectCompletion
         self.onClose = nil
         onRead = nil
+        readSpace = nil
         onDrained = nil
         connectCompletion = nil
         if let completion {
@@ -300,8 +318,8 @@ public final class TCPConnection: LoopResource, @unchecked Sendable {  // loop t
     }
 }
 
-/// Keeps written arrays alive until libuv's write callback.
+/// Keeps written bytes alive until libuv's write callback.
 private final class WriteBuffers {
-    let buffers: [[UInt8]]
-    init(_ buffers: [[UInt8]]) { self.buffers = buffers }
+    let parts: [OutgoingBytes]
+    init(_ parts: [OutgoingBytes]) { self.parts = parts }
 }

@@ -9,8 +9,9 @@ import ChurnWire
 /// here, and the history chunk when asked, so the coordinator only copies them).
 enum ShardJob {
     enum Reply {
-        /// The SHARD_RESULT frame as buffers to write back to back (the CSV is not copied into the frame).
-        case result(frame: [[UInt8]], rows: UInt64, rejected: UInt64)
+        /// The SHARD_RESULT frame as `head`, the formatter's CSV bytes and `tail`, to write back to back
+        /// (the CSV is copied neither out of the formatter nor into the frame).
+        case result(head: [UInt8], csv: ByteBlock, tail: [UInt8], rows: UInt64, rejected: UInt64)
         case failure(ErrorCode, String)
     }
 
@@ -45,25 +46,29 @@ enum ShardJob {
                 scorer.score(raw, firstLine: shard.firstLine, sink: &formatter, aggregate: &aggregate)
             }
         }
-        let block = formatter.finish()
-        let csv = block.array
-        let chunk = history.map(Self.wireChunk)
-        if let history { loaded.recording.recycle(history) }
+        let csv = formatter.finish()
         let result = Message.ShardResult(shardId: shard.shardId, attempt: shard.attempt, rowCount: UInt32(aggregate.rowsScored),
-                                         csv: csv[...], history: chunk, aggregate: aggregate)
-        let (head, tail) = result.encodeParts(requestId: requestId)
-        return .result(frame: [head, csv, tail], rows: aggregate.rowsScored, rejected: aggregate.rowsRejected)
+                                         csv: [], history: history.map(Self.wireChunk), aggregate: aggregate)
+        // The history columns go from the builder straight into the frame's tail.
+        let (head, tail) = result.encodeParts(requestId: requestId, csvBytes: csv.bytes,
+                                              historyColumns: history.map(Self.columnSource))
+        if let history { loaded.recording.recycle(history) }
+        return .result(head: head, csv: csv, tail: tail, rows: aggregate.rowsScored, rejected: aggregate.rowsRejected)
     }
 
-    /// A builder's rows in the wire's form (each column copied out, then into the frame's tail).
+    /// A builder's chunk in the wire's form, without its columns (`columnSource` gives them).
     private static func wireChunk(_ b: PredictionBlockBuilder) -> HistoryChunk {
         let p = b.parts
-        var columns: [ArraySlice<UInt8>] = []
-        columns.reserveCapacity(b.columnCount)
-        b.forEachColumn { columns.append(Array($0)[...]) }
         return HistoryChunk(firstLine: p.firstLine, lastLine: p.lastLine, linesConsecutive: p.linesConsecutive,
                             lowCount: UInt32(p.levelCounts.low), mediumCount: UInt32(p.levelCounts.medium),
-                            highCount: UInt32(p.levelCounts.high), columns: columns)
+                            highCount: UInt32(p.levelCounts.high), columns: [])
+    }
+
+    /// The builder's columns as they are, for framing without a copy into arrays.
+    private static func columnSource(_ b: PredictionBlockBuilder) -> HistoryColumnSource {
+        var bytes = 0
+        b.forEachColumn { bytes += $0.count }
+        return HistoryColumnSource(count: b.columnCount, byteCount: bytes) { body in b.forEachColumn(body) }
     }
 
     private static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {

@@ -48,6 +48,8 @@ final class WorkerConnection {
         idleTimer = LoopTimer(loop: connection.loop) { [weak self] in self?.timedOut() }
         idleTimer.start(after: c.handshakeTimeout)
         connection.onRead = { [weak self] bytes in self?.received(bytes) }
+        // Shards land in the decoder's own buffer, which becomes the frame: no copy on the way in.
+        connection.readSpace = { [weak self] in self?.decoder.readSpace() }
         connection.onClose = { [weak self] reason in self?.closed(reason) }
         connection.onDrained = { [weak self] in self?.drained() }
     }
@@ -224,7 +226,7 @@ final class WorkerConnection {
         inFlight.remove(shardId)
         let wasCancelled = cancelled.remove(shardId)
         switch reply {
-        case let .result(_, rows, rejected)?:
+        case let .result(_, _, _, rows, rejected)?:
             server.stats.shardsScored += 1
             server.stats.rowsScored += rows
             server.stats.rowsRejected += rejected
@@ -236,8 +238,8 @@ final class WorkerConnection {
         if !closing {
             // Every SCORE_SHARD gets exactly one answer (proto-docs): a cancelled one gets CANCELLED.
             switch reply {
-            case let .result(bytes, _, _)? where !wasCancelled:
-                write(buffers: bytes)
+            case let .result(head, csv, tail, _, _)? where !wasCancelled:
+                write([OutgoingBytes(head), OutgoingBytes(csv.bytes, owner: csv), OutgoingBytes(tail)])
             case let .failure(code, text)?:
                 send(.error(.init(code: code, message: text)), requestId: requestId)
             default:
@@ -258,7 +260,11 @@ final class WorkerConnection {
     }
 
     private func write(buffers: [[UInt8]]) {
-        _ = connection.write(buffers: buffers)
+        write(buffers.map(OutgoingBytes.init))
+    }
+
+    private func write(_ parts: [OutgoingBytes]) {
+        _ = connection.write(parts)
         if connection.writeQueueSize > server.configuration.maxQueuedWriteBytes && !readingPaused {
             readingPaused = true
             connection.pauseReading()

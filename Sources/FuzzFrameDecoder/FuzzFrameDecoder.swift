@@ -7,6 +7,9 @@ import ChurnWire
 // byte is a message type and the rest its payload, decoded without framing (so the fuzzer reaches the
 // payload parsers without having to forge CRCs).
 //
+// Every other chunk is read the way the transport does it, into the decoder's own `readSpace()`
+// (at most as many bytes as that space holds).
+//
 // Beyond "no crash": a message that decodes must re-encode to exactly the bytes it came from
 // (decoding is strict, so the encoding is canonical), and a SHARD_RESULT's rows must iterate cleanly.
 
@@ -25,9 +28,22 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var decoder = FrameDecoder(maxFrameSize: mode & 1 == 1 ? 256 : 64 << 10)
     let chunk = Int((mode & 0x7E) >> 1) + 1
     var offset = 0
+    var inPlace = false
     feeding: while offset < body.count {
-        let end = min(body.count, offset + chunk)
-        decoder.feed(UnsafeRawBufferPointer(rebasing: body[offset..<end]))
+        var end = min(body.count, offset + chunk)
+        if inPlace {
+            let space = decoder.readSpace(minimum: chunk)
+            precondition(space.count > 0, "readSpace gave no room")
+            end = min(end, offset + space.count)
+            let n = end - offset
+            space.baseAddress!.copyMemory(from: body.baseAddress! + offset, byteCount: n)
+            let before = decoder.bufferedBytes
+            decoder.feed(UnsafeRawBufferPointer(start: space.baseAddress, count: n))
+            precondition(decoder.bufferedBytes == before + n, "bytes read in place were not counted once")
+        } else {
+            decoder.feed(UnsafeRawBufferPointer(rebasing: body[offset..<end]))
+        }
+        inPlace.toggle()
         offset = end
         precondition(decoder.bufferedBytes <= offset, "decoder holds more bytes than it was fed")
         while true {

@@ -198,6 +198,65 @@ final class FrameDecoderTests: XCTestCase {
         XCTAssertLessThan(decoder.bufferCapacity, 1 << 20, "the big payload's storage went with the frame")
     }
 
+    /// Feeds `bytes` as a transport with `readSpace` does: each read lands in the decoder's own
+    /// space, at most `readSizes` bytes at a time (cycling).
+    private func decodeInPlace(_ bytes: [UInt8], readSizes: [Int], decoder: inout FrameDecoder,
+                               spaces: inout [UnsafeMutableRawBufferPointer]) throws -> [Frame] {
+        var frames: [Frame] = []
+        var offset = 0
+        var turn = 0
+        while offset < bytes.count {
+            let space = decoder.readSpace(minimum: 4096)
+            XCTAssertGreaterThan(space.count, 0)
+            let n = min(space.count, readSizes[turn % readSizes.count], bytes.count - offset)
+            turn += 1
+            bytes.withUnsafeBytes { space.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+            let buffered = decoder.bufferedBytes
+            decoder.feed(UnsafeRawBufferPointer(start: space.baseAddress, count: n))
+            XCTAssertEqual(decoder.bufferedBytes, buffered + n, "bytes read in place are counted once")
+            spaces.append(UnsafeMutableRawBufferPointer(rebasing: space[0..<n]))
+            offset += n
+            while let f = try decoder.next() { frames.append(f) }
+        }
+        return frames
+    }
+
+    func testReadsIntoTheDecodersSpaceGiveTheSameFrames() throws {
+        let bytes = stream
+        let expected = try decodeAll([bytes[...]])
+        for sizes in [[1], [7, 300, 24], [4096], [100_000]] {
+            var decoder = FrameDecoder()
+            var spaces: [UnsafeMutableRawBufferPointer] = []
+            XCTAssertEqual(try decodeInPlace(bytes, readSizes: sizes, decoder: &decoder, spaces: &spaces), expected, "reads of \(sizes)")
+            XCTAssertEqual(decoder.bufferedBytes, 0)
+        }
+    }
+
+    func testLargeFrameReadInPlaceBecomesThePayloadWithoutACopy() throws {
+        var rng = SplitMix64(seed: 3)
+        let rows = (0..<(3 << 20)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let shard = Message.ScoreShard(shardId: 1, attempt: 0, firstLine: 2, modelHash: WireExamples.modelHash,
+                                       rankBy: .risk, topK: 5, columns: ["a"], rows: rows)
+        let heartbeat = Message.heartbeat(.init(sentAt: 5)).encode(requestId: 2)
+        let bytes = Message.scoreShard(shard).encode(requestId: 1) + heartbeat + Message.scoreShard(shard).encode(requestId: 3)
+        var decoder = FrameDecoder()
+        var spaces: [UnsafeMutableRawBufferPointer] = []
+        let frames = try decodeInPlace(bytes, readSizes: [65_536, 200_000, 1 << 20], decoder: &decoder, spaces: &spaces)
+        XCTAssertEqual(frames.count, 3)
+        XCTAssertEqual(try Message.decode(frames[0]), .scoreShard(shard))
+        XCTAssertEqual(try Message.decode(frames[1]), .heartbeat(.init(sentAt: 5)))
+        XCTAssertEqual(try Message.decode(frames[2]), .scoreShard(shard))
+        // The second shard's header came in a later read than the first shard's end, so the reads
+        // after it landed in space sized for it: its rows are where the kernel would have put them.
+        let payload = frames[2].payload
+        let last = spaces.last!
+        payload.withUnsafeBytes { p in
+            let payloadEnd = UnsafeRawPointer(p.baseAddress! + p.count)
+            XCTAssertEqual(payloadEnd, UnsafeRawPointer(last.baseAddress! + last.count), "the payload is the space read into")
+        }
+        XCTAssertLessThan(decoder.bufferCapacity, 1 << 20, "the big payload's storage went with the frame")
+    }
+
     func testCompactionKeepsCapacity() throws {
         // Many small frames through one decoder: the buffer is reused, not regrown.
         let frame = Message.heartbeat(.init(sentAt: 1)).encode(requestId: 1)

@@ -40,6 +40,30 @@ final class ShardResultTests: XCTestCase {
         XCTAssertEqual(parts.head + WireExamples.resultCSV + parts.tail, Message.shardResult(noHistory).encode(requestId: 6))
     }
 
+    func testPartsFromMemoryOutsideTheMessageMakeTheSameFrame() throws {
+        // As a worker frames a result: the CSV from its formatter's buffer, the history columns
+        // from their builder, neither copied into the message first.
+        let full = example
+        var bare = full
+        bare.csv = []
+        bare.history!.columns = []
+        let columns = WireExamples.resultHistory.columns.map(Array.init)
+        let source = HistoryColumnSource(count: columns.count, byteCount: columns.reduce(0) { $0 + $1.count }) { body in
+            for c in columns { c.withUnsafeBytes(body) }
+        }
+        let (head, tail) = WireExamples.resultCSV.withUnsafeBytes {
+            bare.encodeParts(requestId: 9, csvBytes: $0, historyColumns: source)
+        }
+        XCTAssertEqual(head + WireExamples.resultCSV + tail, Message.shardResult(full).encode(requestId: 9))
+        XCTAssertEqual(try decodeOne(head + WireExamples.resultCSV + tail).1, .shardResult(full))
+        var noHistory = bare
+        noHistory.history = nil
+        let parts = WireExamples.resultCSV.withUnsafeBytes { noHistory.encodeParts(requestId: 3, csvBytes: $0) }
+        var expected = full
+        expected.history = nil
+        XCTAssertEqual(parts.head + WireExamples.resultCSV + parts.tail, Message.shardResult(expected).encode(requestId: 3))
+    }
+
     func testDecodedCSVAndColumnsAreTheSentBytes() throws {
         guard case let .shardResult(decoded) = try decodeOne(Message.shardResult(example).encode(requestId: 5)).1 else { return XCTFail() }
         XCTAssertEqual(Array(decoded.csv), WireExamples.resultCSV)

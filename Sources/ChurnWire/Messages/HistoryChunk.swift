@@ -30,13 +30,31 @@ public struct HistoryChunk: Equatable, Sendable {
     public var rowCount: Int { Int(lowCount) + Int(mediumCount) + Int(highCount) }
 
     func encode(into w: inout WireWriter) {
+        encodeCounts(into: &w)
+        w.writeList(columns) { $0.writeBlob($1) }
+    }
+
+    /// The chunk with `columns` (which must be empty) standing in for `self.columns`: each column
+    /// is written straight from where its builder keeps it.
+    func encode(into w: inout WireWriter, columns source: HistoryColumnSource) {
+        precondition(columns.isEmpty, "columns must be empty when a column source stands in for them")
+        encodeCounts(into: &w)
+        w.writeCount(source.count)
+        var written = 0
+        source.forEach { column in
+            w.writeBlob(column)
+            written += 1
+        }
+        precondition(written == source.count, "the column source gave \(written) columns, not \(source.count)")
+    }
+
+    private func encodeCounts(into w: inout WireWriter) {
         w.write(firstLine)
         w.write(lastLine)
         w.write(linesConsecutive)
         w.write(lowCount)
         w.write(mediumCount)
         w.write(highCount)
-        w.writeList(columns) { $0.writeBlob($1) }
     }
 
     /// Reads a chunk that must hold `rowCount` rows.
@@ -57,5 +75,22 @@ public struct HistoryChunk: Equatable, Sendable {
         guard !linesConsecutive || rowCount == 0 || lastLine - firstLine == UInt64(rowCount) - 1 else {
             throw r.malformed("history lines \(firstLine)–\(lastLine) cannot be \(rowCount) consecutive lines")
         }
+    }
+}
+
+/// History columns that live outside a `HistoryChunk` (in the builder that encoded them), so that a
+/// SHARD_RESULT can be framed without first copying them into arrays.
+public struct HistoryColumnSource {
+    /// How many columns `forEach` gives.
+    public var count: Int
+    /// Calls its argument with each column's bytes, in the history format's column order.
+    public var forEach: ((UnsafeRawBufferPointer) -> Void) -> Void
+    /// The total bytes of the columns, for reserving the frame's space.
+    public var byteCount: Int
+
+    public init(count: Int, byteCount: Int, forEach: @escaping ((UnsafeRawBufferPointer) -> Void) -> Void) {
+        self.count = count
+        self.byteCount = byteCount
+        self.forEach = forEach
     }
 }

@@ -28,10 +28,14 @@ extension Message {
             self.aggregate = aggregate
         }
 
-        private func encodeTail(into w: inout WireWriter) {
+        private func encodeTail(into w: inout WireWriter, historyColumns: HistoryColumnSource? = nil) {
             if let history {
                 w.write(UInt8(1))
-                history.encode(into: &w)
+                if let historyColumns {
+                    history.encode(into: &w, columns: historyColumns)
+                } else {
+                    history.encode(into: &w)
+                }
             } else {
                 w.write(UInt8(0))
             }
@@ -49,20 +53,37 @@ extension Message {
         /// The frame in three parts for a scatter-gather write that does not copy the CSV:
         /// `head + csv + tail` is exactly `encode(requestId:flags:)`.
         public func encodeParts(requestId: UInt64, flags: FrameFlags = []) -> (head: [UInt8], tail: [UInt8]) {
+            csv.withUnsafeBytes { parts(requestId: requestId, flags: flags, csvBytes: $0) }
+        }
+
+        /// The frame in three parts, with `csvBytes` (memory that is not an array, such as a formatter's
+        /// buffer) in the place of `csv`, which must be empty, and `historyColumns` (when given) in the
+        /// place of the history chunk's columns, which must be empty: `head + csvBytes + tail` is the
+        /// frame of this message with those bytes in it. Neither is copied into an array first.
+        public func encodeParts(requestId: UInt64, flags: FrameFlags = [], csvBytes: UnsafeRawBufferPointer,
+                                historyColumns: HistoryColumnSource? = nil) -> (head: [UInt8], tail: [UInt8]) {
+            precondition(csv.isEmpty, "csv must be empty when csvBytes stand in for it")
+            return parts(requestId: requestId, flags: flags, csvBytes: csvBytes, historyColumns: historyColumns)
+        }
+
+        private func parts(requestId: UInt64, flags: FrameFlags, csvBytes: UnsafeRawBufferPointer,
+                           historyColumns: HistoryColumnSource? = nil) -> (head: [UInt8], tail: [UInt8]) {
             var fields = WireWriter(capacity: 24)
             fields.write(shardId)
             fields.write(attempt)
             fields.write(rowCount)
-            fields.writeCount(csv.count)
-            var tail = WireWriter(capacity: 512 + (history?.columns.reduce(0) { $0 + 4 + $1.count } ?? 0))
-            encodeTail(into: &tail)
+            fields.writeCount(csvBytes.count)
+            let columnBytes = historyColumns.map { $0.byteCount + 4 * $0.count }
+                ?? history?.columns.reduce(0) { $0 + 4 + $1.count } ?? 0
+            var tail = WireWriter(capacity: 512 + columnBytes)
+            encodeTail(into: &tail, historyColumns: historyColumns)
             var crc = CRC32C.checksum(fields.bytes)
-            crc = csv.withUnsafeBytes { CRC32C.checksum($0, continuing: crc) }
+            crc = CRC32C.checksum(csvBytes, continuing: crc)
             crc = CRC32C.checksum(tail.bytes, continuing: crc)
             var head: [UInt8] = []
             head.reserveCapacity(Frame.headerSize + fields.bytes.count)
             FrameEncoder.appendHeader(type: Self.messageType.rawValue, requestId: requestId, flags: flags,
-                                      payloadLength: fields.bytes.count + csv.count + tail.bytes.count, checksum: crc,
+                                      payloadLength: fields.bytes.count + csvBytes.count + tail.bytes.count, checksum: crc,
                                       into: &head)
             head += fields.bytes
             return (head, tail.bytes)
