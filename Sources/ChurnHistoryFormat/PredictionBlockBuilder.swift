@@ -12,7 +12,16 @@ public final class PredictionBlockBuilder {
     package internal(set) var rowCount = 0
     package internal(set) var firstLine: UInt64 = 0
     package internal(set) var lastLine: UInt64 = 0
-    package internal(set) var levelCounts: (low: Int, medium: Int, high: Int) = (0, 0, 0)
+    /// Rows at Low, Medium and High risk (rows written in place are counted when the columns sync).
+    package internal(set) var levelCounts: (low: Int, medium: Int, high: Int) {
+        get {
+            syncColumns()
+            return countedLevels
+        }
+        // Set only with the rows it counts (a chunk loaded whole): no sync, the caller marks them synced.
+        set { countedLevels = newValue }
+    }
+    private var countedLevels: (low: Int, medium: Int, high: Int) = (0, 0, 0)
     var linesConsecutive = true
     /// Line of row 0 for rows given by offset (`append(lineOffset:…)`).
     package var baseLine: UInt64 = 0
@@ -149,6 +158,17 @@ public final class PredictionBlockBuilder {
     package func syncColumns() {
         guard syncedRows != rowCount || (linesConsecutive && lineDeltas.count < rowCount) else { return }
         if syncedRows != rowCount {
+            // The levels of the rows written in place, without a branch per row.
+            var low = 0, medium = 0, high = 0
+            let l = levels.base
+            for k in syncedRows..<rowCount {
+                low &+= l[k] == 0 ? 1 : 0
+                medium &+= l[k] == 1 ? 1 : 0
+                high &+= l[k] >= 2 ? 1 : 0
+            }
+            countedLevels.low += low
+            countedLevels.medium += medium
+            countedLevels.high += high
             for (f, column) in fixedColumns.enumerated() {
                 let isCategory = f >= fixedColumns.count - categorySinks.count
                 // A category column already short (or missing this batch's codes) stays short.
@@ -210,7 +230,7 @@ public final class PredictionBlockBuilder {
 
     package func reset() {
         rowCount = 0
-        levelCounts = (0, 0, 0)
+        countedLevels = (0, 0, 0)
         linesConsecutive = true
         previousIdCount = 0
         syncedRows = 0
@@ -277,11 +297,6 @@ public final class PredictionBlockBuilder {
         riskScoreBase[r] = riskScore
         levelBase[r] = level
         healthBase[r] = health
-        switch level {
-        case 0: levelCounts.low += 1
-        case 1: levelCounts.medium += 1
-        default: levelCounts.high += 1
-        }
         if driverWidth == 1 {
             let d = driverBase + 3 * r
             d[0] = drivers.0 == RowScore.noDriver ? 0xFF : UInt8(truncatingIfNeeded: drivers.0)
@@ -324,10 +339,19 @@ public final class PredictionBlockBuilder {
         w = ByteSink.writeVarint(UInt64(shared), at: w)
         w = ByteSink.writeVarint(UInt64(suffix), at: w)
         if suffix > 0 {
-            let from = id.baseAddress! + shared
-            w.update(from: from.assumingMemoryBound(to: UInt8.self), count: suffix)
+            let from = (id.baseAddress! + shared).assumingMemoryBound(to: UInt8.self)
             if n > previousIdCapacity { growPreviousId(n) }
-            (previousId + shared).update(from: from.assumingMemoryBound(to: UInt8.self), count: suffix)
+            let to = previousId + shared
+            if suffix <= 16 {
+                // Usually a byte or two (ids in order share most of their bytes): no memcpy call.
+                for k in 0..<suffix {
+                    w[k] = from[k]
+                    to[k] = from[k]
+                }
+            } else {
+                w.update(from: from, count: suffix)
+                to.update(from: from, count: suffix)
+            }
         }
         idSink.commit(w + suffix)
         previousIdCount = n
@@ -363,9 +387,10 @@ public final class PredictionBlockBuilder {
         for (mine, theirs) in zip(columnList, other.columnList) where mine.sink !== lineDeltas {
             mine.sink.put(theirs.sink.bytes)
         }
-        levelCounts.low += other.levelCounts.low
-        levelCounts.medium += other.levelCounts.medium
-        levelCounts.high += other.levelCounts.high
+        let theirs = other.levelCounts
+        countedLevels.low += theirs.low
+        countedLevels.medium += theirs.medium
+        countedLevels.high += theirs.high
         rowCount += other.rowCount
         markSynced()
         // The next row appended one by one is front-coded from scratch.

@@ -160,6 +160,14 @@ final class PredictionBlockBuilderTests: XCTestCase {
         }
     }
 
+    private static func levels(_ rows: [Row]) -> [Int] {
+        RiskLevel.allCases.map { level in rows.filter { $0.score.riskLevel == level }.count }
+    }
+
+    private static func levels(_ b: PredictionBlockBuilder) -> [Int] {
+        [b.levelCounts.low, b.levelCounts.medium, b.levelCounts.high]
+    }
+
     // MARK: tests
 
     func testTheHashOfEveryLengthIsTheByteByByteHash() {
@@ -188,8 +196,7 @@ final class PredictionBlockBuilderTests: XCTestCase {
             XCTAssertEqual(b.rowCount, 40_000)
             XCTAssertFalse(b.parts.linesConsecutive)
             XCTAssertEqual(b.hasCategories, !levels.isEmpty)
-            let high = rows.filter { $0.score.riskLevel == .high }.count
-            XCTAssertEqual(b.levelCounts.high, high)
+            XCTAssertEqual(Self.levels(b), Self.levels(rows))
         }
     }
 
@@ -237,6 +244,8 @@ final class PredictionBlockBuilderTests: XCTestCase {
         let expected = Self.reference(rows, driverWidth: 1, actionWidth: 1, categoryWidths: [1], restartFrontCodingAt: [5000, 20_000])
         XCTAssertEqual(Self.columns(block), expected)
         XCTAssertEqual(block.rowCount, 30_000)
+        XCTAssertEqual(Self.levels(block), Self.levels(rows))
+        XCTAssertEqual(block.parts.levelCounts.high, Self.levels(rows)[2])
         XCTAssertTrue(block.hasCategories)
 
         // A builder loaded from those columns (the wire's way) seals to the same blobs.
@@ -253,6 +262,7 @@ final class PredictionBlockBuilderTests: XCTestCase {
             try copy.load(block.parts, columns: pointers)
         }
         XCTAssertEqual(copy.rowCount, 30_000)
+        XCTAssertEqual(Self.levels(copy), Self.levels(rows))
         XCTAssertEqual(Self.columns(copy), expected)
         block.seal()
         copy.seal()
