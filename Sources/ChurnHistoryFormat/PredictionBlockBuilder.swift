@@ -158,17 +158,11 @@ public final class PredictionBlockBuilder {
     package func syncColumns() {
         guard syncedRows != rowCount || (linesConsecutive && lineDeltas.count < rowCount) else { return }
         if syncedRows != rowCount {
-            // The levels of the rows written in place, without a branch per row.
-            var low = 0, medium = 0, high = 0
-            let l = levels.base
-            for k in syncedRows..<rowCount {
-                low &+= l[k] == 0 ? 1 : 0
-                medium &+= l[k] == 1 ? 1 : 0
-                high &+= l[k] >= 2 ? 1 : 0
-            }
+            // The levels of the rows written in place (0 Low, 1 Medium, anything else High).
+            let (low, medium) = Self.countZerosAndOnes(UnsafeRawPointer(levels.base + syncedRows), count: rowCount - syncedRows)
             countedLevels.low += low
             countedLevels.medium += medium
-            countedLevels.high += high
+            countedLevels.high += rowCount - syncedRows - low - medium
             for (f, column) in fixedColumns.enumerated() {
                 let isCategory = f >= fixedColumns.count - categorySinks.count
                 // A category column already short (or missing this batch's codes) stays short.
@@ -178,6 +172,29 @@ public final class PredictionBlockBuilder {
             syncedRows = rowCount
         }
         if linesConsecutive { writeImplicitLineDeltas() }
+    }
+
+    /// How many of `count` bytes are 0 and how many are 1: eight bytes at a time, a byte's high bit
+    /// set exactly when it is zero (no carry crosses bytes), then counted.
+    static func countZerosAndOnes(_ bytes: UnsafeRawPointer, count: Int) -> (zeros: Int, ones: Int) {
+        @inline(__always) func zeroBytes(_ w: UInt64) -> Int {
+            let m: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+            return (~(((w & m) &+ m) | w | m)).nonzeroBitCount
+        }
+        var zeros = 0, ones = 0, k = 0
+        while k + 8 <= count {
+            let w = bytes.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            zeros &+= zeroBytes(w)
+            ones &+= zeroBytes(w ^ 0x0101_0101_0101_0101)
+            k += 8
+        }
+        while k < count {
+            let b = bytes.load(fromByteOffset: k, as: UInt8.self)
+            zeros &+= b == 0 ? 1 : 0
+            ones &+= b == 1 ? 1 : 0
+            k += 1
+        }
+        return (zeros, ones)
     }
 
     /// While lines are consecutive each row's delta is one byte (0 for row 0, zigzag 1 = 2 after):

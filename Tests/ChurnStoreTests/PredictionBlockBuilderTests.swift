@@ -200,6 +200,25 @@ final class PredictionBlockBuilderTests: XCTestCase {
         }
     }
 
+    func testLevelsAreCountedEightBytesAtATimeExactly() {
+        // Every byte value, at every alignment and length, against a plain count.
+        var state: UInt64 = 9
+        let bytes = (0..<600).map { k -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1
+            return k < 256 ? UInt8(k) : UInt8(truncatingIfNeeded: (state >> 33) % 4 == 3 ? state >> 40 : (state >> 33) % 3)
+        }
+        bytes.withUnsafeBytes { raw in
+            for start in 0..<9 {
+                for count in [0, 1, 7, 8, 9, 15, 16, 17, 255, 256, 257, 591 - start] {
+                    let slice = bytes[start..<(start + count)]
+                    let got = PredictionBlockBuilder.countZerosAndOnes(raw.baseAddress! + start, count: count)
+                    XCTAssertEqual(got.zeros, slice.filter { $0 == 0 }.count, "start \(start), count \(count)")
+                    XCTAssertEqual(got.ones, slice.filter { $0 == 1 }.count, "start \(start), count \(count)")
+                }
+            }
+        }
+    }
+
     func testConsecutiveLinesAreWrittenOutWhenRead() {
         let b = PredictionBlockBuilder(driverNames: 6, interventions: 3, categoryLevels: [3])
         let rows = Self.rows(1000, firstLine: 2, consecutive: 1000, driverNames: 6, actions: 3, levels: [3], seed: 2)
