@@ -33,6 +33,43 @@ package final class ByteSink {
         capacity = c
     }
 
+    /// Sets the byte count after bytes were written in place (below `capacity`, e.g. through `base`
+    /// after `reserve`).
+    @inline(__always)
+    package func setCount(_ n: Int) {
+        precondition(n >= 0 && n <= capacity, "ByteSink count past its capacity")
+        count = n
+    }
+
+    /// Where the next byte goes, with room for `extra` bytes; end with `commit(_:)`.
+    @inline(__always)
+    package func cursor(reserving extra: Int) -> UnsafeMutablePointer<UInt8> {
+        reserve(extra)
+        return base + count
+    }
+
+    /// Ends a `cursor(reserving:)` write at `end`.
+    @inline(__always)
+    package func commit(_ end: UnsafeMutablePointer<UInt8>) { count = end - base }
+
+    /// Writes `value` as LEB128 at `p`, returning the byte after it (the caller reserved 10 bytes).
+    @inline(__always)
+    package static func writeVarint(_ value: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var v = value
+        var q = p
+        while v >= 0x80 {
+            q.pointee = UInt8(truncatingIfNeeded: v) | 0x80
+            q += 1
+            v >>= 7
+        }
+        q.pointee = UInt8(truncatingIfNeeded: v)
+        return q + 1
+    }
+
+    /// Zigzag for `writeVarint`.
+    @inline(__always)
+    package static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+
     @inline(__always)
     package func put(_ b: UInt8) {
         reserve(1)

@@ -29,12 +29,23 @@ package enum CustomerIndex {
             i += 8
         }
         if i < n {
+            // The 1–7 bytes left as one zero-padded little-endian word, read 4, 2 and 1 at a time
+            // (the same word a byte-by-byte loop builds).
             var w: UInt64 = 0
             var shift: UInt64 = 0
-            while i < n {
-                w |= UInt64(bytes[i]) << shift
-                shift += 8
-                i += 1
+            let left = n - i
+            if left & 4 != 0 {
+                w = UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)))
+                shift = 32
+                i += 4
+            }
+            if left & 2 != 0 {
+                w |= UInt64(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt16.self))) << shift
+                shift += 16
+                i += 2
+            }
+            if left & 1 != 0 {
+                w |= UInt64(bytes.load(fromByteOffset: i, as: UInt8.self)) << shift
             }
             h = ((h ^ w) &* 0xc4ce_b9fe_1a85_ec53)
             h = (h << 31) | (h >> 33)

@@ -79,5 +79,6 @@ extension PredictionBlockBuilder {
         baseLine = parts.firstLine
         linesConsecutive = parts.linesConsecutive
         levelCounts = parts.levelCounts
+        markSynced()
     }
 }
