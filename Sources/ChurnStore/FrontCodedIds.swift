@@ -166,10 +166,12 @@ final class FrontCodedIds {
     }
 
     private static func sharedPrefix(_ previous: [UInt8], _ id: UnsafeRawBufferPointer) -> Int {
-        let n = min(previous.count, id.count)
-        var i = 0
-        while i < n && previous[i] == id[i] { i += 1 }
-        return i
+        previous.withUnsafeBufferPointer { p in
+            let n = min(p.count, id.count)
+            var i = 0
+            while i < n && p[i] == id[i] { i += 1 }
+            return i
+        }
     }
 
     private static func varintSize(_ v: Int) -> Int {
