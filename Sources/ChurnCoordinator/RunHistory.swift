@@ -14,11 +14,11 @@ public final class RunHistory: @unchecked Sendable {  // `writeError` behind `er
     /// The last successful run of the same input file name, if any.
     public let previousRun: RunRecord?
     private let writer: PredictionWriter
-    /// Room for 8 chunks (under 1 MB each with 1 MiB chunks): the history thread's writes may wait on
-    /// the disk for a moment without holding the scoring threads up. A longer queue (it was 64) only
-    /// held memory: the history thread keeps up with scoring, and checkpoints run on a thread of
-    /// their own.
-    private let queue = WorkQueue<PredictionBlockBuilder>(capacity: 8)
+    /// Room for 4 chunks (under 1 MB each with 1 MiB chunks): the history thread's writes may wait on
+    /// the disk for a moment without holding the scoring threads up. A longer queue (it was 64, then
+    /// 8) only held memory: the history thread keeps up with scoring, and checkpoints run on a
+    /// thread of their own.
+    private let queue = WorkQueue<PredictionBlockBuilder>(capacity: 4)
     private let done = DispatchSemaphore(value: 0)
     /// Set by the history thread, read by the scoring side: guarded by `errorLock`.
     private var firstWriteError: Error?

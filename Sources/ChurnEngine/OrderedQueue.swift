@@ -42,7 +42,9 @@ public final class OrderedQueue<Value>: @unchecked Sendable {  // every var guar
 /// A bounded blocking FIFO for handing work to threads; `close()` ends it.
 public final class WorkQueue<Value>: @unchecked Sendable {  // every var guarded by `condition`
     private let condition = NSCondition()
-    private var items: [Value] = []
+    /// Slots before `head` are nil: a popped value is the caller's alone, so its memory (a chunk's
+    /// bytes, say) goes as soon as the caller is done with it, not when the array is next compacted.
+    private var items: [Value?] = []
     private var head = 0
     private var closed = false
     private let capacity: Int
@@ -67,7 +69,7 @@ public final class WorkQueue<Value>: @unchecked Sendable {  // every var guarded
         defer { condition.unlock() }
         while head == items.count && !closed { condition.wait() }
         guard head < items.count else { return nil }
-        let value = items[head]
+        let value = items[head].take()
         head += 1
         if head > 64 && head * 2 > items.count {
             items.removeFirst(head)

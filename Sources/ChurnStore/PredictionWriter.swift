@@ -54,7 +54,7 @@ public final class PredictionWriter {
     /// last High id of this run was found.
     private let previousRunId: Int64?
     private var previousHigh: HighIdTable?
-    /// Offset in `previousHigh`'s ids just past the last one found.
+    /// Number (in input order) of the id of `previousHigh` just past the last one found.
     private var previousCursor = 0
     /// This run's newly-High ids so far (each once), when comparing.
     private var highSeen = IdSet()

@@ -241,17 +241,15 @@ extension RunStore {
         while try s.step() { try body(s.blob(0)) }
     }
 
-    /// The ids at High risk in a run, as a table to look ids up in.
+    /// The ids at High risk in a run, as a table to look ids up in. Reads the run's `high_ids`
+    /// BLOBs twice (to size the table's storage exactly, then to fill it) rather than holding them.
     func highIdTableLocked(runId: Int64) throws -> HighIdTable {
-        // length() of a BLOB reads no content: the exact size to reserve.
-        let count = try db.prepare("""
-            SELECT coalesce(sum(high_count), 0), coalesce(sum(length(high_ids)), 0) FROM prediction_blocks WHERE run_id = ?
-            """, "count High-risk rows of run \(runId)")
+        let count = try db.prepare("SELECT coalesce(sum(high_count), 0) FROM prediction_blocks WHERE run_id = ?",
+                                   "count High-risk rows of run \(runId)")
         count.bind(1, runId)
-        let found = try count.step()
-        let expected = found ? Int(count.int64(0)) : 0, bytes = found ? Int(count.int64(1)) : 0
+        let expected = try count.step() ? Int(count.int64(0)) : 0
         do {
-            return try HighIdTable(expected: expected, bytes: bytes) { add in
+            return try HighIdTable(expected: expected) { add in
                 try forEachHighIdBlobLocked(runId: runId) { add($0) }
             }
         } catch is ByteSource.Damaged {

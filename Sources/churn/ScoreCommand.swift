@@ -55,7 +55,7 @@ struct ScoreCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: input) else { throw CLIError("\(input): No such file") }
             try checkPaths()
             let pool = try makePool()
-            MemoryTuning.reuseLargeBuffers(keepFree: pool == nil ? 128 << 20 : 16 << 20)
+            MemoryTuning.reuseLargeBuffers(keepFree: pool == nil ? 128 << 20 : 4 << 20)
             defer { pool?.close() }
             let service = ScoringService(configuration: .init(dataDirectory: NSTemporaryDirectory() + "churn-cli",
                                                               defaultDatabasePath: RunHistory.defaultPath))

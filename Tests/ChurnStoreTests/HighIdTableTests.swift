@@ -22,7 +22,7 @@ final class HighIdTableTests: XCTestCase {
 
     private func table(_ ids: [String], perBlob: Int = 1000) throws -> HighIdTable {
         let parts = blobs(ids, perBlob: perBlob)
-        return try HighIdTable(expected: ids.count, bytes: parts.reduce(0) { $0 + $1.count }) { add in
+        return try HighIdTable(expected: ids.count) { add in
             for p in parts { p.withUnsafeBytes { add($0) } }
         }
     }
@@ -65,6 +65,26 @@ final class HighIdTableTests: XCTestCase {
         XCTAssertTrue(near("C333"))
         XCTAssertTrue(near("F666666"))
         XCTAssertFalse(near("E55555"))
+    }
+
+    func testCursorWalksAcrossGroupsOfFrontCodedIds() throws {
+        // 1000 ids (63 groups of 16): walking them in order, with some left out (within the
+        // look-ahead) and some far jumps by hash, finds each one and only where it is.
+        let ids = (0..<1000).map { "C\(String(format: "%08d", $0 * 7))" }
+        let t = try table(ids, perBlob: 37)
+        var cursor = 0
+        for (k, id) in ids.enumerated() where k % 5 != 3 {
+            XCTAssertTrue(Array(id.utf8).withUnsafeBytes { t.findNear($0, cursor: &cursor) }, id)
+            XCTAssertEqual(cursor, k + 1)
+        }
+        XCTAssertFalse(Array(ids[500].utf8).withUnsafeBytes { t.findNear($0, cursor: &cursor) }, "behind the cursor")
+        for k in [999, 0, 512, 511, 16, 15, 17] {
+            XCTAssertTrue(Array(ids[k].utf8).withUnsafeBytes { t.find($0, hash: CustomerIndex.hash($0), cursor: &cursor) })
+            XCTAssertEqual(cursor, k + 1)
+            if k + 1 < ids.count {
+                XCTAssertTrue(Array(ids[k + 1].utf8).withUnsafeBytes { t.findNear($0, cursor: &cursor) }, "the id after \(k)")
+            }
+        }
     }
 
     /// Through the store: a second run in another order, with ids moving in and out of High, gives

@@ -1,0 +1,52 @@
+import ChurnHistoryFormat
+import Foundation
+import XCTest
+
+@testable import ChurnStore
+
+/// The index builder sorts a segment's entries into buckets in place: every row's entry comes out
+/// once, in its hash's bucket, and the builder is empty and reusable afterwards.
+final class CustomerIndexBuilderTests: XCTestCase {
+    private func hashes(_ ids: [String]) -> [UInt8] {
+        let sink = ByteSink()
+        for id in ids { sink.putUInt64(CustomerIndex.hash(id)) }
+        return Array(sink.bytes)
+    }
+
+    private func drained(_ builder: CustomerIndexBuilder) -> [Int: [UInt32]] {
+        var out: [Int: [UInt32]] = [:]
+        builder.drain { bucket, entries in
+            XCTAssertNil(out[bucket], "bucket \(bucket) twice")
+            XCTAssertEqual(entries.count % 4, 0)
+            out[bucket] = stride(from: 0, to: entries.count, by: 4).map {
+                UInt32(littleEndian: entries.loadUnaligned(fromByteOffset: $0, as: UInt32.self))
+            }
+        }
+        return out
+    }
+
+    func testEveryRowLandsOnceInItsBucket() {
+        let builder = CustomerIndexBuilder()
+        var expected: [Int: [UInt32]] = [:]
+        for round in 0..<2 {
+            // Blocks of different sizes, so buckets fill unevenly; the second round reuses the memory.
+            for block in 0..<5 {
+                let ids = (0..<(3000 + 977 * block)).map { "R\(round)-B\(block)-\($0 * 13)" }
+                let bytes = hashes(ids)
+                bytes.withUnsafeBytes { builder.add(hashes: $0, rows: ids.count, blockInSegment: block) }
+                for id in ids {
+                    let h = CustomerIndex.hash(id)
+                    expected[CustomerIndex.bucket(h), default: []].append(CustomerIndex.entry(h, blockInSegment: block))
+                }
+            }
+            XCTAssertFalse(builder.isEmpty)
+            let got = drained(builder)
+            XCTAssertTrue(builder.isEmpty)
+            XCTAssertEqual(Set(got.keys), Set(expected.keys))
+            for (bucket, entries) in expected { XCTAssertEqual(got[bucket]?.sorted(), entries.sorted(), "bucket \(bucket)") }
+            XCTAssertEqual(got.values.reduce(0) { $0 + $1.count }, expected.values.reduce(0) { $0 + $1.count })
+            expected = [:]
+        }
+        XCTAssertTrue(drained(builder).isEmpty, "an empty builder writes nothing")
+    }
+}

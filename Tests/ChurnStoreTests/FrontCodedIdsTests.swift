@@ -1,0 +1,79 @@
+import ChurnHistoryFormat
+import Foundation
+import XCTest
+
+@testable import ChurnStore
+
+/// The front-coded ids `HighIdTable` keeps: every id comes back byte for byte, whatever the order it
+/// is asked for in, across group boundaries, for shared prefixes, empty ids and ids long enough to
+/// grow the decoder's buffer.
+final class FrontCodedIdsTests: XCTestCase {
+    private func blob(_ ids: [[UInt8]]) -> [UInt8] {
+        let sink = ByteSink()
+        for id in ids {
+            sink.putVarint(UInt64(id.count))
+            id.withUnsafeBytes { sink.put($0) }
+        }
+        return Array(sink.bytes)
+    }
+
+    private func coded(_ ids: [[UInt8]], perBlob: Int = 7) throws -> FrontCodedIds {
+        let blobs = stride(from: 0, to: ids.count, by: perBlob).map { blob(Array(ids[$0..<min(ids.count, $0 + perBlob)])) }
+        return try FrontCodedIds { add in for b in blobs { b.withUnsafeBytes { add($0) } } }
+    }
+
+    private var sampleIds: [[UInt8]] {
+        var ids = (0..<100).map { Array("C\(String(format: "%08d", $0 * 5))".utf8) }
+        ids.insert([], at: 17)                                           // an empty id after a group start
+        ids.insert(Array(String(repeating: "C0", count: 400).utf8), at: 40)  // 800 bytes sharing "C0"
+        ids.insert(Array(String(repeating: "C0", count: 400).utf8) + [0x41], at: 41)  // shares all 800
+        ids.insert(Array("é-ünïcode".utf8), at: 60)
+        ids.insert(Array("C00000015".utf8), at: 70)                      // a repeat
+        return ids
+    }
+
+    func testEveryIdComesBackInAnyOrder() throws {
+        let ids = sampleIds
+        let c = try coded(ids)
+        XCTAssertEqual(c.count, ids.count)
+        var seen: [[UInt8]] = []
+        c.forEach { ordinal, id in
+            XCTAssertEqual(ordinal, seen.count)
+            seen.append(Array(id))
+        }
+        XCTAssertEqual(seen, ids)
+        // Backwards, shuffled, and one after the other from each start: each decode path.
+        for k in (0..<ids.count).reversed() { XCTAssertTrue(ids[k].withUnsafeBytes { c.id(k, equals: $0) }, "\(k)") }
+        for k in (0..<ids.count).shuffled() { XCTAssertTrue(ids[k].withUnsafeBytes { c.id(k, equals: $0) }, "\(k)") }
+        for k in 0..<ids.count { XCTAssertTrue(ids[k].withUnsafeBytes { c.id(k, equals: $0) }, "\(k)") }
+    }
+
+    func testNearMissesAreNotEqual() throws {
+        let ids = sampleIds
+        let c = try coded(ids)
+        for k in 0..<ids.count {
+            let id = ids[k]
+            XCTAssertFalse((id + [0x30]).withUnsafeBytes { c.id(k, equals: $0) }, "longer \(k)")
+            if !id.isEmpty {
+                XCTAssertFalse(Array(id.dropLast()).withUnsafeBytes { c.id(k, equals: $0) }, "shorter \(k)")
+                var changed = id
+                changed[changed.count - 1] ^= 1
+                XCTAssertFalse(changed.withUnsafeBytes { c.id(k, equals: $0) }, "changed \(k)")
+            }
+            if k > 0 && ids[k - 1] != id { XCTAssertFalse(ids[k - 1].withUnsafeBytes { c.id(k, equals: $0) }, "neighbour \(k)") }
+        }
+    }
+
+    func testSequentialIdsTakeFewBytes() throws {
+        // Ids that follow one another share their prefix: far less than the 10 bytes each takes as stored.
+        let ids = (0..<16_000).map { Array("C\(String(format: "%08d", $0 * 5))".utf8) }
+        let c = try coded(ids, perBlob: 1000)
+        XCTAssertEqual(c.count, 16_000)
+        XCTAssertLessThan(c.storedBytes, 16_000 * 6)
+    }
+
+    func testDamagedBlobIsAnError() {
+        // A length that runs past the end of its blob.
+        XCTAssertThrowsError(try FrontCodedIds { add in [5, 0x41, 0x42].withUnsafeBytes { add($0) } })
+    }
+}
