@@ -50,14 +50,17 @@ enum Interruption {
         }
     }
 
-    /// Registers a clean-up; the token removes it when the work finished normally.
-    @discardableResult
-    static func onInterrupt(_ action: @escaping () -> Void) -> Int {
+    /// Starts some work and registers its clean-up as one step: a signal that arrives while `start`
+    /// runs is handled once the clean-up is registered, so whatever `start` began (a job that may
+    /// already be writing temporary files) is always cleaned up. Returns the work and the token that
+    /// removes the clean-up when the work finished normally.
+    static func start<Work>(_ start: () throws -> Work, cleanUp: @escaping (Work) -> Void) rethrows -> (Work, token: Int) {
         lock.lock()
         defer { lock.unlock() }
+        let work = try start()
         nextToken += 1
-        actions[nextToken] = action
-        return nextToken
+        actions[nextToken] = { cleanUp(work) }
+        return (work, nextToken)
     }
 
     static func remove(_ token: Int) {

@@ -59,15 +59,16 @@ struct ScoreCommand: ParsableCommand {
             defer { pool?.close() }
             let service = ScoringService(configuration: .init(dataDirectory: NSTemporaryDirectory() + "churn-cli",
                                                               defaultDatabasePath: RunHistory.defaultPath))
-            let job = try service.start(ScoringJobRequest(
+            let request = ScoringJobRequest(
                 input: .file(path: input), model: .file(path: model, policyPath: policy),
                 engine: pool.map { .pool($0) } ?? .inProcess(threads: threads),
                 outputs: .init(results: out, report: report, summaryJSON: summaryJson),
                 history: .init(enabled: !noHistory, databasePath: db),
-                rankBy: rankBy, top: top, sheet: sheet, chunkBytes: shardBytes, emailCompany: company, emailSender: sender))
-            // On SIGINT/SIGTERM: cancel (the results file goes, the history run is marked failed),
-            // wait for the job to wind down, then stop the local workers.
-            let cleanup = Interruption.onInterrupt {
+                rankBy: rankBy, top: top, sheet: sheet, chunkBytes: shardBytes, emailCompany: company, emailSender: sender)
+            // On SIGINT/SIGTERM, even one that arrives as the job starts: cancel (the results file and
+            // any temporary CSV go, the history run is marked failed), wait for the job to wind down,
+            // then stop the local workers.
+            let (job, cleanup) = try Interruption.start({ try service.start(request) }) { job in
                 job.cancel(reason: "interrupted")
                 _ = try? job.wait()
                 pool?.close()
