@@ -121,8 +121,7 @@ public final class ShardScorer {
                 switch role >> 24 {
                 case Kind.numeric.rawValue:
                     let bytes = scanner.bytes(k)
-                    // Every byte from the field to the end of the chunk may be loaded.
-                    if let v = NumberParser.parse(bytes, readable: scanner.count - scanner.fields[k].start) {
+                    if let v = NumberParser.parse(bytes) {
                         numeric[index] = v
                     } else if Self.isBlank(bytes) {
                         numeric[index] = model.median(index)

@@ -54,52 +54,6 @@ public enum NumberParser {
         return parseGeneral(bytes)
     }
 
-    /// The value of the bytes, or nil if they are not a finite number; the same Double as
-    /// `parse(_:)`. `readable` (≥ `bytes.count`) says how many bytes from `bytes.baseAddress` may
-    /// be loaded: with 8, a field of up to 8 bytes is read as one word with no loop over its bytes
-    /// (`eightByteDecimal`), whose branches do not depend on the field's length.
-    @inlinable @inline(__always)
-    public static func parse(_ bytes: UnsafeRawBufferPointer, readable: Int) -> Double? {
-        if readable >= 8, bytes.count <= 8, let p = bytes.baseAddress,
-           let v = eightByteDecimal(p.loadUnaligned(as: UInt64.self), count: bytes.count) {
-            return v
-        }
-        return parse(bytes)
-    }
-
-    /// `plainDecimal` for a field of `count` (0…8) bytes held in the low bytes of `word` (first
-    /// byte lowest, as loaded on a little-endian machine; bytes past `count` are ignored): digits
-    /// with at most one `.` and at least one digit, else nil. Up to 8 digits, exact in a Double.
-    @inlinable @inline(__always)
-    static func eightByteDecimal(_ word: UInt64, count n: Int) -> Double? {
-        guard n > 0 else { return nil }
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let inField: UInt64 = n == 8 ? ~0 : (1 &<< UInt64(8 * n)) &- 1
-        let t = (UInt64(littleEndian: word) ^ (0x30 &* ones)) & inField  // a digit byte becomes 0…9
-        // Per byte, exact (no carry crosses a byte): high bit set where t ≥ 10, i.e. not a digit...
-        let notDigit = (((t & (0x7F &* ones)) &+ (0x76 &* ones)) | t) & highs
-        // ...and where t is "." (0x2E ^ 0x30 = 0x1E).
-        let z = t ^ (0x1E &* ones)
-        let dots = ~((((z & (0x7F &* ones)) &+ (0x7F &* ones)) | z)) & highs & inField
-        guard notDigit & ~dots & inField == 0, dots.nonzeroBitCount <= 1 else { return nil }
-        var digits = t, count = n, decimals = 0
-        if dots != 0 {
-            guard n > 1 else { return nil }  // "." alone
-            let at = dots.trailingZeroBitCount &>> 3  // byte index of the dot
-            let below: UInt64 = (1 &<< UInt64(8 * at)) &- 1
-            digits = (t & below) | ((t >> UInt64(8 * (at + 1))) << UInt64(8 * at))
-            count = n - 1
-            decimals = n - 1 - at
-        }
-        // Left-align so the missing high digits read as leading zeros, then combine 8 digits in
-        // three multiplies (byte 0 is the most significant digit).
-        var v = digits &<< UInt64(8 * (8 - count))
-        v = (v &* 10) &+ (v &>> 8)
-        v = (((v & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 &<< 32)))
-            &+ (((v &>> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10_000 &<< 32)))) &>> 32
-        return decimals == 0 ? Double(v) : Double(v) / powerOfTen(decimals)
-    }
-
     /// The value of 1 to 15 bytes of digits with at most one `.` and at least one digit, else nil
     /// (the caller then parses in full). At most 15 digits make a mantissa below 2^53, exact in a
     /// Double, and at most 14 decimals an exact power of ten: one correctly rounded division, the
