@@ -108,8 +108,13 @@ public struct ResultCSVFormatter: ScoredRowSink {
         appendFixed(Double(impact), decimals: 3)
     }
 
+    /// 0…999 without division loops.
     @inline(__always)
-    private mutating func appendSmall(_ v: Int) { Self.appendSmall(v, to: &writer) }
+    private mutating func appendSmall(_ v: Int) {
+        if v >= 100 { writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: v / 100)) }
+        if v >= 10 { writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: (v / 10) % 10)) }
+        writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: v % 10))
+    }
 
     @inline(__always)
     private mutating func appendField(_ bytes: UnsafeRawBufferPointer) {
@@ -175,18 +180,9 @@ public struct ResultCSVFormatter: ScoredRowSink {
         return i != bytes.count
     }
 
+    /// A value ≥ 0 (or slightly negative) with a fixed number of decimals, rounded half away from zero.
     @inline(__always)
     private mutating func appendFixed(_ value: Double, decimals: Int) {
-        Self.appendFixed(value, decimals: decimals, to: &writer)
-    }
-
-    /// A value ≥ 0 (or slightly negative) with 3 or 6 decimals, rounded half away from zero. The
-    /// decimals are written in groups of three, each digit taken from its group directly rather
-    /// than one after the other from the remainder of the last, so the digits do not wait on each
-    /// other. The caller has reserved room for the value (96 bytes a row; more for a whole part
-    /// past 999, which reserves for itself).
-    @inline(__always)
-    static func appendFixed(_ value: Double, decimals: Int, to writer: inout ByteWriter) {
         var v = value
         let divisor = decimals == 6 ? 1_000_000 : 1_000
         if v < 0 {
@@ -201,32 +197,16 @@ public struct ResultCSVFormatter: ScoredRowSink {
             writer.reserve(digits.count + 8)
             for d in digits.reversed() { writer.putUnchecked(d) }
         } else {
-            appendSmall(whole, to: &writer)
+            appendSmall(whole)
         }
         writer.putUnchecked(0x2E)
-        let fraction = scaled % divisor
-        if decimals == 6 {
-            appendThreeDigits(fraction / 1000, to: &writer)
-            appendThreeDigits(fraction % 1000, to: &writer)
-        } else {
-            appendThreeDigits(fraction, to: &writer)
+        var fraction = scaled % divisor
+        var place = divisor / 10
+        while place > 0 {
+            writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: fraction / place))
+            fraction %= place
+            place /= 10
         }
-    }
-
-    /// 0…999 as exactly three digits, leading zeros kept.
-    @inline(__always)
-    private static func appendThreeDigits(_ x: Int, to writer: inout ByteWriter) {
-        writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: x / 100))
-        writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: (x / 10) % 10))
-        writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: x % 10))
-    }
-
-    /// 0…999 without division loops.
-    @inline(__always)
-    private static func appendSmall(_ v: Int, to writer: inout ByteWriter) {
-        if v >= 100 { writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: v / 100)) }
-        if v >= 10 { writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: (v / 10) % 10)) }
-        writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: v % 10))
     }
 
     static func escaped(_ bytes: [UInt8]) -> [UInt8] {
