@@ -8,8 +8,9 @@ import Foundation
 /// parse through here, so a value means the same number in both.
 ///
 /// Most cells are short plain decimals (`0`, `20.0`, `577.41`): `parse` reads those in one tight
-/// loop inlined into the caller (`plainDecimal`) and hands everything else (spaces, signs,
-/// exponents, long mantissas, anything invalid) to `parseGeneral`. Both compute the same Double.
+/// loop (`plainDecimal`: no trimming, no sign, no exponent, no digit counting) and hands everything
+/// else (spaces, signs, exponents, long mantissas, anything invalid) to `parseGeneral`. Both
+/// compute the same Double.
 public enum NumberParser {
     /// 10^k for 0 ≤ k ≤ 22, all exact in a Double (a switch: no lazily initialised global on the hot path).
     @inlinable @inline(__always)
