@@ -35,6 +35,8 @@ public struct RunSummary: Codable, Sendable {
     public var unseenCategoryShares: [DriftReport.Categorical]?
     /// Said when drift could not be measured (a model file without training bins).
     public var driftNote: String?
+    /// The symbol before money amounts; absent: "$".
+    public var currency: String?
 
     /// One bar of the health histogram.
     public struct HealthBin: Codable, Sendable {

@@ -29,7 +29,9 @@ public enum SummaryText {
         }
 
         if let r = s.revenue {
-            out += "\nRevenue (\(r.column)): total \(money(r.total)), at High risk \(money(r.atHighRisk)), expected loss \(money(r.expectedLoss))\n"
+            let symbol = s.currency ?? "$"
+            out += "\nRevenue (\(r.column)): total \(money(r.total, symbol)), at High risk \(money(r.atHighRisk, symbol)), "
+                + "expected loss \(money(r.expectedLoss, symbol))\n"
         }
 
         if !s.top.isEmpty {
@@ -110,8 +112,8 @@ public enum SummaryText {
         return out
     }
 
-    static func money(_ value: Double) -> String {
+    static func money(_ value: Double, _ symbol: String) -> String {
         let whole = UInt64(max(0, value.rounded()))
-        return "$" + grouped(whole)
+        return symbol + grouped(whole)
     }
 }

@@ -9,6 +9,6 @@ extension ModelFile.Loaded {
         model.thresholds = thresholds
         _ = try CompiledModel(model)
         let bytes = try ModelFile.encode(model)
-        return ModelFile.Loaded(model: model, bytes: bytes, sha256: Array(SHA256.hash(data: bytes)), email: email)
+        return ModelFile.Loaded(model: model, bytes: bytes, sha256: Array(SHA256.hash(data: bytes)), email: email, currency: currency)
     }
 }

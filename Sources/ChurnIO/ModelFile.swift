@@ -12,6 +12,8 @@ public enum ModelFile {
         public var hashHex: String { sha256.map { String(format: "%02x", $0) }.joined() }
         /// The policy file's e-mail settings, when it has any.
         public var email: EmailSettings?
+        /// The policy file's `currency` symbol, when it has one (see `CurrencySymbol`).
+        public var currency: String? = nil
     }
 
     /// Who signs the drafted retention e-mails: `{"company": "Acme Telecom", "sender": "Dana Reyes"}`.
@@ -28,6 +30,8 @@ public enum ModelFile {
         /// Cut points to replace; absent fields keep the model's.
         public var thresholds: RiskThresholds.Partial?
         public var email: EmailSettings?
+        /// The symbol before money amounts (see `CurrencySymbol`).
+        public var currency: String?
     }
 
     /// Loads a model file, applying a policy file's overrides when given.
@@ -48,6 +52,7 @@ public enum ModelFile {
         }
         var bytes = data
         var email: EmailSettings?
+        var currency: String?
         if let policyPath {
             guard let policyData = FileManager.default.contents(atPath: policyPath) else {
                 throw InputError(file: policyPath, "no such policy file")
@@ -62,6 +67,10 @@ public enum ModelFile {
             if let i = policy.interventions { model.interventions = i }
             if let t = policy.thresholds { model.thresholds = t.filled(from: model.thresholds) }
             email = policy.email
+            if let symbol = policy.currency, let problem = CurrencySymbol.problem(symbol) {
+                throw InputError(file: policyPath, "currency: \(problem)")
+            }
+            currency = policy.currency
             if policy.health != nil || policy.interventions != nil || policy.thresholds != nil { bytes = try encode(model) }
         }
         do {
@@ -69,7 +78,7 @@ public enum ModelFile {
         } catch {
             throw InputError(file: policyPath ?? path, "\(error)")
         }
-        return Loaded(model: model, bytes: bytes, sha256: Array(SHA256.hash(data: bytes)), email: email)
+        return Loaded(model: model, bytes: bytes, sha256: Array(SHA256.hash(data: bytes)), email: email, currency: currency)
     }
 
     /// The model as pretty-printed JSON with sorted keys.

@@ -69,6 +69,7 @@ struct JobRunner {
                                      modelHash: loaded.hashHex, rankBy: request.rankBy, engine: engine,
                                      seconds: Date().timeIntervalSince(started), aggregate: aggregate,
                                      revenueColumn: loaded.model.revenueColumn, driftModel: loaded.model)
+            summary.currency = request.currencySymbol ?? loaded.currency
             if let history {
                 summary.runId = history.runId
                 summary.newlyHighRisk = try history.finish(summaryJSON: String(decoding: try summary.jsonData(), as: UTF8.self),
@@ -85,6 +86,7 @@ struct JobRunner {
                                rowsPerSecond: summary.rowsPerSecond, rankBy: request.rankBy),
                     aggregate: aggregate, newlyHighRisk: summary.newlyHighRisk ?? [],
                     previousRun: history?.previousRun.map { "run \($0.id) of \($0.startedAt)" },
+                    currencySymbol: summary.currency ?? CurrencySymbol.standard,
                     sender: .init(company: request.emailCompany ?? loaded.email?.company, name: request.emailSender ?? loaded.email?.sender),
                     audience: loaded.model.looksLikeBusinessAccounts ? .business : .consumer,
                     hasRevenue: loaded.model.revenueColumn != nil))

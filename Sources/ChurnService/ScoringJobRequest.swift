@@ -72,10 +72,13 @@ public struct ScoringJobRequest: Sendable {
     public var emailCompany: String?
     /// Who signs the report's e-mail drafts (nil: the policy file's `email.sender`).
     public var emailSender: String?
+    /// The symbol before money amounts (nil: the policy file's `currency`, else "$").
+    public var currencySymbol: String?
 
     public init(input: Input, model: Model, engine: Engine, outputs: Outputs = Outputs(), history: History = History(),
                 rankBy: RankBy = .combined, top: Int = 10, sheet: String? = nil, riskThresholds: RiskThresholds? = nil,
-                chunkBytes: Int = 1 << 20, emailCompany: String? = nil, emailSender: String? = nil) {
+                chunkBytes: Int = 1 << 20, emailCompany: String? = nil, emailSender: String? = nil,
+                currencySymbol: String? = nil) {
         self.input = input
         self.model = model
         self.engine = engine
@@ -88,5 +91,6 @@ public struct ScoringJobRequest: Sendable {
         self.chunkBytes = chunkBytes
         self.emailCompany = emailCompany
         self.emailSender = emailSender
+        self.currencySymbol = currencySymbol
     }
 }

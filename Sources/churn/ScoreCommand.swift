@@ -41,10 +41,12 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Company name used in the report's e-mail drafts (default: the policy file's email.company; none: no company named).")
     var company: String?
     @Option(help: "Person who signs the report's e-mail drafts (default: the policy file's email.sender).") var sender: String?
+    @Option(help: "Symbol put before money amounts, e.g. € or CHF (default: the policy file's currency, else $).") var currency: String?
 
     func run() throws {
         try runReportingErrors {
             guard top >= 0 else { throw CLIError("--top must be 0 or more") }
+            if let currency, let problem = CurrencySymbol.problem(currency) { throw CLIError("--currency: \(problem)") }
             // Said in the flag's own words here; an unreadable model is reported by the service.
             if rankBy == .revenue,
                let loaded = try? ModelReference(argument: model).resolve(registryPath: db ?? RunHistory.defaultPath, policyPath: policy).loaded,
@@ -64,7 +66,8 @@ struct ScoreCommand: ParsableCommand {
                 engine: pool.map { .pool($0) } ?? .inProcess(threads: threads),
                 outputs: .init(results: out, report: report, summaryJSON: summaryJson),
                 history: .init(enabled: !noHistory, databasePath: db),
-                rankBy: rankBy, top: top, sheet: sheet, chunkBytes: shardBytes, emailCompany: company, emailSender: sender)
+                rankBy: rankBy, top: top, sheet: sheet, chunkBytes: shardBytes, emailCompany: company, emailSender: sender,
+                currencySymbol: currency)
             // On SIGINT/SIGTERM, even one that arrives as the job starts: cancel (the results file and
             // any temporary CSV go, the history run is marked failed), wait for the job to wind down,
             // then stop the local workers.

@@ -83,6 +83,18 @@ final class ServerPiecesTests: XCTestCase {
         }
     }
 
+    func testRunPageShowsMoneyInTheRunsCurrency() {
+        var aggregate = ScoreAggregate(topLimit: 5)
+        aggregate.rowsScored = 2
+        aggregate.revenueCents = 123_456
+        var summary = RunSummary(input: "a.csv", inputBytes: 10, output: "", model: "", modelHash: "", rankBy: .combined, engine: "",
+                                 seconds: 1, aggregate: aggregate, revenueColumn: "mrr")
+        XCTAssertTrue(RunPage.kpis(summary).contains("$1,234"), RunPage.kpis(summary))
+        summary.currency = "€"
+        XCTAssertTrue(RunPage.kpis(summary).contains("€1,234"), RunPage.kpis(summary))
+        XCTAssertFalse(RunPage.kpis(summary).contains("$"))
+    }
+
     func testPrometheusExposition() {
         let metrics = ServerMetrics()
         metrics.observe(method: "GET", route: "/api/v1/runs/{id}", status: 200, seconds: 0.003)
