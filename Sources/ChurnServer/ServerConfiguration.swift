@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var modelPath: String
     /// Records per `/api/v1/predict` call.
     public var maxPredictRecords = 10_000
+    /// `--currency`: the symbol before money amounts of the runs this server starts (nil: "$").
+    public var currencySymbol: String?
     /// Sending retention offers from the dashboard; nil: offers are queued for `churn offers deliver`.
     public var offerMail: OfferMailSettings?
     /// Sign-in: session expiry, login back-off, TLS, proxy (see `SecuritySettings`).

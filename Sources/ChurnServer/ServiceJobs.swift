@@ -49,7 +49,7 @@ public final class ServiceJobs: ScoringJobs, @unchecked Sendable {  // `entries`
             input: .file(path: upload.path), model: .file(path: configuration.modelPath), engine: engine,
             outputs: .init(results: staging + ".csv", report: staging + ".html"),
             history: .init(enabled: true, databasePath: configuration.historyPath),
-            rankBy: options.rankBy, top: options.top, sheet: options.sheet))
+            rankBy: options.rankBy, top: options.top, sheet: options.sheet, currencySymbol: configuration.currencySymbol))
         // The history run exists before the input is opened; wait for its id (or an early failure).
         while job.snapshot.historyRunId == nil && !job.state.isFinal {
             try? await Task.sleep(for: .milliseconds(5))

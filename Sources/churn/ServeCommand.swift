@@ -28,6 +28,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "File holding the cluster's shared secret.") var secretFile: String?
     @Option(help: "Largest upload accepted (bytes, or with KB/MB/GB/KiB/MiB/GiB); larger answers 413.") var maxUpload: String = "2GiB"
     @Option(help: "Server log level (trace … critical).") var logLevel: String = "notice"
+    @Option(help: "Symbol put before money amounts of the runs started here, e.g. € or CHF (default: $).") var currency: String?
     @OptionGroup(title: "Retention offers") var offers: ServeOfferOptions
     @OptionGroup var security: ServeSecurityOptions
 
@@ -47,6 +48,8 @@ struct ServeCommand: ParsableCommand {
             var configuration = ServerConfiguration(host: host, port: port, dataDirectory: dataDirectory, maxUploadBytes: maxBytes,
                                                     model: loaded, modelPath: modelPath)
             configuration.maxPredictRecords = 10_000
+            if let currency, let problem = CurrencySymbol.problem(currency) { throw CLIError("--currency: \(problem)") }
+            configuration.currencySymbol = currency
             configuration.offerMail = try offers.settings(host: host, port: port)
             try configuration.prepareDirectories()
             try security.apply(to: &configuration)

@@ -7,7 +7,8 @@ import XCTest
 /// `/metrics` keep counting every run.
 final class ServiceJobsTests: XCTestCase {
     func testOnlyTheLatestFinishedRunsStayInMemory() async throws {
-        let configuration = try ServerFixtures.configuration()
+        var configuration = try ServerFixtures.configuration()
+        configuration.currencySymbol = "€"  // `churn serve --currency`
         let jobs = ServiceJobs(configuration: configuration, pool: nil, threads: 1, finishedRunsKept: 2)
         let dashboard = try Dashboard(configuration: configuration, jobs: jobs)
         let sample = ServerFixtures.root.appendingPathComponent("scripts/data/test.csv")
@@ -40,6 +41,8 @@ final class ServiceJobsTests: XCTestCase {
         XCTAssertEqual(forgotten.rowsScored, rows)
         XCTAssertNotNil(forgotten.resultsPath)
         XCTAssertNotNil(forgotten.reportPath)
+        let summary = try JSONSerialization.jsonObject(with: XCTUnwrap(forgotten.summaryJSON)) as? [String: Any]
+        XCTAssertEqual(summary?["currency"] as? String, "€", "the run's summary keeps the server's currency")
         XCTAssertEqual(try dashboard.runs(limit: 10).map(\.id), ids.reversed())
     }
 }
