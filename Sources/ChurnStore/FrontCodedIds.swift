@@ -40,16 +40,52 @@ final class FrontCodedIds {
     /// fill it, and must pass the same blobs both times.
     init(collect: ((UnsafeRawBufferPointer) -> Void) throws -> Void) throws {
         scratch = .allocate(capacity: scratchCapacity)
+        // Sizing pass: how many ids, how many bytes coded.
+        let (n, bytes) = try Self.code(collect, into: nil)
+        guard bytes <= Int(UInt32.max) else {
+            throw StoreError(operation: "compare High-risk customers", message: "the earlier run's High-risk ids exceed 4 GiB", path: "")
+        }
+        var arena = [UInt8](repeating: 0, count: bytes)
+        var groupStarts = [UInt32](repeating: 0, count: (n + Self.groupSize - 1) / Self.groupSize)
+        let (filled, written) = try arena.withUnsafeMutableBufferPointer { out in
+            try groupStarts.withUnsafeMutableBufferPointer { starts in try Self.code(collect, into: (out, starts)) }
+        }
+        guard filled == n, written == bytes else { throw ByteSource.Damaged() }
+        self.arena = arena
+        self.groupStarts = groupStarts
+        count = n
+    }
+
+    /// One pass over the ids `collect` passes: front-codes them into `storage` (the arena and the
+    /// group starts, sized by an earlier pass without storage), or only counts them. Returns how
+    /// many ids and how many bytes coded.
+    private static func code(_ collect: ((UnsafeRawBufferPointer) -> Void) throws -> Void,
+                             into storage: (arena: UnsafeMutableBufferPointer<UInt8>, groupStarts: UnsafeMutableBufferPointer<UInt32>)?)
+        throws -> (ids: Int, bytes: Int) {
         var previous: [UInt8] = []
         var problem: Error?
-        // Sizing pass: how many ids, how many bytes coded.
         var n = 0, bytes = 0
+        // An id's two varints (shared and rest lengths), coded here first to know their size.
+        let header = UnsafeMutablePointer<UInt8>.allocate(capacity: 20)
+        defer { header.deallocate() }
         try collect { blob in
             guard problem == nil else { return }
             do {
-                try Self.forEachStoredId(blob) { id in
-                    let shared = n % Self.groupSize == 0 ? 0 : Self.sharedPrefix(previous, id)
-                    bytes += Self.varintSize(shared) + Self.varintSize(id.count - shared) + id.count - shared
+                try DecodedBlock.highIds(blob) { id in
+                    let first = n % groupSize == 0
+                    let shared = first ? 0 : sharedPrefix(previous, id)
+                    let rest = id.count - shared
+                    let headerCount = ByteSink.writeVarint(UInt64(rest), at: ByteSink.writeVarint(UInt64(shared), at: header)) - header
+                    if let storage {
+                        guard n / groupSize < storage.groupStarts.count, bytes + headerCount + rest <= storage.arena.count else {
+                            throw ByteSource.Damaged()
+                        }
+                        if first { storage.groupStarts[n / groupSize] = UInt32(bytes) }
+                        let at = storage.arena.baseAddress! + bytes
+                        at.update(from: header, count: headerCount)
+                        if rest > 0 { memcpy(at + headerCount, id.baseAddress! + shared, rest) }
+                    }
+                    bytes += headerCount + rest
                     previous.removeAll(keepingCapacity: true)
                     previous.append(contentsOf: id)
                     n += 1
@@ -59,46 +95,7 @@ final class FrontCodedIds {
             }
         }
         if let problem { throw problem }
-        guard bytes <= Int(UInt32.max) else {
-            throw StoreError(operation: "compare High-risk customers", message: "the earlier run's High-risk ids exceed 4 GiB", path: "")
-        }
-        var arena = [UInt8](repeating: 0, count: bytes)
-        var groupStarts = [UInt32](repeating: 0, count: (n + Self.groupSize - 1) / Self.groupSize)
-        var filled = 0, written = 0
-        previous.removeAll(keepingCapacity: true)
-        try arena.withUnsafeMutableBufferPointer { out in
-            try collect { blob in
-                guard problem == nil else { return }
-                do {
-                    try Self.forEachStoredId(blob) { id in
-                        guard filled < n else { throw ByteSource.Damaged() }
-                        let first = filled % Self.groupSize == 0
-                        if first { groupStarts[filled / Self.groupSize] = UInt32(written) }
-                        let shared = first ? 0 : Self.sharedPrefix(previous, id)
-                        let rest = id.count - shared
-                        guard written + Self.varintSize(shared) + Self.varintSize(rest) + rest <= out.count else {
-                            throw ByteSource.Damaged()
-                        }
-                        written = Self.putVarint(shared, out, at: written)
-                        written = Self.putVarint(rest, out, at: written)
-                        if rest > 0 {
-                            memcpy(out.baseAddress! + written, id.baseAddress! + shared, rest)
-                            written += rest
-                        }
-                        previous.removeAll(keepingCapacity: true)
-                        previous.append(contentsOf: id)
-                        filled += 1
-                    }
-                } catch {
-                    problem = error
-                }
-            }
-            if let problem { throw problem }
-        }
-        guard filled == n, written == bytes else { throw ByteSource.Damaged() }
-        self.arena = arena
-        self.groupStarts = groupStarts
-        count = n
+        return (n, bytes)
     }
 
     /// Whether id number `ordinal` (0 ..< count) is `id`.
@@ -156,15 +153,6 @@ final class FrontCodedIds {
         decodedOrdinal = ordinal
     }
 
-    /// Calls `body` with each id of a `high_ids` blob.
-    private static func forEachStoredId(_ blob: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        var s = ByteSource(blob)
-        while !s.isAtEnd {
-            let length = Int(try s.varint())
-            try body(try s.take(length))
-        }
-    }
-
     private static func sharedPrefix(_ previous: [UInt8], _ id: UnsafeRawBufferPointer) -> Int {
         previous.withUnsafeBufferPointer { p in
             let n = min(p.count, id.count)
@@ -172,24 +160,6 @@ final class FrontCodedIds {
             while i < n && p[i] == id[i] { i += 1 }
             return i
         }
-    }
-
-    private static func varintSize(_ v: Int) -> Int {
-        var n = 1, v = v >> 7
-        while v > 0 { n += 1; v >>= 7 }
-        return n
-    }
-
-    @inline(__always)
-    private static func putVarint(_ v: Int, _ out: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
-        var v = UInt(v), o = offset
-        while v >= 0x80 {
-            out[o] = UInt8(truncatingIfNeeded: v) | 0x80
-            v >>= 7
-            o += 1
-        }
-        out[o] = UInt8(v)
-        return o + 1
     }
 
     @inline(__always)
