@@ -1,4 +1,5 @@
 import ChurnCore
+import ChurnIO
 import Foundation
 
 /// Everything a scoring run reports, for people (`SummaryText`) and programs (`--summary-json`).
@@ -35,8 +36,10 @@ public struct RunSummary: Codable, Sendable {
     public var unseenCategoryShares: [DriftReport.Categorical]?
     /// Said when drift could not be measured (a model file without training bins).
     public var driftNote: String?
-    /// The symbol before money amounts; absent: "$".
+    /// The symbol before money amounts, when a policy or `--currency` named one (see `currencySymbol`).
     public var currency: String?
+    /// The symbol to put before money amounts: `currency`, else `CurrencySymbol.standard`.
+    public var currencySymbol: String { currency ?? CurrencySymbol.standard }
 
     /// One bar of the health histogram.
     public struct HealthBin: Codable, Sendable {

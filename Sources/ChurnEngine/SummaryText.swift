@@ -29,7 +29,7 @@ public enum SummaryText {
         }
 
         if let r = s.revenue {
-            let symbol = s.currency ?? "$"
+            let symbol = s.currencySymbol
             out += "\nRevenue (\(r.column)): total \(money(r.total, symbol)), at High risk \(money(r.atHighRisk, symbol)), "
                 + "expected loss \(money(r.expectedLoss, symbol))\n"
         }

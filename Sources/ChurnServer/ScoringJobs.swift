@@ -74,7 +74,7 @@ public struct JobCounts: Sendable, Equatable {
     public init() {}
 
     /// Counts a finished run by its final status.
-    public mutating func finished(_ run: LiveRun) {
+    public mutating func record(_ run: LiveRun) {
         switch run.status {
         case .succeeded:
             succeeded += 1

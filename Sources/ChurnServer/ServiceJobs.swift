@@ -101,7 +101,7 @@ public final class ServiceJobs: ScoringJobs, @unchecked Sendable {  // `entries`
         }
         lock.withLock {
             entry.final = final
-            totals.finished(final)
+            totals.record(final)
             forgetOldFinishedRuns()
         }
     }

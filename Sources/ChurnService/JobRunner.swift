@@ -86,7 +86,7 @@ struct JobRunner {
                                rowsPerSecond: summary.rowsPerSecond, rankBy: request.rankBy),
                     aggregate: aggregate, newlyHighRisk: summary.newlyHighRisk ?? [],
                     previousRun: history?.previousRun.map { "run \($0.id) of \($0.startedAt)" },
-                    currencySymbol: summary.currency ?? CurrencySymbol.standard,
+                    currencySymbol: summary.currencySymbol,
                     sender: .init(company: request.emailCompany ?? loaded.email?.company, name: request.emailSender ?? loaded.email?.sender),
                     audience: loaded.model.looksLikeBusinessAccounts ? .business : .consumer,
                     hasRevenue: loaded.model.revenueColumn != nil))

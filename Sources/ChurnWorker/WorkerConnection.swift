@@ -256,11 +256,7 @@ final class WorkerConnection {
     }
 
     private func write(_ bytes: [UInt8]) {
-        write(buffers: [bytes])
-    }
-
-    private func write(buffers: [[UInt8]]) {
-        write(buffers.map(OutgoingBytes.init))
+        write([OutgoingBytes(bytes)])
     }
 
     private func write(_ parts: [OutgoingBytes]) {

@@ -102,8 +102,8 @@ final class ServerPiecesTests: XCTestCase {
         metrics.uploaded(bytes: 1234)
         var counts = JobCounts()
         counts.started = 3
-        counts.finished(LiveRun(runId: 1, status: .succeeded, inputName: "a", inputBytes: 1, startedAt: Date(), rowsScored: 500))
-        counts.finished(LiveRun(runId: 3, status: .failed, inputName: "c", inputBytes: 1, startedAt: Date()))
+        counts.record(LiveRun(runId: 1, status: .succeeded, inputName: "a", inputBytes: 1, startedAt: Date(), rowsScored: 500))
+        counts.record(LiveRun(runId: 3, status: .failed, inputName: "c", inputBytes: 1, startedAt: Date()))
         let running = [LiveRun(runId: 2, status: .running, inputName: "b", inputBytes: 1, startedAt: Date(), rowsPerSecond: 1000)]
         let pool = PoolSnapshot(mode: "pool", workers: [.init(address: "a:1", up: true, busy: false, shardsDone: 3),
                                                         .init(address: "b:1", up: false, busy: false, shardsDone: 0)])

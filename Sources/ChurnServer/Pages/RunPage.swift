@@ -65,7 +65,7 @@ enum RunPage {
         func tile(_ label: String, _ value: String, _ id: String) -> String {
             "<div class=\"kpi\" id=\"kpi-\(id)\"><div class=\"label\">\(label)</div><div class=\"value\">\(value)</div></div>"
         }
-        let symbol = s.currency ?? "$"
+        let symbol = s.currencySymbol
         var t = "<section class=\"kpis\">"
         t += tile("Customers", ReportFormat.integer(s.rowsScored), "customers")
         t += tile("Rejected rows", ReportFormat.integer(s.rowsRejected), "rejected")
