@@ -14,8 +14,11 @@ final class Dashboard: Sendable {
     let access: AccessControl
     /// Retention offers: the outbox, sending, opt-outs.
     let offerDesk: OfferDesk
-    /// Succeeded runs' changes against their previous runs, computed once each (a run's rows never change).
-    private let changesCache = Mutex<[Int64: ScoreChanges?]>([:])
+    /// Succeeded runs' changes against their previous runs, computed once each (a run's rows never
+    /// change); the latest `changesKept` runs viewed.
+    private let changesCache = Mutex(RecentValues<Int64, ScoreChanges?>(capacity: Dashboard.changesKept))
+    /// How many runs' changes `changes(_:)` keeps in memory.
+    static let changesKept = 256
     /// The model of `--model`, following the registry's champion when it names `@champion`.
     let model: ModelInUse
     /// For `/api/v1/predict`: the model in use, compiled.
@@ -52,7 +55,7 @@ final class Dashboard: Sendable {
         guard run.status == .succeeded else { return nil }
         if let cached = changesCache.withLock({ $0[run.id] }) { return cached }
         let changes = try store.scoreChanges(runId: run.id, top: 10)
-        changesCache.withLock { $0[run.id] = .some(changes) }
+        changesCache.withLock { $0.store(changes, for: run.id) }
         return changes
     }
 

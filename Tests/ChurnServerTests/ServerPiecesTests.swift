@@ -6,8 +6,20 @@ import XCTest
 @testable import ChurnServer
 
 /// The server's pieces that need no listening socket: query parsing, upload names, predict, pages'
-/// escaping, the Prometheus exposition.
+/// escaping, the Prometheus exposition, the bounded cache of run changes.
 final class ServerPiecesTests: XCTestCase {
+    func testRecentValuesForgetsTheOldestBeyondItsCapacity() {
+        var cache = RecentValues<Int, String>(capacity: 3)
+        for key in 1...3 { cache.store("v\(key)", for: key) }
+        cache.store("again", for: 1)  // storing a known key again forgets nothing
+        XCTAssertEqual(cache.count, 3)
+        XCTAssertEqual(cache[1], "again")
+        for key in 4...10 { cache.store("v\(key)", for: key) }
+        XCTAssertEqual(cache.count, 3)
+        XCTAssertEqual((1...10).filter { cache[$0] != nil }, [8, 9, 10])
+        XCTAssertEqual(cache[10], "v10")
+    }
+
     func testCustomerQueryParsing() throws {
         let q = try CustomerTable.parse(["risk": "high,medium", "sort": "-risk", "q": "C01", "limit": "20", "cursor": "40",
                                          "health_min": "10", "health_max": "60", "intervention": "Success check-in"])

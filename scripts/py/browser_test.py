@@ -14,6 +14,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -97,7 +98,8 @@ options = webdriver.ChromeOptions()
 options.binary_location = "/usr/bin/chromium"
 for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
     options.add_argument(arg)
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+# Chromium keeps its own temporary files in the work directory, removed with it.
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver", env={**os.environ, "TMPDIR": work}), options=options)
 wait = WebDriverWait(driver, 120)
 errors = []
 try:
@@ -300,3 +302,6 @@ finally:
             server.kill()
 check(server.returncode == 0, f"churn serve did not exit 0 on SIGTERM ({server.returncode})")
 print(f"browser checks: {checks} passed (screenshots in {shots})")
+# Passed: the scratch files go (a failure above leaves them, with serve.log, for a look).
+if os.environ.get("CHURN_KEEP_TEST_FILES") != "1":
+    shutil.rmtree(work, ignore_errors=True)
