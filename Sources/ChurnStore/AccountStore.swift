@@ -1,12 +1,13 @@
 import CSQLite
 import Foundation
 
-/// Dashboard accounts, API tokens and the audit log, in the same SQLite file as the run history.
+/// Dashboard accounts, browser sessions, API tokens and the audit log, in the same SQLite file as
+/// the run history.
 ///
 /// The tables are created with `CREATE TABLE IF NOT EXISTS` when a store opens, beside the history's
 /// own schema; they do not take part in the history's `user_version` migrations. The store keeps
-/// only what it is given: password hashes and token hashes are made by the caller (ChurnServer's
-/// `Accounts`), never the secrets themselves. Thread-safe: one connection behind a lock.
+/// only what it is given: password hashes, token hashes and session-cookie hashes are made by the
+/// caller (ChurnServer's `Accounts` and `Sessions`), never the secrets themselves. Thread-safe: one connection behind a lock.
 public final class AccountStore: @unchecked Sendable {
     /// The database file.
     public let path: String
@@ -48,6 +49,14 @@ public final class AccountStore: @unchecked Sendable {
             address  TEXT    NOT NULL                    -- client address, or "cli"
         );
         CREATE INDEX IF NOT EXISTS audit_log_by_time ON audit_log (at);
+        CREATE TABLE IF NOT EXISTS sessions (
+            token_hash  TEXT    PRIMARY KEY,             -- SHA-256 of the session cookie, hex
+            user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            csrf        TEXT    NOT NULL,                -- the session's CSRF token
+            created_at  REAL    NOT NULL,                -- sign-in, Unix time
+            last_seen   REAL    NOT NULL                 -- last request (updated at most every few seconds)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
         """
 
     // MARK: Users
@@ -123,6 +132,79 @@ public final class AccountStore: @unchecked Sendable {
 
     private static func user(_ s: SQLiteStatement) -> User {
         User(id: s.int64(0), name: s.text(1), role: s.text(2), passwordHash: s.text(3), createdAt: Date(timeIntervalSince1970: s.double(4)))
+    }
+
+    // MARK: Sessions
+
+    /// One browser session (its cookie's hash only).
+    public struct Session: Equatable, Sendable {
+        public var userId: Int64
+        public var csrf: String
+        public var createdAt: Date
+        public var lastSeen: Date
+
+        public init(userId: Int64, csrf: String, createdAt: Date, lastSeen: Date) {
+            self.userId = userId; self.csrf = csrf; self.createdAt = createdAt; self.lastSeen = lastSeen
+        }
+    }
+
+    /// Records a session under its cookie's hash.
+    public func addSession(hash: String, _ session: Session) throws {
+        try locked {
+            let s = try db.prepare("INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen) VALUES (?, ?, ?, ?, ?)", "add session")
+            s.bind(1, hash); s.bind(2, session.userId); s.bind(3, session.csrf)
+            s.bind(4, session.createdAt.timeIntervalSince1970); s.bind(5, session.lastSeen.timeIntervalSince1970)
+            try s.run()
+        }
+    }
+
+    /// The session with this cookie hash, expired or not.
+    public func session(hash: String) throws -> Session? {
+        try locked {
+            let s = try db.prepare("SELECT user_id, csrf, created_at, last_seen FROM sessions WHERE token_hash = ?", "find session")
+            s.bind(1, hash)
+            guard try s.step() else { return nil }
+            return Session(userId: s.int64(0), csrf: s.text(1), createdAt: Date(timeIntervalSince1970: s.double(2)),
+                           lastSeen: Date(timeIntervalSince1970: s.double(3)))
+        }
+    }
+
+    /// Moves a session's last use to `date`.
+    public func touchSession(hash: String, at date: Date) throws {
+        try locked {
+            let s = try db.prepare("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", "touch session")
+            s.bind(1, date.timeIntervalSince1970); s.bind(2, hash)
+            try s.run()
+        }
+    }
+
+    /// Ends one session.
+    public func removeSession(hash: String) throws {
+        try locked {
+            let s = try db.prepare("DELETE FROM sessions WHERE token_hash = ?", "end session")
+            s.bind(1, hash)
+            try s.run()
+        }
+    }
+
+    /// Ends every session of a user; returns how many there were.
+    @discardableResult
+    public func removeSessions(userId: Int64) throws -> Int {
+        try locked {
+            let s = try db.prepare("DELETE FROM sessions WHERE user_id = ?", "end user's sessions")
+            s.bind(1, userId)
+            try s.run()
+            return db.changes
+        }
+    }
+
+    /// Forgets sessions last used before `lastSeenBefore` or started before `createdBefore`.
+    public func removeSessions(lastSeenBefore: Date, createdBefore: Date) throws {
+        try locked {
+            let s = try db.prepare("DELETE FROM sessions WHERE last_seen < ? OR created_at < ?", "forget expired sessions")
+            s.bind(1, lastSeenBefore.timeIntervalSince1970); s.bind(2, createdBefore.timeIntervalSince1970)
+            try s.run()
+        }
     }
 
     // MARK: Tokens

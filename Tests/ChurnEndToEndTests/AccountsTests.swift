@@ -168,6 +168,29 @@ final class AccountsTests: XCTestCase {
         XCTAssertEqual(statuses, statuses.sorted { $0 < $1 }, "a session came back after it ended: \(statuses)")
     }
 
+    func testASessionOutlivesARestartButNotAPasswordChange() throws {
+        let data = dir.appendingPathComponent("data")
+        let first = try ServeProcess(model: model, dataDir: data)
+        let signedIn = try first.signIn("admin", TestAccounts.password)
+        let cookie = try XCTUnwrap(signedIn.cookie), csrf = try XCTUnwrap(signedIn.csrf)
+        XCTAssertEqual(try first.get("/runs", as: .session(cookie: cookie, csrf: nil)).status, 200)
+        XCTAssertEqual(first.stop(), 0)
+
+        // A new server process on the same data directory knows the session and its CSRF token.
+        let second = try ServeProcess(model: model, dataDir: data)
+        defer { second.stop() }
+        XCTAssertEqual(try second.get("/runs", as: .session(cookie: cookie, csrf: nil)).status, 200)
+        let page = try second.get("/", as: .session(cookie: cookie, csrf: nil))
+        XCTAssertTrue(page.text.contains("<meta name=\"csrf-token\" content=\"\(csrf)\""), "the session's CSRF token changed")
+
+        // `churn users passwd`, from another process, signs the user out at once.
+        let passwd = try ChurnBinary.run(["users", "passwd", "admin", "--password-stdin", "--data-dir", data.path], stdin: "a brand new password\n")
+        XCTAssertEqual(passwd.status, 0, passwd.stderr)
+        XCTAssertEqual(try second.get("/runs", as: .session(cookie: cookie, csrf: nil)).status, 303)
+        XCTAssertEqual(try second.get("/api/v1/runs", as: .session(cookie: cookie, csrf: nil)).status, 401)
+        XCTAssertNotNil(try second.signIn("admin", "a brand new password").cookie)
+    }
+
     func testRevokedExpiredAndRemovedUsersTokensAnswer401() throws {
         let data = dir.appendingPathComponent("data")
         try TestAccounts.add(data, "andy", role: "analyst")

@@ -1,3 +1,5 @@
+import ChurnStore
+import ChurnTesting
 import Foundation
 import Hummingbird
 import XCTest
@@ -48,21 +50,67 @@ final class AccessRulesTests: XCTestCase {
         XCTAssertNil(throttle.wait(user: "ann", address: "10.0.0.1", now: t0.addingTimeInterval(36)))
     }
 
-    func testSessionsEndWhenIdleOrTooOld() {
-        let sessions = Sessions(idle: 60, lifetime: 300)
+    /// A store with users 7, 8 and 9 (sessions refer to users).
+    private func sessionStore() throws -> AccountStore {
+        let store = try AccountStore(path: ScratchDirectory.make("sessions").appendingPathComponent("history.sqlite").path)
+        for name in ["u7", "u8", "u9"] { try store.addUser(name: name, role: "viewer", passwordHash: "-") }
+        XCTAssertEqual(try store.users().map(\.id), [1, 2, 3])
+        return store
+    }
+
+    func testSessionsEndWhenIdleOrTooOld() throws {
+        let store = try sessionStore()
+        let sessions = Sessions(store: store, idle: 60, lifetime: 300)
         let t0 = Date(timeIntervalSince1970: 1_000_000)
-        let s = sessions.create(userId: 7, now: t0)
-        XCTAssertEqual(sessions.session(s.cookie, now: t0.addingTimeInterval(50))?.userId, 7)
-        XCTAssertEqual(sessions.session(s.cookie, now: t0.addingTimeInterval(100))?.csrf, s.csrf, "use keeps it alive")
-        XCTAssertNil(sessions.session(s.cookie, now: t0.addingTimeInterval(161)), "idle for 61 s")
-        XCTAssertNil(sessions.session(s.cookie, now: t0.addingTimeInterval(100)), "an ended session stays ended")
-        let old = sessions.create(userId: 8, now: t0)
-        for step in 1...5 { XCTAssertNotNil(sessions.session(old.cookie, now: t0.addingTimeInterval(Double(step) * 55))) }
-        XCTAssertNil(sessions.session(old.cookie, now: t0.addingTimeInterval(301)), "past its lifetime")
-        let ended = sessions.create(userId: 9, now: t0)
-        sessions.end(ended.cookie)
-        XCTAssertNil(sessions.session(ended.cookie, now: t0))
-        XCTAssertNil(sessions.session("made-up", now: t0))
+        let s = try sessions.create(userId: 1, now: t0)
+        XCTAssertEqual(try sessions.session(s.cookie, now: t0.addingTimeInterval(50))?.userId, 1)
+        XCTAssertEqual(try sessions.session(s.cookie, now: t0.addingTimeInterval(100))?.csrf, s.csrf, "use keeps it alive")
+        XCTAssertNil(try sessions.session(s.cookie, now: t0.addingTimeInterval(161)), "idle for 61 s")
+        XCTAssertNil(try sessions.session(s.cookie, now: t0.addingTimeInterval(100)), "an ended session stays ended")
+        let old = try sessions.create(userId: 2, now: t0)
+        for step in 1...5 { XCTAssertNotNil(try sessions.session(old.cookie, now: t0.addingTimeInterval(Double(step) * 55))) }
+        XCTAssertNil(try sessions.session(old.cookie, now: t0.addingTimeInterval(301)), "past its lifetime")
+        let ended = try sessions.create(userId: 3, now: t0)
+        try sessions.end(ended.cookie)
+        XCTAssertNil(try sessions.session(ended.cookie, now: t0))
+        XCTAssertNil(try sessions.session("made-up", now: t0))
+        XCTAssertNil(try store.session(hash: Accounts.tokenHash(s.cookie)), "expired sessions are removed from the store")
+    }
+
+    func testSessionsOutliveARestartButNotAPasswordChangeOrTheUser() throws {
+        let store = try sessionStore()
+        let t0 = Date()
+        let first = Sessions(store: store, idle: 600, lifetime: 3600)
+        let kept = try first.create(userId: 1, now: t0), other = try first.create(userId: 2, now: t0)
+        XCTAssertNil(try store.session(hash: kept.cookie), "the store holds the cookie's hash, never the cookie")
+
+        // A restart: a new server process opens the same file.
+        let restarted = Sessions(store: try AccountStore(path: store.path), idle: 600, lifetime: 3600)
+        XCTAssertEqual(try restarted.session(kept.cookie, now: t0.addingTimeInterval(30))?.csrf, kept.csrf)
+
+        // `churn users passwd` in another process signs the user out everywhere, and only them.
+        let accounts = Accounts(store: try AccountStore(path: store.path), bcryptCost: 4)
+        try accounts.setPassword(name: "u7", password: "a-new-password")
+        XCTAssertNil(try restarted.session(kept.cookie, now: t0.addingTimeInterval(40)))
+        XCTAssertNotNil(try restarted.session(other.cookie, now: t0.addingTimeInterval(40)))
+        XCTAssertEqual(try accounts.audit(since: t0.addingTimeInterval(-1)).last?.detail, "u7 (1 session ended)")
+
+        // Removing a user removes their sessions with them.
+        try accounts.removeUser(name: "u8")
+        XCTAssertNil(try store.session(hash: Accounts.tokenHash(other.cookie)))
+    }
+
+    func testSessionLastUseIsWrittenAtMostEveryTouchInterval() throws {
+        let store = try sessionStore()
+        let sessions = Sessions(store: store, idle: 100, lifetime: 3600)
+        XCTAssertEqual(sessions.touchInterval, 10)
+        let t0 = Date(timeIntervalSince1970: 2_000_000)
+        let s = try sessions.create(userId: 1, now: t0)
+        let key = Accounts.tokenHash(s.cookie)
+        _ = try sessions.session(s.cookie, now: t0.addingTimeInterval(9))
+        XCTAssertEqual(try store.session(hash: key)?.lastSeen, t0, "9 s later: not written")
+        _ = try sessions.session(s.cookie, now: t0.addingTimeInterval(10))
+        XCTAssertEqual(try store.session(hash: key)?.lastSeen, t0.addingTimeInterval(10), "10 s later: written")
     }
 
     func testSafeRedirectsAndFormFields() {

@@ -2,7 +2,7 @@ import ChurnStore
 import Foundation
 import Hummingbird
 
-/// The server's side of accounts: the account store, the live sessions, the login throttle and
+/// The server's side of accounts: the account store, the sessions, the login throttle and
 /// the settings that shape them (`ServerConfiguration.security`).
 final class AccessControl: Sendable {
     let accounts: Accounts
@@ -11,8 +11,9 @@ final class AccessControl: Sendable {
     let settings: SecuritySettings
 
     init(dataDirectory: String, settings: SecuritySettings) throws {
-        accounts = Accounts(store: try AccountStore(path: dataDirectory + "/history.sqlite"))
-        sessions = Sessions(idle: settings.sessionIdle, lifetime: settings.sessionLifetime)
+        let store = try AccountStore(path: dataDirectory + "/history.sqlite")
+        accounts = Accounts(store: store)
+        sessions = Sessions(store: store, idle: settings.sessionIdle, lifetime: settings.sessionLifetime)
         throttle = LoginThrottle(base: settings.loginBackoff)
         self.settings = settings
     }
@@ -29,7 +30,7 @@ final class AccessControl: Sendable {
             guard let user = try accounts.user(bearer: token), let role = Role(rawValue: user.role) else { return nil }
             return Identity(userId: user.id, name: user.name, role: role, via: .token, csrf: nil)
         }
-        guard let cookie = Self.cookie(Self.sessionCookie, in: request), let session = sessions.session(cookie),
+        guard let cookie = Self.cookie(Self.sessionCookie, in: request), let session = try sessions.session(cookie),
               let user = try accounts.store.user(id: session.userId), let role = Role(rawValue: user.role) else { return nil }
         return Identity(userId: user.id, name: user.name, role: role, via: .session, csrf: session.csrf)
     }

@@ -17,7 +17,7 @@ struct AccountRoutes {
         }
         router.post("/login") { request, context in try await signIn(request, context) }
         router.post("/logout") { request, context in
-            if let cookie = AccessControl.cookie(AccessControl.sessionCookie, in: request) { control.sessions.end(cookie) }
+            if let cookie = AccessControl.cookie(AccessControl.sessionCookie, in: request) { try control.sessions.end(cookie) }
             if let identity = context.identity {
                 control.accounts.audit(actor: identity.name, action: "sign-out", detail: "", address: control.address(request, context))
             }
@@ -64,7 +64,7 @@ struct AccountRoutes {
             return loginPage(request, status: .unauthorized, message: "Wrong user name or password.", next: next)
         }
         control.throttle.succeeded(user: name, address: address)
-        let session = control.sessions.create(userId: user.id)
+        let session = try control.sessions.create(userId: user.id)
         control.accounts.audit(actor: user.name, action: "sign-in", detail: "role \(user.role)", address: address)
         var headers: HTTPFields = [.location: Self.safeNext(next), .cacheControl: "no-store"]
         headers.append(.init(name: .setCookie, value: control.setCookie(AccessControl.sessionCookie, session.cookie,

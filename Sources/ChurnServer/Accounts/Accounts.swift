@@ -38,15 +38,19 @@ public final class Accounts: Sendable {
         audit(actor: actor, action: "user added", detail: "\(name) (\(role.rawValue))", address: address)
     }
 
+    /// Sets a user's password and ends every session they have: whoever knew the old one is signed out.
     public func setPassword(name: String, password: String, actor: String = "cli", address: String = "cli") throws {
         try Self.validate(password: password)
-        guard try store.setPasswordHash(name: name, Bcrypt.hash(password, cost: bcryptCost)) else { throw AccountsError("no user named '\(name)'") }
-        audit(actor: actor, action: "password changed", detail: name, address: address)
+        guard let user = try store.user(named: name), try store.setPasswordHash(name: name, Bcrypt.hash(password, cost: bcryptCost)) else {
+            throw AccountsError("no user named '\(name)'")
+        }
+        let ended = try store.removeSessions(userId: user.id)
+        audit(actor: actor, action: "password changed", detail: "\(name)\(ended > 0 ? " (\(ended) session\(ended == 1 ? "" : "s") ended)" : "")", address: address)
     }
 
     public func removeUser(name: String, actor: String = "cli", address: String = "cli") throws {
         guard try store.removeUser(name: name) else { throw AccountsError("no user named '\(name)'") }
-        audit(actor: actor, action: "user removed", detail: "\(name) (and their tokens)", address: address)
+        audit(actor: actor, action: "user removed", detail: "\(name) (and their tokens and sessions)", address: address)
     }
 
     public func users() throws -> [AccountStore.User] { try store.users() }
