@@ -31,6 +31,7 @@ public struct DashboardServer {
         PageRoutes(dashboard: dashboard).register(on: router)
         OfferRoutes(dashboard: dashboard).register(on: router)
         AccountRoutes(control: dashboard.access).register(on: router)
+        UserRoutes(control: dashboard.access).register(on: router)
         ModelRoutes(dashboard: dashboard).register(on: router)
         return router
     }

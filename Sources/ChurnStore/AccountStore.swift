@@ -114,15 +114,41 @@ public final class AccountStore: @unchecked Sendable {
         }
     }
 
-    /// Removes a user and their tokens; false when there is no such user.
-    public func removeUser(name: String) throws -> Bool {
+    /// Replaces a user's role; false when there is no such user, or when they are the last user
+    /// with the role `keepingOneOf` (checked in the same statement, so two processes cannot both
+    /// demote the last two).
+    public func setRole(name: String, _ role: String, keepingOneOf kept: String? = nil) throws -> Bool {
         try locked {
-            let s = try db.prepare("DELETE FROM users WHERE name = ?", "remove user")
-            s.bind(1, name)
+            let s = try db.prepare("UPDATE users SET role = ? WHERE name = ?" + Self.notTheLast, "set role")
+            s.bind(1, role); s.bind(2, name); s.bind(3, kept)
             try s.run()
             return db.changes > 0
         }
     }
+
+    /// How many users have this role.
+    public func userCount(role: String) throws -> Int {
+        try locked {
+            let s = try db.prepare("SELECT count(*) FROM users WHERE role = ?", "count users by role")
+            s.bind(1, role)
+            _ = try s.step()
+            return Int(s.int64(0))
+        }
+    }
+
+    /// Removes a user with their tokens and sessions; false when there is no such user, or when they
+    /// are the last user with the role `keepingOneOf`.
+    public func removeUser(name: String, keepingOneOf kept: String? = nil) throws -> Bool {
+        try locked {
+            let s = try db.prepare("DELETE FROM users WHERE name = ?" + Self.notTheLast, "remove user")
+            s.bind(1, name); s.bind(2, kept)
+            try s.run()
+            return db.changes > 0
+        }
+    }
+
+    /// `:kept`, bound last: the user does not have that role, or others have it too (NULL: no check).
+    private static let notTheLast = " AND (:kept IS NULL OR role IS NOT :kept OR (SELECT count(*) FROM users WHERE role = :kept) > 1)"
 
     private func userLocked(sql: String, bind: (SQLiteStatement) -> Void) throws -> User? {
         let s = try db.prepare("SELECT id, name, role, password_hash, created_at FROM users WHERE \(sql)", "find user")

@@ -21,12 +21,12 @@ func readPasswordLine() throws -> String {
     return line.hasSuffix("\r") ? String(line.dropLast()) : line
 }
 
-/// `churn users add|list|passwd|remove`: dashboard accounts.
+/// `churn users add|list|passwd|role|remove`: dashboard accounts.
 struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "Manage the dashboard's accounts (roles: viewer, analyst, admin).",
-        subcommands: [Add.self, List.self, Passwd.self, Remove.self])
+        subcommands: [Add.self, List.self, Passwd.self, SetRole.self, Remove.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user; the password is read from standard input.")
@@ -73,8 +73,24 @@ struct UsersCommand: ParsableCommand {
         }
     }
 
+    struct SetRole: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "role", abstract: "Give a user another role (the only admin cannot be made anything else).")
+        @Argument var name: String
+        @Option(help: "viewer, analyst or admin.") var role: String
+        @OptionGroup var location: AccountsLocation
+
+        func run() throws {
+            try runReportingErrors {
+                guard let newRole = ChurnServer.Role(rawValue: role) else { throw CLIError("--role: '\(role)' is not viewer, analyst or admin") }
+                try location.open().setRole(name: name, role: newRole)
+                print("\(name) is \(newRole.rawValue)")
+            }
+        }
+    }
+
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a user and their API tokens.")
+        static let configuration = CommandConfiguration(abstract: "Remove a user with their API tokens and sessions (not the only admin).")
         @Argument var name: String
         @OptionGroup var location: AccountsLocation
 

@@ -120,6 +120,15 @@ final class AccessMatrixTests: XCTestCase {
         "POST /login": "403",
         "POST /logout": "303 /login",
         "GET /audit": "200",
+        // The account forms refuse an empty form (no role, no password, no confirmation, no such
+        // user or token) and change nothing.
+        "GET /users": "200",
+        "POST /users": "400",
+        "POST /users/{name}/role": "400",
+        "POST /users/{name}/password": "400",
+        "POST /users/{name}/remove": "400",
+        "POST /tokens": "400",
+        "POST /tokens/{id}/revoke": "400",
         // The customer's unsubscribe link: public, its signed token is the credential (none here).
         "GET /unsubscribe": "400",
         "POST /unsubscribe": "400",

@@ -50,11 +50,24 @@ final class AccountsTests: XCTestCase {
             XCTAssertNil(bytes.range(of: Data(made.token.utf8)), "the token is stored in \(name)")
             XCTAssertNil(bytes.range(of: Data(TestAccounts.password.utf8)), "the password is stored in \(name)")
         }
+        // Roles change; the only admin stays one.
+        XCTAssertEqual(try ChurnBinary.run(["users", "role", "vera", "--role", "admin", "--data-dir", data.path]).status, 0)
+        let demote = try ChurnBinary.run(["users", "role", "vera", "--role", "viewer", "--data-dir", data.path])
+        XCTAssertEqual(demote.status, 1)
+        XCTAssertTrue(demote.stderr.contains("only admin"), demote.stderr)
+        let onlyAdmin = try ChurnBinary.run(["users", "remove", "vera", "--data-dir", data.path])
+        XCTAssertEqual(onlyAdmin.status, 1)
+        XCTAssertTrue(onlyAdmin.stderr.contains("only admin"), onlyAdmin.stderr)
+        try TestAccounts.add(data, "root", role: "admin")
+        XCTAssertEqual(try ChurnBinary.run(["users", "role", "vera", "--role", "viewer", "--data-dir", data.path]).status, 0)
+        XCTAssertEqual(try ChurnBinary.run(["users", "list", "--data-dir", data.path]).stdout.split(separator: "\n")
+            .map { $0.split(separator: "\t").prefix(2).joined(separator: " ") }, ["root admin", "vera viewer"])
+        XCTAssertEqual(try ChurnBinary.run(["users", "remove", "root", "--data-dir", data.path]).status, 1, "root is the only admin now")
         // Passwords change; removed users are gone with their tokens.
         let passwd = try ChurnBinary.run(["users", "passwd", "vera", "--password-stdin", "--data-dir", data.path], stdin: "a brand new password\n")
         XCTAssertEqual(passwd.status, 0, passwd.stderr)
         XCTAssertEqual(try ChurnBinary.run(["users", "remove", "vera", "--data-dir", data.path]).status, 0)
-        XCTAssertEqual(try TestAccounts.users(data), [])
+        XCTAssertEqual(try TestAccounts.users(data), ["root"])
         let after = try ChurnBinary.run(["tokens", "list", "--json", "--data-dir", data.path])
         XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [Any])?.count, 0, after.stdout)
         let audit = try ChurnBinary.run(["audit", "--since", "1h", "--data-dir", data.path])
@@ -259,5 +272,85 @@ final class AccountsTests: XCTestCase {
         // Plain HTTP to the TLS port gets no answer.
         let plain = try curl(["-o", "/dev/null", "-w", "%{http_code}", server.base.replacingOccurrences(of: "https://", with: "http://") + "/healthz"])
         XCTAssertEqual(plain.stdout, "000")
+    }
+}
+
+/// An admin manages users and tokens in the browser's forms (`/users`), with what `churn users` and
+/// `churn tokens` see afterwards, and the refusals: the only admin, a wrong confirmation, a missing
+/// CSRF token, a non-admin.
+final class UserAdminPageTests: XCTestCase {
+    func testAnAdminManagesUsersAndTokensThroughTheForms() throws {
+        let dir = ChurnBinary.temporaryDirectory()
+        let model = try ChurnBinary.trainModel(in: dir)
+        let data = dir.appendingPathComponent("data")
+        let server = try ServeProcess(model: model, dataDir: data)
+        defer { server.stop() }
+        let admin = try server.signIn("admin", TestAccounts.password)
+        let cookie = try XCTUnwrap(admin.cookie), csrf = try XCTUnwrap(admin.csrf)
+        func post(_ path: String, _ fields: [String: String], csrf sent: String? = nil) throws -> ServeProcess.Reply {
+            func enc(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }
+            let body = (fields.merging(["csrf": sent ?? csrf]) { a, _ in a }).map { "\(enc($0))=\(enc($1))" }.joined(separator: "&")
+            return try server.request("POST", path, body: Data(body.utf8), contentType: "application/x-www-form-urlencoded",
+                                      as: .session(cookie: cookie, csrf: nil))
+        }
+        func users() throws -> [String] {
+            try ChurnBinary.run(["users", "list", "--data-dir", data.path]).stdout.split(separator: "\n")
+                .map { $0.split(separator: "\t").prefix(2).joined(separator: " ") }
+        }
+
+        let page = try server.get("/users", as: .session(cookie: cookie, csrf: nil))
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.text.contains("<a href=\"/users\" class=\"active\">Users</a>"), "no Users link for an admin")
+        XCTAssertTrue(page.text.contains("<tr data-user=\"admin\">"), page.text)
+
+        // Add, refuse a bad name, change a role.
+        let added = try post("/users", ["name": "ana", "role": "analyst", "password": "ana's long password"])
+        XCTAssertEqual(added.status, 303)
+        XCTAssertEqual(added.headers["location"]?.hasPrefix("/users?message="), true)
+        XCTAssertEqual(try users(), ["admin admin", "ana analyst"])
+        let bad = try post("/users", ["name": "<script>", "role": "viewer", "password": "long enough password"])
+        XCTAssertEqual(bad.status, 400)
+        XCTAssertTrue(bad.text.contains("user name &#39;&lt;script&gt;&#39;"), bad.text)
+        XCTAssertEqual(try post("/users/ana/role", ["role": "viewer"]).status, 303)
+        XCTAssertEqual(try users(), ["admin admin", "ana viewer"])
+
+        // A viewer may not open the page; a new password ends ana's session.
+        let ana = try XCTUnwrap(try server.signIn("ana", "ana's long password").cookie)
+        XCTAssertEqual(try server.get("/users", as: .session(cookie: ana, csrf: nil)).status, 403)
+        XCTAssertEqual(try post("/users/ana/password", ["password": "another long password"]).status, 303)
+        XCTAssertEqual(try server.get("/runs", as: .session(cookie: ana, csrf: nil)).status, 303, "ana's session outlived her password")
+        XCTAssertNotNil(try server.signIn("ana", "another long password").cookie)
+
+        // A token, shown once, works with ana's role until it is revoked.
+        let made = try post("/tokens", ["user": "ana", "label": "nightly export", "expires": "30d"])
+        XCTAssertEqual(made.status, 200)
+        XCTAssertEqual(made.headers["cache-control"], "no-store")
+        let token = try XCTUnwrap(made.text.range(of: "<code id=\"new-token\">").map { String(made.text[$0.upperBound...].prefix { $0 != "<" }) })
+        XCTAssertTrue(token.hasPrefix("churn_"), token)
+        XCTAssertEqual(try server.get("/api/v1/runs", as: .bearer(token)).status, 200)
+        XCTAssertEqual(try server.get("/api/v1/cluster", as: .bearer(token)).status, 403, "the token acts as a viewer")
+        let listed = try server.get("/users", as: .session(cookie: cookie, csrf: nil)).text
+        XCTAssertFalse(listed.contains(token), "the page shows the token again")
+        let id = try XCTUnwrap(listed.range(of: "nightly export").flatMap { r in
+            listed[..<r.lowerBound].components(separatedBy: "<tr data-token=\"").last?.prefix { $0 != "\"" } })
+        XCTAssertEqual(try post("/tokens/\(id)/revoke", [:]).status, 303)
+        XCTAssertEqual(try server.get("/api/v1/runs", as: .bearer(token)).status, 401)
+
+        // Refusals: the only admin, a wrong confirmation, no CSRF token.
+        let lastAdmin = try post("/users/admin/role", ["role": "analyst"])
+        XCTAssertEqual(lastAdmin.status, 400)
+        XCTAssertTrue(lastAdmin.text.contains("only admin"), lastAdmin.text)
+        XCTAssertEqual(try post("/users/admin/remove", ["confirm": "admin"]).status, 400)
+        XCTAssertEqual(try post("/users/ana/remove", ["confirm": "anna"]).status, 400)
+        XCTAssertEqual(try post("/users/ana/remove", ["confirm": "ana"], csrf: "forged").status, 403)
+        XCTAssertEqual(try users(), ["admin admin", "ana viewer"])
+        XCTAssertEqual(try post("/users/ana/remove", ["confirm": "ana"]).status, 303)
+        XCTAssertEqual(try users(), ["admin admin"])
+
+        let audit = try ChurnBinary.run(["audit", "--since", "1h", "--data-dir", data.path]).stdout
+        for action in ["user added", "role changed", "password changed", "token created", "token revoked", "user removed"] {
+            XCTAssertTrue(audit.contains(action), "no '\(action)' in the audit log:\n\(audit)")
+        }
+        XCTAssertFalse(audit.contains("another long password"), "a password reached the audit log")
     }
 }

@@ -38,7 +38,7 @@ public struct AccessRule: Equatable, Sendable {
 /// callers, each role, a revoked token and an expired session.
 public enum AccessRules {
     /// Every route the server registers.
-    public static let all: [AccessRule] = dashboard + accounts + offers + models
+    public static let all: [AccessRule] = dashboard + accounts + userAdmin + offers + models
 
     /// The dashboard and REST API of `churn serve` (issue 9).
     static let dashboard: [AccessRule] = {
@@ -79,6 +79,10 @@ public enum AccessRules {
         .post("/logout", .atLeast(.viewer)),
         .get("/audit", .atLeast(.admin)),
     ]
+
+    /// Managing users and API tokens in the browser (`UserRoutes`): for admins.
+    static let userAdmin: [AccessRule] = [AccessRule.get("/users", .atLeast(.admin))]
+        + UserRoutes.paths.map { AccessRule.post($0, .atLeast(.admin)) }
 
     /// Retention offers (issue 13): the outbox is read by anyone signed in; sending is an analyst
     /// action (`POST /api/v1/customers/{id}/offers`, above); the unsubscribe page is for the

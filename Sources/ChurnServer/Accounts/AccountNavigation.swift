@@ -8,7 +8,7 @@ enum AccountNavigation {
     static func links(_ items: [(href: String, label: String, key: String)], active: String) -> String {
         guard let identity = Identity.current else { return "" }
         var items = items
-        if identity.role >= .admin { items.append(("/audit", "Audit", "audit")) }
+        if identity.role >= .admin { items += [("/users", "Users", "users"), ("/audit", "Audit", "audit")] }
         return items.filter { item in
             guard case .atLeast(let role)? = AccessRules.access(method: .get, path: item.href) else { return true }
             return identity.role >= role

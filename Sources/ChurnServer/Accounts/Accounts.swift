@@ -48,9 +48,33 @@ public final class Accounts: Sendable {
         audit(actor: actor, action: "password changed", detail: "\(name)\(ended > 0 ? " (\(ended) session\(ended == 1 ? "" : "s") ended)" : "")", address: address)
     }
 
+    /// Removes a user with their tokens and sessions. The last admin cannot be removed: nobody could
+    /// manage the accounts any more.
     public func removeUser(name: String, actor: String = "cli", address: String = "cli") throws {
-        guard try store.removeUser(name: name) else { throw AccountsError("no user named '\(name)'") }
+        guard let user = try store.user(named: name) else { throw AccountsError("no user named '\(name)'") }
+        try refuseLosingTheLastAdmin(user, "remove")
+        guard try store.removeUser(name: name, keepingOneOf: Role.admin.rawValue) else {
+            throw AccountsError("cannot remove \(name): no such user, or they were the only admin left")
+        }
         audit(actor: actor, action: "user removed", detail: "\(name) (and their tokens and sessions)", address: address)
+    }
+
+    /// Gives a user another role; their sessions and tokens act with it from their next request. The
+    /// last admin cannot be made anything else.
+    public func setRole(name: String, role: Role, actor: String = "cli", address: String = "cli") throws {
+        guard let user = try store.user(named: name) else { throw AccountsError("no user named '\(name)'") }
+        guard user.role != role.rawValue else { return }
+        if role != .admin { try refuseLosingTheLastAdmin(user, "make \(role.rawValue)") }
+        guard try store.setRole(name: name, role.rawValue, keepingOneOf: Role.admin.rawValue) else {
+            throw AccountsError("cannot change \(name)'s role: no such user, or they were the only admin left")
+        }
+        audit(actor: actor, action: "role changed", detail: "\(name): \(user.role) → \(role.rawValue)", address: address)
+    }
+
+    private func refuseLosingTheLastAdmin(_ user: AccountStore.User, _ verb: String) throws {
+        if user.role == Role.admin.rawValue, try store.userCount(role: Role.admin.rawValue) <= 1 {
+            throw AccountsError("cannot \(verb) \(user.name): they are the only admin (make another user admin first)")
+        }
     }
 
     public func users() throws -> [AccountStore.User] { try store.users() }

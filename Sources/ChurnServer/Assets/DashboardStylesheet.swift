@@ -57,5 +57,9 @@ enum DashboardStylesheet {
         section.login input { width: 100%; }
         p.error { color: #c0392b; font-weight: 600; }
         table.audit td { font-size: 12px; vertical-align: top; }
+        table.users td form.inline, table.tokens td form.inline { margin: 0; white-space: nowrap; }
+        table.users input { width: 11em; }
+        #add-user-form label, #create-token-form label { margin-right: 12px; }
+        #new-token { font-size: 14px; padding: 6px 8px; background: var(--line); border-radius: 6px; user-select: all; word-break: break-all; }
         """
 }
