@@ -8,7 +8,7 @@ import Foundation
 /// number in input order; a match is always confirmed by comparing the bytes, so every answer is
 /// exact.
 ///
-/// For 2.1M High ids like `C00012345` that is about 9 bytes an id (about 19 MB); the ids' bytes as
+/// For 2.1M High ids like `C00012345` that is about 7 bytes an id (about 15 MB); the ids' bytes as
 /// stored plus 8-byte entries took 18 (40 MB), a hash set of strings about 48.
 ///
 /// Not thread-safe: it keeps its place in the ids between calls (one thread at a time).
