@@ -26,7 +26,10 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         public var allDownGrace: Duration
         /// Shards read and not yet written, per job (bounds memory: each holds its bytes and, once
         /// back, its result, about 2.5 times the shard). 0: the workers' default credit windows
-        /// (4 each) plus 8, at least 16 (16 for two workers, 48 for ten).
+        /// (4 each) plus 8, at least 16 (16 for two workers, 48 for ten); for workers started on
+        /// this machine alone (`startingLocalWorkers`), plus 2 (10 for two workers): their round
+        /// trips take microseconds, so little slack keeps them busy, and the coordinator shares
+        /// their machine's memory (each shard in flight is about 3 MB in the coordinator).
         public var maxOutstandingShards: Int
         public init(heartbeatTimeout: Duration = .seconds(5), poisonThreshold: Int = 3, allDownGrace: Duration = .seconds(10),
                     maxOutstandingShards: Int = 0) {
@@ -94,6 +97,10 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         do {
             workers = try LocalWorkers(count: count, executable: executable, secretFile: secretPath!, threadsEach: threadsEach)
             let secret = try SecretFile.read(path: secretPath!)
+            var options = options
+            if extraEndpoints.isEmpty && options.maxOutstandingShards <= 0 {
+                options.maxOutstandingShards = Self.localOutstandingShards(workers: count)
+            }
             let pool = try WorkerPool(endpoints: extraEndpoints + workers!.endpoints, secret: secret, options: options, logger: logger)
             pool.lock.withLock {
                 pool.local = workers
@@ -105,6 +112,11 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
             if let temporary { unlink(temporary) }
             throw error
         }
+    }
+
+    /// The default of `Options.maxOutstandingShards` for a pool of local workers only.
+    static func localOutstandingShards(workers: Int) -> Int {
+        4 * workers + 2
     }
 
     /// "N workers".

@@ -3,21 +3,26 @@ import Foundation
 
 /// A run's customer ids in input order, front-coded in groups of `groupSize`: each id is the
 /// length of the prefix it shares with the id before it (0 for the first of a group), then the
-/// length and bytes of the rest. Ids that follow one another in a file usually share most of their
+/// length and bytes of the rest. Both lengths take one byte together when each is under 15 (a
+/// nibble each), else a 0xFF byte and two varints. Ids that follow one another in a file usually share most of their
 /// bytes (`C00012345`, `C00012349`: 4 bytes instead of 10); any id is decoded from the start of its
 /// group, and the id after the last one decoded costs one step, which is how `HighIdTable` reads
-/// them while a run follows the earlier one's order.
+/// them while a run follows the earlier one's order. Built in one pass over the blobs (it was two:
+/// one to size the storage, one to fill it).
 ///
 /// Not thread-safe: it keeps the last id decoded (one thread at a time).
 final class FrontCodedIds {
     static let groupSize = 16
-    /// The coded ids.
-    private let arena: [UInt8]
-    /// Offset in `arena` of the first id of each group.
+    /// The header byte of an id whose lengths follow as varints.
+    private static let escape: UInt8 = 0xFF
+    /// The coded ids: `arenaCount` bytes at `arena.base` (none without ids).
+    private let arena: ReservedBytes?
+    private let arenaCount: Int
+    /// Offset in the arena of the first id of each group.
     private let groupStarts: [UInt32]
     let count: Int
     /// Bytes the coded ids take.
-    var storedBytes: Int { arena.count + 4 * groupStarts.count }
+    var storedBytes: Int { arenaCount + 4 * groupStarts.count }
 
     /// The id held in `scratch`: its number (-1: none) and the offset just past it.
     private var decodedOrdinal = -1
@@ -27,7 +32,8 @@ final class FrontCodedIds {
     private var scratchCapacity = 256
 
     init() {
-        arena = []
+        arena = nil
+        arenaCount = 0
         groupStarts = []
         count = 0
         scratch = .allocate(capacity: scratchCapacity)
@@ -36,64 +42,79 @@ final class FrontCodedIds {
     deinit { scratch.deallocate() }
 
     /// Codes the ids of `high_ids` blobs (each id a varint length, then its bytes) that `collect`
-    /// passes in input order. `collect` is called twice, to size the storage exactly and then to
-    /// fill it, and must pass the same blobs both times.
-    init(collect: ((UnsafeRawBufferPointer) -> Void) throws -> Void) throws {
+    /// passes in input order, in one pass over them: the storage is reserved for the worst case
+    /// (`ReservedBytes`) and costs memory only as it is filled.
+    /// - Parameters:
+    ///   - maxIds: at most this many ids (more is an error: the blobs are damaged).
+    ///   - blobBytes: the blobs' total size (coded ids never take more than that plus a few bytes
+    ///     per id; more is an error).
+    ///   - each: called with every id as it is coded, in order.
+    init(maxIds: Int, blobBytes: Int, collect: ((UnsafeRawBufferPointer) -> Void) throws -> Void,
+         each: (UnsafeRawBufferPointer) -> Void = { _ in }) throws {
         scratch = .allocate(capacity: scratchCapacity)
-        // Sizing pass: how many ids, how many bytes coded.
-        let (n, bytes) = try Self.code(collect, into: nil)
-        guard bytes <= Int(UInt32.max) else {
+        // An id coded costs at most its blob bytes plus the escape byte and the shared length's
+        // varint (5 bytes up to 2^35).
+        let bound = blobBytes + 6 * maxIds
+        guard maxIds >= 0, blobBytes >= 0, bound <= Int(UInt32.max) else {
             throw StoreError(operation: "compare High-risk customers", message: "the earlier run's High-risk ids exceed 4 GiB", path: "")
         }
-        var arena = [UInt8](repeating: 0, count: bytes)
-        var groupStarts = [UInt32](repeating: 0, count: (n + Self.groupSize - 1) / Self.groupSize)
-        let (filled, written) = try arena.withUnsafeMutableBufferPointer { out in
-            try groupStarts.withUnsafeMutableBufferPointer { starts in try Self.code(collect, into: (out, starts)) }
+        let arena = try ReservedBytes(capacity: bound)
+        var groupStarts = [UInt32](repeating: 0, count: (maxIds + Self.groupSize - 1) / Self.groupSize)
+        let (n, bytes) = try groupStarts.withUnsafeMutableBufferPointer { starts in
+            try Self.code(collect, maxIds: maxIds, into: UnsafeMutableBufferPointer(start: arena.base, count: bound), groupStarts: starts, each: each)
         }
-        guard filled == n, written == bytes else { throw ByteSource.Damaged() }
+        arena.shrink(to: bytes)
+        if n < maxIds { groupStarts.removeLast(groupStarts.count - (n + Self.groupSize - 1) / Self.groupSize) }
         self.arena = arena
+        arenaCount = bytes
         self.groupStarts = groupStarts
         count = n
     }
 
-    /// One pass over the ids `collect` passes: front-codes them into `storage` (the arena and the
-    /// group starts, sized by an earlier pass without storage), or only counts them. Returns how
-    /// many ids and how many bytes coded.
-    private static func code(_ collect: ((UnsafeRawBufferPointer) -> Void) throws -> Void,
-                             into storage: (arena: UnsafeMutableBufferPointer<UInt8>, groupStarts: UnsafeMutableBufferPointer<UInt32>)?)
+    /// One pass over the ids `collect` passes: front-codes them into `arena` and `groupStarts`.
+    /// Returns how many ids and how many bytes coded; throws `ByteSource.Damaged` when they do not fit.
+    private static func code(_ collect: ((UnsafeRawBufferPointer) -> Void) throws -> Void, maxIds: Int, into arena: UnsafeMutableBufferPointer<UInt8>,
+                             groupStarts: UnsafeMutableBufferPointer<UInt32>, each: (UnsafeRawBufferPointer) -> Void)
         throws -> (ids: Int, bytes: Int) {
         var previous: [UInt8] = []
         var problem: Error?
         var n = 0, bytes = 0
-        // An id's two varints (shared and rest lengths), coded here first to know their size.
+        // An id's header (shared and rest lengths), coded here first to know its size.
         let header = UnsafeMutablePointer<UInt8>.allocate(capacity: 20)
         defer { header.deallocate() }
-        try collect { blob in
+        // `collect` cannot call back into `each` re-entrantly (it only passes blobs).
+        try withoutActuallyEscaping(each) { each in try collect { blob in
             guard problem == nil else { return }
             do {
                 try DecodedBlock.highIds(blob) { id in
                     let first = n % groupSize == 0
                     let shared = first ? 0 : sharedPrefix(previous, id)
                     let rest = id.count - shared
-                    let headerCount = ByteSink.writeVarint(UInt64(rest), at: ByteSink.writeVarint(UInt64(shared), at: header)) - header
-                    if let storage {
-                        guard n / groupSize < storage.groupStarts.count, bytes + headerCount + rest <= storage.arena.count else {
-                            throw ByteSource.Damaged()
-                        }
-                        if first { storage.groupStarts[n / groupSize] = UInt32(bytes) }
-                        let at = storage.arena.baseAddress! + bytes
-                        at.update(from: header, count: headerCount)
-                        if rest > 0 { memcpy(at + headerCount, id.baseAddress! + shared, rest) }
+                    let headerCount: Int
+                    if shared < 15 && rest < 15 {
+                        header[0] = UInt8(shared << 4 | rest)
+                        headerCount = 1
+                    } else {
+                        header[0] = Self.escape
+                        headerCount = ByteSink.writeVarint(UInt64(rest), at: ByteSink.writeVarint(UInt64(shared), at: header + 1)) - header
                     }
+                    guard n < maxIds, bytes + headerCount + rest <= arena.count else {
+                        throw ByteSource.Damaged()
+                    }
+                    if first { groupStarts[n / groupSize] = UInt32(bytes) }
+                    let at = arena.baseAddress! + bytes
+                    at.update(from: header, count: headerCount)
+                    if rest > 0 { memcpy(at + headerCount, id.baseAddress! + shared, rest) }
                     bytes += headerCount + rest
                     previous.removeAll(keepingCapacity: true)
                     previous.append(contentsOf: id)
                     n += 1
+                    each(id)
                 }
             } catch {
                 problem = error
             }
-        }
+        } }
         if let problem { throw problem }
         return (n, bytes)
     }
@@ -127,29 +148,33 @@ final class FrontCodedIds {
             decodedEnd = Int(groupStarts[group])
             scratchCount = 0
         }
-        arena.withUnsafeBufferPointer { arena in
-            var offset = decodedEnd
-            while at <= ordinal {
-                let shared = Self.getVarint(arena, &offset)
-                let rest = Self.getVarint(arena, &offset)
-                let total = shared + rest
-                if total > scratchCapacity {
-                    // Keeps the shared prefix: it is part of the id being decoded.
-                    var c = scratchCapacity * 2
-                    while c < total { c *= 2 }
-                    let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
-                    bigger.update(from: scratch, count: min(shared, scratchCount))
-                    scratch.deallocate()
-                    scratch = bigger
-                    scratchCapacity = c
-                }
-                if rest > 0 { memcpy(scratch + shared, arena.baseAddress! + offset, rest) }
-                offset += rest
-                scratchCount = total
-                at += 1
+        let arena = UnsafeBufferPointer(start: self.arena!.base, count: arenaCount)
+        var offset = decodedEnd
+        while at <= ordinal {
+            let lengths = arena[offset]
+            offset += 1
+            var shared = Int(lengths >> 4), rest = Int(lengths & 15)
+            if lengths == Self.escape {
+                shared = Self.getVarint(arena, &offset)
+                rest = Self.getVarint(arena, &offset)
             }
-            decodedEnd = offset
+            let total = shared + rest
+            if total > scratchCapacity {
+                // Keeps the shared prefix: it is part of the id being decoded.
+                var c = scratchCapacity * 2
+                while c < total { c *= 2 }
+                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+                bigger.update(from: scratch, count: min(shared, scratchCount))
+                scratch.deallocate()
+                scratch = bigger
+                scratchCapacity = c
+            }
+            if rest > 0 { memcpy(scratch + shared, arena.baseAddress! + offset, rest) }
+            offset += rest
+            scratchCount = total
+            at += 1
         }
+        decodedEnd = offset
         decodedOrdinal = ordinal
     }
 

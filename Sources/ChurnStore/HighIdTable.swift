@@ -8,7 +8,7 @@ import Foundation
 /// number in input order; a match is always confirmed by comparing the bytes, so every answer is
 /// exact.
 ///
-/// For 2.1M High ids like `C00012345` that is about 9 bytes an id (about 19 MB); the ids' bytes as
+/// For 2.1M High ids like `C00012345` that is about 7 bytes an id (about 15 MB); the ids' bytes as
 /// stored plus 8-byte entries took 18 (40 MB), a hash set of strings about 48.
 ///
 /// Not thread-safe: it keeps its place in the ids between calls (one thread at a time).
@@ -34,27 +34,31 @@ final class HighIdTable {
     }
 
     /// Builds the table from a run's `high_ids` blobs (each id a varint length, then its bytes),
-    /// which `collect` passes to its argument in input order. `collect` is called twice (once to
-    /// size the ids' storage, once to fill it), and must pass the same blobs both times.
-    /// - Parameter expected: the number of ids, to size the buckets.
-    init(expected: Int, collect: ((UnsafeRawBufferPointer) -> Void) throws -> Void) throws {
-        let ids = try FrontCodedIds(collect: collect)
-        let n = ids.count
-        guard n < Int(UInt32.max) else {
+    /// which `collect` passes to its argument in input order, once. Each id is hashed twice: while
+    /// it is coded (to count the ids of each bucket) and once all are in (to place its entry);
+    /// keeping the first hashes instead would cost 8 bytes an id at the run's peak of memory.
+    /// - Parameters:
+    ///   - expected: the number of ids (more is an error: the blobs are damaged).
+    ///   - blobBytes: the blobs' total size (see `FrontCodedIds`).
+    init(expected: Int, blobBytes: Int, collect: ((UnsafeRawBufferPointer) -> Void) throws -> Void) throws {
+        guard expected < Int(UInt32.max) else {
             throw StoreError(operation: "compare High-risk customers", message: "the earlier run has 2^32 or more High-risk ids", path: "")
         }
         // About 32 ids a bucket: the bucket starts cost 4 bytes per 32 ids, and a lookup compares
         // the bytes of one id in 2^(32 - ordinalBits) / 32 on average besides its own.
         var bits: UInt64 = 1
-        while bits < 24 && (1 << bits) * 32 < max(n, expected) { bits += 1 }
-        var ordinalBits: UInt32 = 1
-        while ordinalBits < 32 && (1 << ordinalBits) < n { ordinalBits += 1 }
+        while bits < 24 && (1 << bits) * 32 < expected { bits += 1 }
         let shift = 64 - bits
         let buckets = 1 << Int(bits)
         var starts = [UInt32](repeating: 0, count: buckets + 1)
-        starts.withUnsafeMutableBufferPointer { starts in
-            ids.forEach { _, id in starts[Int(CustomerIndex.hash(id) >> shift) + 1] += 1 }
+        let ids = try starts.withUnsafeMutableBufferPointer { starts in
+            try FrontCodedIds(maxIds: expected, blobBytes: blobBytes, collect: collect) { id in
+                starts[Int(CustomerIndex.hash(id) >> shift) + 1] += 1
+            }
         }
+        let n = ids.count
+        var ordinalBits: UInt32 = 1
+        while ordinalBits < 32 && (1 << ordinalBits) < n { ordinalBits += 1 }
         for b in 0..<buckets { starts[b + 1] += starts[b] }
         var entries = [UInt32](repeating: 0, count: n)
         var next = starts

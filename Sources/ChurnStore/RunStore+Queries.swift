@@ -242,14 +242,15 @@ extension RunStore {
     }
 
     /// The ids at High risk in a run, as a table to look ids up in. Reads the run's `high_ids`
-    /// BLOBs twice (to size the table's storage exactly, then to fill it) rather than holding them.
+    /// BLOBs once, after their count and total size (which SQLite knows from each row's header,
+    /// without reading the BLOBs).
     func highIdTableLocked(runId: Int64) throws -> HighIdTable {
-        let count = try db.prepare("SELECT coalesce(sum(high_count), 0) FROM prediction_blocks WHERE run_id = ?",
+        let count = try db.prepare("SELECT coalesce(sum(high_count), 0), coalesce(sum(length(high_ids)), 0) FROM prediction_blocks WHERE run_id = ?",
                                    "count High-risk rows of run \(runId)")
         count.bind(1, runId)
-        let expected = try count.step() ? Int(count.int64(0)) : 0
+        let (expected, blobBytes) = try count.step() ? (Int(count.int64(0)), Int(count.int64(1))) : (0, 0)
         do {
-            return try HighIdTable(expected: expected) { add in
+            return try HighIdTable(expected: expected, blobBytes: blobBytes) { add in
                 try forEachHighIdBlobLocked(runId: runId) { add($0) }
             }
         } catch is ByteSource.Damaged {

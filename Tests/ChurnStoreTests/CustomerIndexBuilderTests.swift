@@ -4,8 +4,8 @@ import XCTest
 
 @testable import ChurnStore
 
-/// The index builder sorts a segment's entries into buckets in place: every row's entry comes out
-/// once, in its hash's bucket, and the builder is empty and reusable afterwards.
+/// The index builder groups a segment's entries by bucket: every row's entry comes out once, in its
+/// hash's bucket, and the builder is empty and reusable afterwards.
 final class CustomerIndexBuilderTests: XCTestCase {
     private func hashes(_ ids: [String]) -> [UInt8] {
         let sink = ByteSink()
@@ -49,4 +49,27 @@ final class CustomerIndexBuilderTests: XCTestCase {
         }
         XCTAssertTrue(drained(builder).isEmpty, "an empty builder writes nothing")
     }
+
+    /// Buckets of more than one page (256 entries): every entry comes back, in arrival order, and
+    /// the pages serve the next segment.
+    func testBucketsSpanningPagesKeepArrivalOrder() {
+        let builder = CustomerIndexBuilder()
+        for round in 0..<2 {
+            var expected: [Int: [UInt32]] = [:]
+            // About 390 (first round) and 780 (second) entries a bucket.
+            for block in 0..<(4 * (round + 1)) {
+                let ids = (0..<100_000).map { "S\(round)-\(block)-\($0)" }
+                hashes(ids).withUnsafeBytes { builder.add(hashes: $0, rows: ids.count, blockInSegment: block) }
+                for id in ids {
+                    let h = CustomerIndex.hash(id)
+                    expected[CustomerIndex.bucket(h), default: []].append(CustomerIndex.entry(h, blockInSegment: block))
+                }
+            }
+            XCTAssertGreaterThan(expected.values.map(\.count).min() ?? 0, 256)
+            let got = drained(builder)
+            XCTAssertEqual(got, expected, "round \(round)")
+            XCTAssertTrue(builder.isEmpty)
+        }
+    }
 }
+

@@ -19,7 +19,9 @@ final class FrontCodedIdsTests: XCTestCase {
 
     private func coded(_ ids: [[UInt8]], perBlob: Int = 7) throws -> FrontCodedIds {
         let blobs = stride(from: 0, to: ids.count, by: perBlob).map { blob(Array(ids[$0..<min(ids.count, $0 + perBlob)])) }
-        return try FrontCodedIds { add in for b in blobs { b.withUnsafeBytes { add($0) } } }
+        return try FrontCodedIds(maxIds: ids.count, blobBytes: blobs.reduce(0) { $0 + $1.count }) { add in
+            for b in blobs { b.withUnsafeBytes { add($0) } }
+        }
     }
 
     private var sampleIds: [[UInt8]] {
@@ -74,6 +76,32 @@ final class FrontCodedIdsTests: XCTestCase {
 
     func testDamagedBlobIsAnError() {
         // A length that runs past the end of its blob.
-        XCTAssertThrowsError(try FrontCodedIds { add in [5, 0x41, 0x42].withUnsafeBytes { add($0) } })
+        XCTAssertThrowsError(try FrontCodedIds(maxIds: 1, blobBytes: 3) { add in [5, 0x41, 0x42].withUnsafeBytes { add($0) } })
+    }
+
+    /// Built in one pass: `collect` is called once, `each` sees every id in order, and more ids
+    /// than announced, or more bytes, are an error rather than a write past the storage.
+    func testOnePassAndItsBounds() throws {
+        let ids = (0..<1000).map { Array("C\(String(format: "%08d", $0 * 7))".utf8) }
+        let b = blob(ids)
+        var calls = 0
+        var seen: [[UInt8]] = []
+        let c = try FrontCodedIds(maxIds: ids.count, blobBytes: b.count, collect: { add in
+            calls += 1
+            b.withUnsafeBytes { add($0) }
+        }, each: { seen.append(Array($0)) })
+        XCTAssertEqual(calls, 1)
+        XCTAssertEqual(seen, ids)
+        XCTAssertEqual(c.count, ids.count)
+        for k in [0, 15, 16, 999] { XCTAssertTrue(ids[k].withUnsafeBytes { c.id(k, equals: $0) }) }
+        // Fewer ids than announced is fine (the count is an upper bound).
+        let fewer = try FrontCodedIds(maxIds: ids.count + 40, blobBytes: b.count) { add in b.withUnsafeBytes { add($0) } }
+        XCTAssertEqual(fewer.count, ids.count)
+        XCTAssertTrue(ids[999].withUnsafeBytes { fewer.id(999, equals: $0) })
+        XCTAssertThrowsError(try FrontCodedIds(maxIds: ids.count - 1, blobBytes: b.count) { add in b.withUnsafeBytes { add($0) } })
+        // Long ids that share nothing: the coded bytes exceed a bound that is too small.
+        let long = blob((0..<50).map { [UInt8](repeating: UInt8($0), count: 300) })
+        XCTAssertThrowsError(try FrontCodedIds(maxIds: 50, blobBytes: 1000) { add in long.withUnsafeBytes { add($0) } })
+        XCTAssertEqual(try FrontCodedIds(maxIds: 50, blobBytes: long.count) { add in long.withUnsafeBytes { add($0) } }.count, 50)
     }
 }

@@ -22,7 +22,7 @@ final class HighIdTableTests: XCTestCase {
 
     private func table(_ ids: [String], perBlob: Int = 1000) throws -> HighIdTable {
         let parts = blobs(ids, perBlob: perBlob)
-        return try HighIdTable(expected: ids.count) { add in
+        return try HighIdTable(expected: ids.count, blobBytes: parts.reduce(0) { $0 + $1.count }) { add in
             for p in parts { p.withUnsafeBytes { add($0) } }
         }
     }
