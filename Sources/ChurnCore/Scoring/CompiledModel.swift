@@ -66,6 +66,8 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
     let categoryByteStart: UnsafeMutablePointer<Int>
     /// First global category index of each categorical feature, and one past the last.
     let categoryStart: UnsafeMutablePointer<Int>
+    /// Per global category, its first 16 bytes as two little-endian words, zero beyond its length.
+    let categoryWords: UnsafeMutablePointer<UInt64>
     /// Drift bins: every binned feature's edges back to back; per numeric feature its first edge
     /// (driftEdgeStart[j]..<[j+1]) and its first slot in `DriftCounts.numericBins` (-1: no bins).
     let driftEdges: UnsafeMutablePointer<Double>
@@ -86,6 +88,7 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
         categoryText.deallocate()
         categoryByteStart.deallocate()
         categoryStart.deallocate()
+        categoryWords.deallocate()
         driftEdges.deallocate()
         driftEdgeStart.deallocate()
         driftSlotStart.deallocate()
@@ -124,6 +127,7 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
         categoryText = Self.buffer(allCategories.flatMap { $0 }, filler: 0)
         categoryByteStart = Self.buffer(allCategories.reduce(into: [0]) { $0.append($0.last! + $1.count) }, filler: 0)
         categoryStart = Self.buffer(categoryBytes.reduce(into: [0]) { $0.append($0.last! + $1.count) }, filler: 0)
+        categoryWords = Self.buffer(allCategories.flatMap { Self.firstWords($0) }, filler: 0)
         var slotStarts: [Int] = []
         var slots = 0
         for f in model.numeric {
@@ -414,6 +418,32 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
             if length == 0 || memcmp(categoryText + start, bytes.baseAddress!, length) == 0 { return Int32(k - first) }
         }
         return -1
+    }
+
+    /// The same as `categoryIndex(feature:bytes:)`, comparing words instead of calling `memcmp`
+    /// when the value is at most 16 bytes and 16 bytes from its start may be read (`readable`: how
+    /// many bytes from `bytes.baseAddress` are valid memory; the bytes past the value are ignored).
+    @inline(__always)
+    public func categoryIndex(feature f: Int, bytes: UnsafeRawBufferPointer, readable: Int) -> Int32 {
+        let n = bytes.count
+        guard n <= 16, readable >= 16, let p = bytes.baseAddress else { return categoryIndex(feature: f, bytes: bytes) }
+        let mask0: UInt64 = n >= 8 ? ~0 : (1 &<< UInt64(n &* 8)) &- 1
+        let mask1: UInt64 = n >= 16 ? ~0 : (n <= 8 ? 0 : (1 &<< UInt64((n &- 8) &* 8)) &- 1)
+        let w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)) & mask0
+        let w1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & mask1
+        let first = categoryStart[f], end = categoryStart[f + 1]
+        for k in first..<end where categoryWords[2 &* k] == w0 && categoryWords[2 &* k &+ 1] == w1
+            && categoryByteStart[k &+ 1] &- categoryByteStart[k] == n {
+            return Int32(truncatingIfNeeded: k &- first)
+        }
+        return -1
+    }
+
+    /// A category's first 16 bytes as two little-endian words, zero-padded.
+    static func firstWords(_ bytes: [UInt8]) -> [UInt64] {
+        var words: [UInt64] = [0, 0]
+        for (i, b) in bytes.prefix(16).enumerated() { words[i / 8] |= UInt64(b) << UInt64(8 * (i % 8)) }
+        return words
     }
 
     /// Scores a customer given as column → text, the slow path for tests and small inputs.
