@@ -63,11 +63,11 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
     let highRisk: Int
     /// All category values' bytes back to back, with offsets (categoryByteStart[k]..<[k+1]) per global category k.
     let categoryText: UnsafeMutablePointer<UInt8>
-    let categoryByteStart: UnsafeMutablePointer<Int>
+    @usableFromInline let categoryByteStart: UnsafeMutablePointer<Int>
     /// First global category index of each categorical feature, and one past the last.
-    let categoryStart: UnsafeMutablePointer<Int>
+    @usableFromInline let categoryStart: UnsafeMutablePointer<Int>
     /// Per global category, its first 16 bytes as two little-endian words, zero beyond its length.
-    let categoryWords: UnsafeMutablePointer<UInt64>
+    @usableFromInline let categoryWords: UnsafeMutablePointer<UInt64>
     /// Drift bins: every binned feature's edges back to back; per numeric feature its first edge
     /// (driftEdgeStart[j]..<[j+1]) and its first slot in `DriftCounts.numericBins` (-1: no bins).
     let driftEdges: UnsafeMutablePointer<Double>
@@ -423,7 +423,8 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
     /// The same as `categoryIndex(feature:bytes:)`, comparing words instead of calling `memcmp`
     /// when the value is at most 16 bytes and 16 bytes from its start may be read (`readable`: how
     /// many bytes from `bytes.baseAddress` are valid memory; the bytes past the value are ignored).
-    @inline(__always)
+    /// Inlinable so that it inlines into the scoring loop of another module.
+    @inlinable @inline(__always)
     public func categoryIndex(feature f: Int, bytes: UnsafeRawBufferPointer, readable: Int) -> Int32 {
         let n = bytes.count
         guard n <= 16, readable >= 16, let p = bytes.baseAddress else { return categoryIndex(feature: f, bytes: bytes) }
