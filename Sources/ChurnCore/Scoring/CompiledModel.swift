@@ -326,20 +326,18 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
         var d0: UInt16 = 0xFFFF, d1: UInt16 = 0xFFFF, d2: UInt16 = 0xFFFF  // RowScore.noDriver
         var c0 = 0.0, c1 = 0.0, c2 = 0.0
 
-        // Top three by contribution, only positive ones: one well-predicted test (c > c2) for most
-        // features, since c2 starts at 0 and most contributions are small or negative.
-        @inline(__always) func offer(_ d: Int, _ c: Double) {
-            guard c > c2 else { return }
-            if c > c1 {
-                d2 = d1; c2 = c1
-                if c > c0 {
-                    d1 = d0; c1 = c0; d0 = UInt16(truncatingIfNeeded: d); c0 = c
-                } else {
-                    d1 = UInt16(truncatingIfNeeded: d); c1 = c
-                }
-            } else {
-                d2 = UInt16(truncatingIfNeeded: d); c2 = c
-            }
+        // Top three by contribution, only positive ones (c2 starts at 0), kept with selects rather
+        // than branches: whether a feature enters the top three is close to a coin toss per row,
+        // and a mispredicted branch here cost more than the whole insertion.
+        @inline(__always) func offer(_ d: Int, _ c: Double, if eligible: Bool) {
+            let above2 = eligible && c > c2, above1 = above2 && c > c1, above0 = above1 && c > c0
+            let d16 = UInt16(truncatingIfNeeded: d)
+            c2 = above1 ? c1 : (above2 ? c : c2)
+            d2 = above1 ? d1 : (above2 ? d16 : d2)
+            c1 = above0 ? c0 : (above1 ? c : c1)
+            d1 = above0 ? d0 : (above1 ? d16 : d1)
+            c0 = above0 ? c : c0
+            d0 = above0 ? d16 : d0
         }
 
         for j in 0..<numericCount {
@@ -348,7 +346,7 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
             logit += c
             // A driver must also lie beyond the typical (median) value on its risky side, so that
             // "tenure low: 40, typical 29" never happens in a skewed column.
-            if c > c2 && (x - medians[j]) * riskSigns[j] > 0 { offer(j, c) }
+            offer(j, c, if: (x - medians[j]) * riskSigns[j] > 0)
         }
         var categoryWeighted = 0.0
         for f in 0..<categoricalCount {
@@ -361,7 +359,7 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
             let coef = categoryCoefficients[d - numericCount]
             logit += coef
             categoryWeighted += categoryHealth[d - numericCount]
-            offer(d, coef - categoryBaselines[f])
+            offer(d, coef - categoryBaselines[f], if: true)
         }
 
         let p = 1 / (1 + Foundation.exp(-logit))
