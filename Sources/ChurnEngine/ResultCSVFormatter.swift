@@ -15,6 +15,8 @@ public struct ResultCSVFormatter: ScoredRowSink {
         let driverStart: UnsafeMutablePointer<Int>
         let actionStart: UnsafeMutablePointer<Int>
         let longest: Int
+        /// 000…999 as three ASCII digits in the low bytes of a little-endian word (`appendFixed`).
+        let threeDigits: UnsafeMutablePointer<UInt32>
 
         public convenience init(model: CompiledModel) {
             self.init(drivers: model.driverNames.map { ResultCSVFormatter.escaped(Array($0.utf8)) },
@@ -34,12 +36,18 @@ public struct ResultCSVFormatter: ScoredRowSink {
             actionStart.initialize(from: Array(starts[drivers.count...]), count: actions.count + 1)
             self.bytes = bytes
             longest = all.map(\.count).max() ?? 0
+            threeDigits = .allocate(capacity: 1000)
+            for v in 0..<1000 {
+                let digits = [v / 100, v / 10 % 10, v % 10].map { UInt32(0x30 + $0) }
+                threeDigits[v] = digits[0] | digits[1] << 8 | digits[2] << 16
+            }
         }
 
         deinit {
             bytes.deallocate()
             driverStart.deallocate()
             actionStart.deallocate()
+            threeDigits.deallocate()
         }
     }
 
@@ -180,7 +188,7 @@ public struct ResultCSVFormatter: ScoredRowSink {
         return i != bytes.count
     }
 
-    /// A value ≥ 0 (or slightly negative) with a fixed number of decimals, rounded half away from zero.
+    /// A value ≥ 0 (or slightly negative) with 6 or 3 decimals, rounded half away from zero.
     @inline(__always)
     private mutating func appendFixed(_ value: Double, decimals: Int) {
         var v = value
@@ -200,13 +208,21 @@ public struct ResultCSVFormatter: ScoredRowSink {
             appendSmall(whole)
         }
         writer.putUnchecked(0x2E)
-        var fraction = scaled % divisor
-        var place = divisor / 10
-        while place > 0 {
-            writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: fraction / place))
-            fraction %= place
-            place /= 10
+        let fraction = scaled % divisor
+        if decimals == 6 {
+            putThreeDigits(fraction / 1000)
+            putThreeDigits(fraction % 1000)
+        } else {
+            putThreeDigits(fraction)
         }
+    }
+
+    /// 0…999 as three digits, stored as one 4-byte word (the row's reserve leaves room for the
+    /// fourth byte, which the next byte written overwrites).
+    @inline(__always)
+    private mutating func putThreeDigits(_ v: Int) {
+        UnsafeMutableRawPointer(writer.base + writer.count).storeBytes(of: UInt32(littleEndian: names.threeDigits[v]), as: UInt32.self)
+        writer.advance(3)
     }
 
     static func escaped(_ bytes: [UInt8]) -> [UInt8] {

@@ -86,14 +86,13 @@ public final class ShardScorer {
         let idField = binding.idField ?? -1
         let revenueField = binding.revenueField ?? -1
         let revenueFeature = binding.revenueFeature ?? -1
-        let numeric = self.numeric, categories = self.categories, roles = self.roles
-        let categoryCodes = self.categoryCodes, categoryLevels = self.categoryLevels
+        let numeric = self.numeric, categories = self.categories, categoryCodes = self.categoryCodes
         let driftBins = self.driftBins, driftUnseen = self.driftUnseen
         let categoricalCount = model.categoricalCount, hasDriftBins = model.driftSlotCount > 0
         driftBins.initialize(repeating: 0, count: max(1, model.driftSlotCount))
         driftUnseen.initialize(repeating: 0, count: max(1, categoricalCount))
         defer { addDrift(to: &aggregate) }
-        records: while !scanner.atEnd {
+        while !scanner.atEnd {
             let (line, error) = scanner.nextRecord()
             if let error {
                 aggregate.reject(RejectedRow(line: line, reason: RowRejection.describe(error)))
@@ -114,34 +113,7 @@ public final class ShardScorer {
                     continue
                 }
             }
-            var revenue = Double.nan
-            for k in 0..<count {
-                let role = roles[k]
-                let index = Int(role & 0xFF_FFFF)
-                switch role >> 24 {
-                case Kind.numeric.rawValue:
-                    let bytes = scanner.bytes(k)
-                    if let v = NumberParser.parse(bytes) {
-                        numeric[index] = v
-                    } else if Self.isBlank(bytes) {
-                        numeric[index] = model.median(index)
-                        aggregate.imputedCells &+= 1
-                    } else {
-                        aggregate.reject(RejectedRow(line: line, reason: RowRejection.notANumber(
-                            column: k + 1, name: binding.header[k], text: scanner.string(k))))
-                        continue records
-                    }
-                case Kind.categorical.rawValue:
-                    let (c, blank) = withFieldBytes(scanner, k, trim: true) { (model.categoryIndex(feature: index, bytes: $0), $0.isEmpty) }
-                    categories[index] = c
-                    categoryCodes[index] = PredictionBlock.categoryCode(index: c, blank: blank, levels: categoryLevels[index])
-                    if c < 0 { aggregate.unseenCategories &+= 1 }
-                case Kind.revenue.rawValue:
-                    revenue = NumberParser.parse(scanner.bytes(k)) ?? .nan
-                default:
-                    break
-                }
-            }
+            guard var revenue = readFields(scanner, line: line, aggregate: &aggregate) else { continue }
             // Drift counts the accepted rows only, with blanks at the median as they are scored.
             if hasDriftBins { model.countDrift(numeric: numeric, into: driftBins) }
             for f in 0..<categoricalCount where categories[f] < 0 { driftUnseen[f] &+= 1 }
@@ -160,6 +132,54 @@ public final class ShardScorer {
                 idText.withUnsafeBytes { sink.append(lineOffset: offset, id: $0, score: s, categoryCodes: categoryCodes) }
             }
         }
+    }
+
+    /// Parses the current record's fields into `numeric`, `categories` and `categoryCodes`: the
+    /// record's revenue field's value (NaN without one), or nil when the row was rejected (then
+    /// counted in `aggregate`). Not generic over the sink, so that the parsers inline here.
+    @inline(never)
+    private func readFields(_ scanner: CSVRecordScanner, line: UInt64, aggregate: inout ScoreAggregate) -> Double? {
+        let numeric = self.numeric, categories = self.categories, roles = self.roles
+        let categoryCodes = self.categoryCodes, categoryLevels = self.categoryLevels
+        let end = UnsafeRawPointer(scanner.base + scanner.count)
+        var revenue = Double.nan
+        for k in 0..<fieldCount {
+            let role = roles[k]
+            let index = Int(role & 0xFF_FFFF)
+            switch role >> 24 {
+            case Kind.numeric.rawValue:
+                let bytes = scanner.bytes(k)
+                if let v = NumberParser.parse(bytes) {
+                    numeric[index] = v
+                } else if Self.isBlank(bytes) {
+                    numeric[index] = model.median(index)
+                    aggregate.imputedCells &+= 1
+                } else {
+                    aggregate.reject(RejectedRow(line: line, reason: RowRejection.notANumber(
+                        column: k + 1, name: binding.header[k], text: scanner.string(k))))
+                    return nil
+                }
+            case Kind.categorical.rawValue:
+                let c: Int32, blank: Bool
+                if scanner.fields[k].hasEscapes {
+                    (c, blank) = withFieldBytes(scanner, k, trim: true) { (model.categoryIndex(feature: index, bytes: $0), $0.isEmpty) }
+                } else {
+                    // Straight from the record's buffer: the word compare may read past the value.
+                    let bytes = Self.trimmed(scanner.bytes(k))
+                    let readable = bytes.baseAddress.map { end - $0 } ?? 0
+                    c = model.categoryIndex(feature: index, bytes: bytes, readable: readable)
+                    blank = bytes.isEmpty
+                }
+                categories[index] = c
+                categoryCodes[index] = PredictionBlock.categoryCode(index: c, blank: blank, levels: categoryLevels[index])
+                if c < 0 { aggregate.unseenCategories &+= 1 }
+            case Kind.revenue.rawValue:
+                revenue = NumberParser.parse(scanner.bytes(k)) ?? .nan
+            default:
+                break
+            }
+        }
+        return revenue
     }
 
     private func addDrift(to aggregate: inout ScoreAggregate) {

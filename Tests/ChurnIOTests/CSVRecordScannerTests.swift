@@ -68,6 +68,46 @@ final class CSVRecordScannerTests: XCTestCase {
         }
     }
 
+    /// Records of plain fields are read a word at a time and give up at the first quote or CR they
+    /// meet, even one of a later record: random mixes of plain, quoted and CRLF records, written the
+    /// RFC 4180 way, must come back field for field on the right lines, with the buffer ending
+    /// anywhere in the last record's line end.
+    func testMixedPlainQuotedAndCRLFRecordsComeBackAsWritten() {
+        var state: UInt64 = 987
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let plain = Array("abcXYZ019.-_ @é\t".map { String($0) })
+        let special = ["\"", ",", "\n", "\r\n", "\r"]
+        for round in 0..<60 {
+            var text = ""
+            var want: [(line: UInt64, fields: [String])] = []
+            var line: UInt64 = 2
+            for _ in 0..<(1 + next(40)) {
+                let fields = (0..<(1 + next(14))).map { _ in
+                    (0..<next(18)).map { _ in next(12) == 0 ? special[next(special.count)] : plain[next(plain.count)] }.joined()
+                }
+                if fields == [""] { continue }  // an empty line is no record
+                let written = fields.map { f -> String in
+                    guard f.utf8.contains(where: { [0x22, 0x2C, 0x0A, 0x0D].contains($0) }) || next(10) == 0 else { return f }
+                    return "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                }
+                want.append((line, fields))
+                text += written.joined(separator: ",") + (next(3) == 0 ? "\r\n" : "\n")
+                line += UInt64(fields.joined().utf8.filter { $0 == 0x0A }.count) + 1
+            }
+            // Without the final line end too.
+            for cut in [0, 1] where cut == 0 || text.hasSuffix("\n") {
+                let input = cut == 0 ? text : String(text.dropLast())
+                let got = records(input)
+                XCTAssertEqual(got.map(\.fields), want.map(\.fields), "round \(round) cut \(cut)")
+                XCTAssertEqual(got.map(\.line), want.map(\.line), "round \(round) cut \(cut)")
+                XCTAssertTrue(got.allSatisfy { $0.error == nil })
+            }
+        }
+    }
+
     func testBoundaryIgnoresNewlinesInsideQuotes() {
         let text = Array("a,b\n\"x\ny\",z\n\"open\n".utf8)
         let end = text.withUnsafeBytes { CSVBoundary.endOfLastRecord($0) }

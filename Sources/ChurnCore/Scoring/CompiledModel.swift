@@ -63,9 +63,11 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
     let highRisk: Int
     /// All category values' bytes back to back, with offsets (categoryByteStart[k]..<[k+1]) per global category k.
     let categoryText: UnsafeMutablePointer<UInt8>
-    let categoryByteStart: UnsafeMutablePointer<Int>
+    @usableFromInline let categoryByteStart: UnsafeMutablePointer<Int>
     /// First global category index of each categorical feature, and one past the last.
-    let categoryStart: UnsafeMutablePointer<Int>
+    @usableFromInline let categoryStart: UnsafeMutablePointer<Int>
+    /// Per global category, its first 16 bytes as two little-endian words, zero beyond its length.
+    @usableFromInline let categoryWords: UnsafeMutablePointer<UInt64>
     /// Drift bins: every binned feature's edges back to back; per numeric feature its first edge
     /// (driftEdgeStart[j]..<[j+1]) and its first slot in `DriftCounts.numericBins` (-1: no bins).
     let driftEdges: UnsafeMutablePointer<Double>
@@ -86,6 +88,7 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
         categoryText.deallocate()
         categoryByteStart.deallocate()
         categoryStart.deallocate()
+        categoryWords.deallocate()
         driftEdges.deallocate()
         driftEdgeStart.deallocate()
         driftSlotStart.deallocate()
@@ -124,6 +127,7 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
         categoryText = Self.buffer(allCategories.flatMap { $0 }, filler: 0)
         categoryByteStart = Self.buffer(allCategories.reduce(into: [0]) { $0.append($0.last! + $1.count) }, filler: 0)
         categoryStart = Self.buffer(categoryBytes.reduce(into: [0]) { $0.append($0.last! + $1.count) }, filler: 0)
+        categoryWords = Self.buffer(allCategories.flatMap { Self.firstWords($0) }, filler: 0)
         var slotStarts: [Int] = []
         var slots = 0
         for f in model.numeric {
@@ -322,20 +326,18 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
         var d0: UInt16 = 0xFFFF, d1: UInt16 = 0xFFFF, d2: UInt16 = 0xFFFF  // RowScore.noDriver
         var c0 = 0.0, c1 = 0.0, c2 = 0.0
 
-        // Top three by contribution, only positive ones: one well-predicted test (c > c2) for most
-        // features, since c2 starts at 0 and most contributions are small or negative.
-        @inline(__always) func offer(_ d: Int, _ c: Double) {
-            guard c > c2 else { return }
-            if c > c1 {
-                d2 = d1; c2 = c1
-                if c > c0 {
-                    d1 = d0; c1 = c0; d0 = UInt16(truncatingIfNeeded: d); c0 = c
-                } else {
-                    d1 = UInt16(truncatingIfNeeded: d); c1 = c
-                }
-            } else {
-                d2 = UInt16(truncatingIfNeeded: d); c2 = c
-            }
+        // Top three by contribution, only positive ones (c2 starts at 0), kept with selects rather
+        // than branches: whether a feature enters the top three is close to a coin toss per row,
+        // and a mispredicted branch here cost more than the whole insertion.
+        @inline(__always) func offer(_ d: Int, _ c: Double, if eligible: Bool) {
+            let above2 = eligible && c > c2, above1 = above2 && c > c1, above0 = above1 && c > c0
+            let d16 = UInt16(truncatingIfNeeded: d)
+            c2 = above1 ? c1 : (above2 ? c : c2)
+            d2 = above1 ? d1 : (above2 ? d16 : d2)
+            c1 = above0 ? c0 : (above1 ? c : c1)
+            d1 = above0 ? d0 : (above1 ? d16 : d1)
+            c0 = above0 ? c : c0
+            d0 = above0 ? d16 : d0
         }
 
         for j in 0..<numericCount {
@@ -344,7 +346,7 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
             logit += c
             // A driver must also lie beyond the typical (median) value on its risky side, so that
             // "tenure low: 40, typical 29" never happens in a skewed column.
-            if c > c2 && (x - medians[j]) * riskSigns[j] > 0 { offer(j, c) }
+            offer(j, c, if: (x - medians[j]) * riskSigns[j] > 0)
         }
         var categoryWeighted = 0.0
         for f in 0..<categoricalCount {
@@ -357,7 +359,7 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
             let coef = categoryCoefficients[d - numericCount]
             logit += coef
             categoryWeighted += categoryHealth[d - numericCount]
-            offer(d, coef - categoryBaselines[f])
+            offer(d, coef - categoryBaselines[f], if: true)
         }
 
         let p = 1 / (1 + Foundation.exp(-logit))
@@ -414,6 +416,33 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
             if length == 0 || memcmp(categoryText + start, bytes.baseAddress!, length) == 0 { return Int32(k - first) }
         }
         return -1
+    }
+
+    /// The same as `categoryIndex(feature:bytes:)`, comparing words instead of calling `memcmp`
+    /// when the value is at most 16 bytes and 16 bytes from its start may be read (`readable`: how
+    /// many bytes from `bytes.baseAddress` are valid memory; the bytes past the value are ignored).
+    /// Inlinable so that it inlines into the scoring loop of another module.
+    @inlinable @inline(__always)
+    public func categoryIndex(feature f: Int, bytes: UnsafeRawBufferPointer, readable: Int) -> Int32 {
+        let n = bytes.count
+        guard n <= 16, readable >= 16, let p = bytes.baseAddress else { return categoryIndex(feature: f, bytes: bytes) }
+        let mask0: UInt64 = n >= 8 ? ~0 : (1 &<< UInt64(n &* 8)) &- 1
+        let mask1: UInt64 = n >= 16 ? ~0 : (n <= 8 ? 0 : (1 &<< UInt64((n &- 8) &* 8)) &- 1)
+        let w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)) & mask0
+        let w1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & mask1
+        let first = categoryStart[f], end = categoryStart[f + 1]
+        for k in first..<end where categoryWords[2 &* k] == w0 && categoryWords[2 &* k &+ 1] == w1
+            && categoryByteStart[k &+ 1] &- categoryByteStart[k] == n {
+            return Int32(truncatingIfNeeded: k &- first)
+        }
+        return -1
+    }
+
+    /// A category's first 16 bytes as two little-endian words, zero-padded.
+    static func firstWords(_ bytes: [UInt8]) -> [UInt64] {
+        var words: [UInt64] = [0, 0]
+        for (i, b) in bytes.prefix(16).enumerated() { words[i / 8] |= UInt64(b) << UInt64(8 * (i % 8)) }
+        return words
     }
 
     /// Scores a customer given as column → text, the slow path for tests and small inputs.
