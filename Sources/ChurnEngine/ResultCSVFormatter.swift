@@ -68,8 +68,9 @@ public struct ResultCSVFormatter: ScoredRowSink {
 
     @inline(__always)
     public mutating func append(lineOffset: UInt32, id: UnsafeRawBufferPointer, score s: RowScore) {
-        // Upper bound of a row: escaped id, numbers, 3 drivers, action, separators.
-        writer.reserve(2 * id.count + 4 * names.longest + 96)
+        // Upper bound of a row: escaped id, numbers (each impact at most 24 bytes, see
+        // `appendFixed`), 3 drivers, action, separators.
+        writer.reserve(2 * id.count + 4 * names.longest + 128)
         appendField(id)
         writer.putUnchecked(0x2C)
         appendFixed(s.probability, decimals: 6)
@@ -188,9 +189,15 @@ public struct ResultCSVFormatter: ScoredRowSink {
         return i != bytes.count
     }
 
-    /// A value ≥ 0 (or slightly negative) with 6 or 3 decimals, rounded half away from zero.
+    /// A value with 6 or 3 decimals, rounded half away from zero. A magnitude of 10^15 or more
+    /// (an impact from a model with a near-zero standard deviation; inputs are limited to 10^15)
+    /// is written as Swift prints a Double, at most 24 bytes, so that it never overflows an `Int`.
     @inline(__always)
     private mutating func appendFixed(_ value: Double, decimals: Int) {
+        guard value.magnitude < 1e15 else {
+            for b in String(value).utf8 { writer.putUnchecked(b) }
+            return
+        }
         var v = value
         let divisor = decimals == 6 ? 1_000_000 : 1_000
         if v < 0 {
@@ -200,9 +207,8 @@ public struct ResultCSVFormatter: ScoredRowSink {
         let scaled = Int(v * Double(divisor) + 0.5)  // v ≥ 0: round half up without a libm call
         var whole = scaled / divisor
         if whole >= 1000 {
-            var digits: [UInt8] = []
+            var digits: [UInt8] = []  // at most 15, within the row's reserve
             while whole > 0 { digits.append(0x30 &+ UInt8(whole % 10)); whole /= 10 }
-            writer.reserve(digits.count + 8)
             for d in digits.reversed() { writer.putUnchecked(d) }
         } else {
             appendSmall(whole)

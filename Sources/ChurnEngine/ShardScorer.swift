@@ -150,6 +150,11 @@ public final class ShardScorer {
             case Kind.numeric.rawValue:
                 let bytes = scanner.bytes(k)
                 if let v = NumberParser.parse(bytes) {
+                    guard NumericRange.accepts(v) else {
+                        aggregate.reject(RejectedRow(line: line, reason: RowRejection.outOfRange(
+                            column: k + 1, name: binding.header[k], text: scanner.string(k))))
+                        return nil
+                    }
                     numeric[index] = v
                 } else if Self.isBlank(bytes) {
                     numeric[index] = model.median(index)
@@ -174,7 +179,7 @@ public final class ShardScorer {
                 categoryCodes[index] = PredictionBlock.categoryCode(index: c, blank: blank, levels: categoryLevels[index])
                 if c < 0 { aggregate.unseenCategories &+= 1 }
             case Kind.revenue.rawValue:
-                revenue = NumberParser.parse(scanner.bytes(k)) ?? .nan
+                revenue = NumberParser.parse(scanner.bytes(k)).flatMap { NumericRange.accepts($0) ? $0 : nil } ?? .nan
             default:
                 break
             }

@@ -69,9 +69,14 @@ public enum RowRejection {
     }
 
     public static func notANumber(column: Int, name: String, text: String) -> String {
-        let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
-        return "column \(column) '\(name)': '\(shown)' is not a number"
+        "column \(column) '\(name)': '\(shown(text))' is not a number"
     }
+
+    public static func outOfRange(column: Int, name: String, text: String) -> String {
+        "column \(column) '\(name)': '\(shown(text))' is out of range (numbers may be at most 1e15 in size)"
+    }
+
+    private static func shown(_ text: String) -> String { text.count > 40 ? String(text.prefix(40)) + "…" : text }
 }
 
 extension CSVTableReader {

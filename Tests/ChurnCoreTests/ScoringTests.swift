@@ -4,6 +4,37 @@ import XCTest
 final class ScoringTests: XCTestCase {
     let compiled = try! CompiledModel(Fixtures.trainedModel)
 
+    func testNumbersBeyondTheRangeAreRefusedNotScored() throws {
+        var customer = Fixtures.typicalCustomer(compiled.model)
+        customer["open_tickets"] = "1e300"
+        XCTAssertThrowsError(try compiled.score(record: customer)) {
+            XCTAssertTrue("\($0)".contains("'open_tickets': '1e300' is out of range"), "\($0)")
+        }
+        customer["open_tickets"] = "-1e15"  // the largest magnitude accepted
+        let edge = try compiled.score(record: customer)
+        XCTAssertTrue(edge.probability.isFinite && (0...1).contains(edge.probability))
+        XCTAssertTrue(NumericRange.accepts(1e15) && NumericRange.accepts(-1e15) && !NumericRange.accepts(1.0000001e15))
+        XCTAssertFalse(NumericRange.accepts(.infinity) || NumericRange.accepts(.nan))
+    }
+
+    func testAModelWhoseNumbersCouldOverflowIsRefused() throws {
+        func refused(_ change: (inout ChurnModel) -> Void, naming text: String, file: StaticString = #filePath, line: UInt = #line) {
+            var model = compiled.model
+            change(&model)
+            XCTAssertThrowsError(try CompiledModel(model), file: file, line: line) {
+                XCTAssertTrue("\($0)".contains(text), "\($0)", file: file, line: line)
+            }
+        }
+        refused({ $0.numeric[0].coefficient = 1e300 }, naming: "'\(compiled.model.numeric[0].column)': the coefficient is 1e+300")
+        refused({ $0.numeric[1].std = 1e-300 }, naming: "the standard deviation is 1e-300; it must be 0 or at least 1e-12")
+        refused({ $0.numeric[2].mean = -1e200 }, naming: "the mean")
+        refused({ $0.intercept = 5e6 }, naming: "the intercept")
+        refused({ $0.categorical[0].categories[0].coefficient = -1e7 }, naming: "categorical feature '\(compiled.model.categorical[0].column)'")
+        var fine = compiled.model
+        fine.numeric[1].std = 0  // a constant column: no scaling, still valid
+        XCTAssertNoThrow(try CompiledModel(fine))
+    }
+
     func testManyOpenTicketsIsTheTopDriverOfAnOtherwiseTypicalCustomer() throws {
         var customer = Fixtures.typicalCustomer(compiled.model)
         customer["open_tickets"] = "9"

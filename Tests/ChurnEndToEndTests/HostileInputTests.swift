@@ -248,6 +248,43 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
+    /// Numbers too large to score are rejected with their line and column, alike in-process and on
+    /// workers; the other rows are scored (they crashed the process before).
+    func testNumbersTooLargeToScoreAreRejectedAlikeInProcessAndOnWorkers() throws {
+        let input = path("huge-numbers.csv")
+        var lines = try String(contentsOfFile: ChurnBinary.testCSV, encoding: .utf8).split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",").map(String.init)
+        func set(_ row: Int, _ column: String, _ value: String) {
+            var cells = lines[row].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            cells[header.firstIndex(of: column)!] = value
+            lines[row] = cells.joined(separator: ",")
+        }
+        set(2, "mrr", "1e17")
+        set(5, "open_tickets", "1e300")
+        set(9, "avg_daily_usage", "-2e15")
+        set(11, "open_tickets", "1e15")  // the largest accepted
+        try (lines.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        let inProcess = try ChurnBinary.run(["score", input, "--model", model, "--out", path("a.csv"), "--no-history",
+                                             "--summary-json", path("a.json")])
+        XCTAssertEqual(inProcess.status, 0, inProcess.stderr)
+        let cluster = try ChurnBinary.run(["score", input, "--model", model, "--out", path("b.csv"), "--no-history",
+                                           "--local", "1", "--summary-json", path("b.json")])
+        XCTAssertEqual(cluster.status, 0, cluster.stderr)
+        let a = try Data(contentsOf: URL(fileURLWithPath: path("a.csv")))
+        XCTAssertEqual(a, try Data(contentsOf: URL(fileURLWithPath: path("b.csv"))), "results differ between the two paths")
+        for out in [inProcess.stdout, cluster.stdout] {
+            for (line, column, text) in [(3, "mrr", "1e17"), (6, "open_tickets", "1e300"), (10, "avg_daily_usage", "-2e15")] {
+                let n = header.firstIndex(of: column)! + 1
+                XCTAssertTrue(out.contains("huge-numbers.csv:\(line): column \(n) '\(column)': '\(text)' is out of range"), String(out.suffix(800)))
+            }
+        }
+        XCTAssertEqual(String(decoding: a, as: UTF8.self).split(separator: "\n").count, 1 + lines.count - 1 - 3)
+        for summary in ["a.json", "b.json"] {
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path(summary)))) as! [String: Any]
+            XCTAssertEqual(json["rowsRejected"] as? Int, 3, summary)
+        }
+    }
+
     /// Escape sequences in ids and cells are shown escaped, never sent to the terminal raw.
     func testControlCharactersFromTheInputAreEscapedOnTheTerminal() throws {
         let input = path("escapes.csv")

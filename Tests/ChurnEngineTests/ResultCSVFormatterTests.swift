@@ -53,4 +53,23 @@ final class ResultCSVFormatterTests: XCTestCase {
         let block = formatter.finish()
         XCTAssertEqual(String(decoding: block.array, as: UTF8.self), expected)
     }
+
+    func testImpactsTooLargeForFixedPointPrintAsDoublesWithinTheRowsReserve() throws {
+        let names = ResultCSVFormatter.NameTable(drivers: [Array("d0".utf8), Array("d1".utf8), Array("d2".utf8)],
+                                                 actions: [Array("act".utf8)])
+        let huge: [Float] = [1e15, -1e16, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .infinity, 9.99e14]
+        var formatter = ResultCSVFormatter(names: names, capacity: 1)
+        var expected = ""
+        for (i, impact) in huge.enumerated() {
+            let score = RowScore(probability: 0.5, riskScore: 50, riskLevel: .high, health: 7,
+                                 drivers: (0, 1, 2), impacts: (impact, impact, impact), intervention: 0)
+            "C\(i)".utf8CString.withUnsafeBytes { id in
+                formatter.append(lineOffset: 0, id: UnsafeRawBufferPointer(rebasing: id.dropLast()), score: score)
+            }
+            let text = Double(impact).magnitude < 1e15 ? reference(Double(impact), decimals: 3) : String(Double(impact))
+            expected += "C\(i),0.500000,50,High,7,d0,\(text),d1,\(text),d2,\(text),act\n"
+        }
+        XCTAssertEqual(String(decoding: formatter.finish().array, as: UTF8.self), expected)
+        XCTAssertTrue(expected.contains("-3.4028234663852886e+38"), expected)
+    }
 }

@@ -106,11 +106,35 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
         public let description: String
     }
 
+    /// Refuses a model whose numbers would make a score overflow: coefficients (and the intercept)
+    /// must be at most 10^6 in size, means and medians at most 10^15 (`NumericRange`), standard
+    /// deviations 0 or between 10^-12 and 10^15. With inputs within `NumericRange` every term of
+    /// the logit is then finite, and so is the probability. Trained models are far inside these.
+    static func checkNumbers(_ model: ChurnModel) throws {
+        func check(_ value: Double, within bound: Double, _ what: @autoclosure () -> String) throws {
+            guard value.magnitude <= bound else { throw InvalidModel(description: "\(what()) is \(value); it must be at most \(bound) in size") }
+        }
+        try check(model.intercept, within: 1e6, "the intercept")
+        for f in model.numeric {
+            try check(f.coefficient, within: 1e6, "numeric feature '\(f.column)': the coefficient")
+            try check(f.mean, within: NumericRange.largestMagnitude, "numeric feature '\(f.column)': the mean")
+            try check(f.median, within: NumericRange.largestMagnitude, "numeric feature '\(f.column)': the median")
+            try check(f.std, within: NumericRange.largestMagnitude, "numeric feature '\(f.column)': the standard deviation")
+            guard f.std == 0 || f.std >= 1e-12 else {
+                throw InvalidModel(description: "numeric feature '\(f.column)': the standard deviation is \(f.std); it must be 0 or at least 1e-12")
+            }
+        }
+        for f in model.categorical {
+            for c in f.categories { try check(c.coefficient, within: 1e6, "categorical feature '\(f.column)' = '\(c.value)': the coefficient") }
+        }
+    }
+
     public init(_ model: ChurnModel) throws {
         guard model.format == "churn-model" else { throw InvalidModel(description: "not a churn model file") }
         guard model.formatVersion == ChurnModel.currentFormatVersion else {
             throw InvalidModel(description: "model format version \(model.formatVersion) is not supported (this build reads \(ChurnModel.currentFormatVersion))")
         }
+        try Self.checkNumbers(model)
         self.model = model
         numericCount = model.numeric.count
         categoricalCount = model.categorical.count
@@ -453,7 +477,10 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
             let text = record[f.column]?.trimmingCharacters(in: .whitespaces) ?? ""
             if text.isEmpty {
                 numeric[j] = medians[j]
-            } else if let v = Double(text), v.isFinite {
+            } else if let v = NumberParser.parse(text) {
+                guard NumericRange.accepts(v) else {
+                    throw InvalidModel(description: "column '\(f.column)': '\(text)' is out of range (numbers may be at most 1e15 in size)")
+                }
                 numeric[j] = v
             } else {
                 throw InvalidModel(description: "column '\(f.column)': '\(text)' is not a number")
@@ -464,7 +491,8 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
             let text = (record[feature.column] ?? "").trimmingSpaces
             cats[f] = Int32(feature.categories.firstIndex { $0.value == text } ?? -1)
         }
-        let revenue = model.revenueColumn.flatMap { record[$0] }.flatMap { Double($0) } ?? .nan
+        let revenue = model.revenueColumn.flatMap { record[$0] }.flatMap { NumberParser.parse($0) }
+            .flatMap { NumericRange.accepts($0) ? $0 : nil } ?? .nan
         return numeric.withUnsafeBufferPointer { n in
             cats.withUnsafeBufferPointer { c in score(numeric: n.baseAddress!, categories: c.baseAddress!, revenue: revenue) }
         }
