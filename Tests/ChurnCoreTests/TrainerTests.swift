@@ -55,6 +55,18 @@ final class TrainerTests: XCTestCase {
         XCTAssertTrue(model.numeric.contains { $0.column == "open_tickets" })
     }
 
+    func testNumbersBeyondTheScoringRangeAreImputedSoTheModelLoads() throws {
+        var table = Fixtures.table("train.csv")
+        let tickets = table.columnIndex("open_tickets")!, mrr = table.columnIndex("mrr")!
+        table.rows[0][tickets] = "-1e305"
+        table.rows[1][mrr] = "1e300"
+        table.rows[2][mrr] = "1e15"  // the largest accepted: kept
+        let model = try Trainer(options: .init(labelColumn: "churn_label")).train(table, fingerprint: .init(file: "t", bytes: 0, fnv1a64: "0"))
+        XCTAssertEqual(model.training.imputedCells, 2)
+        XCTAssertNoThrow(try CompiledModel(model), "the model trained on them is refused for scoring")
+        XCTAssertLessThan(model.numeric.first { $0.column == "open_tickets" }!.mean.magnitude, 100)
+    }
+
     func testColumnNamesWithSpacesAndATextLabel() throws {
         var rows: [[String]] = []
         for i in 0..<60 {

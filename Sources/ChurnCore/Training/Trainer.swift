@@ -110,12 +110,13 @@ public struct Trainer: Sendable {
             throw TrainingError(description: "\(table.name): no usable feature columns")
         }
 
-        // Numeric columns: impute blanks/unparsable with the median, then standardize.
+        // Numeric columns: impute blanks, unparsable cells and numbers beyond `NumericRange` (which
+        // scoring rejects) with the median, then standardize.
         var imputed = 0
         var numericValues: [[Double]] = []
         var numericStats: [(mean: Double, std: Double, median: Double, p05: Double, p95: Double)] = []
         for c in numericColumns {
-            var parsed = usable.map { NumberParser.parse(table.rows[$0][c]) }
+            var parsed = usable.map { Self.number(table.rows[$0][c]) }
             let present = parsed.compactMap { $0 }.sorted()
             let median = Self.quantile(present, 0.5)
             for i in parsed.indices where parsed[i] == nil {
@@ -125,7 +126,7 @@ public struct Trainer: Sendable {
             let values = parsed.map { $0! }
             let mean = values.reduce(0, +) / Double(values.count)
             let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
-            let std = variance > 0 ? variance.squareRoot() : 1
+            let std = variance > 1e-24 ? variance.squareRoot() : 1  // (nearly) constant: no scaling
             let sorted = values.sorted()
             numericValues.append(values)
             numericStats.append((mean, std, median, Self.quantile(sorted, 0.05), Self.quantile(sorted, 0.95)))
@@ -207,7 +208,7 @@ public struct Trainer: Sendable {
             throw TrainingError(description: "\(table.name): no revenue column '\(r)'")
         }
         let revenueP75: Double? = revenueColumn.flatMap { name in
-            table.columnIndex(name).map { c in Self.quantile(usable.compactMap { NumberParser.parse(table.rows[$0][c]) }.sorted(), 0.75) }
+            table.columnIndex(name).map { c in Self.quantile(usable.compactMap { Self.number(table.rows[$0][c]) }.sorted(), 0.75) }
         }
         // An executive sponsor for the top quarter of accounts only makes sense for business-sized
         // accounts, not a consumer's monthly bill.
@@ -248,6 +249,11 @@ public struct Trainer: Sendable {
     }
 
     /// Linear-interpolation quantile of sorted values (numpy's default).
+    /// A cell's number when it is one scoring accepts (`NumericRange`), else nil.
+    static func number(_ cell: String) -> Double? {
+        NumberParser.parse(cell).flatMap { NumericRange.accepts($0) ? $0 : nil }
+    }
+
     public static func quantile(_ sorted: [Double], _ q: Double) -> Double {
         guard !sorted.isEmpty else { return 0 }
         let position = q * Double(sorted.count - 1)
