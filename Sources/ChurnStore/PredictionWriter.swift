@@ -141,7 +141,7 @@ public final class PredictionWriter {
     /// each once (empty without `comparingWith`). Complete once every row is appended.
     public var newlyHigh: [String] {
         // Already done by the run's last write unless nothing was left to write then.
-        try? compareUncompared(waiting: true)
+        store.locked { try? compareUncompared(waiting: true) }
         return newlyHighIds
     }
 
@@ -331,16 +331,20 @@ public final class PredictionWriter {
     }
 
     /// Takes the table from `loader` once it is built (`waiting`: waits for it), then compares the
-    /// High ids of the blocks written before.
+    /// High ids of the blocks written before. When the loader failed (its own connection could not
+    /// read the run), builds the table on the store's connection, which reports any real damage.
+    /// Call with the store's lock held.
     private func compareUncompared(waiting: Bool) throws {
-        guard previousHigh == nil, let loader else { return }
+        guard previousHigh == nil, let loader, let previousRunId else { return }
+        let outcome: Result<HighIdTable, Error>
         if waiting {
-            previousHigh = try loader.wait()
+            outcome = Result { try loader.wait() }
         } else {
             guard let ready = loader.ready else { return }
-            previousHigh = try ready.get()
+            outcome = ready
         }
         self.loader = nil
+        previousHigh = try (try? outcome.get()) ?? store.highIdTableLocked(runId: previousRunId)
         for highIds in uncompared {
             highIds.withUnsafeBytes { compare(highIds: $0, with: previousHigh!) }
         }
