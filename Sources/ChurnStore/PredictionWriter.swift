@@ -50,10 +50,17 @@ public final class PredictionWriter {
     /// Write schema-2 blocks (the schema-1 conversion runs before schema 3's columns exist).
     let schemaTwoLayout: Bool
 
-    /// The run compared with, its High ids (loaded with the first block), and where in them the
-    /// last High id of this run was found.
+    /// The run compared with, its High ids (built by `loader` while the first blocks are written,
+    /// or with the first block inside a migration), and where in them the last High id of this run
+    /// was found.
     private let previousRunId: Int64?
     private var previousHigh: HighIdTable?
+    private var loader: HighIdTableLoader?
+    /// The High ids of blocks written before `previousHigh` was built (each block's `highIds`
+    /// bytes, in input order), compared once it is.
+    private var uncompared: [[UInt8]] = []
+    /// Blocks written whose High ids wait for the compared run's table (for tests).
+    var uncomparedBlocks: Int { uncompared.count }
     /// Number (in input order) of the id of `previousHigh` just past the last one found.
     private var previousCursor = 0
     /// This run's newly-High ids so far (each once), when comparing.
@@ -64,6 +71,11 @@ public final class PredictionWriter {
 
     /// Checkpoints the WAL off this writer's thread while it writes (nil inside a migration).
     private var checkpointer: WALCheckpointer?
+    /// WAL size at which a commit waits for a checkpoint (`WALCheckpointer.maxFrames`); a variable
+    /// for tests.
+    nonisolated(unsafe) static var maxWALBytes = 64 << 20
+    /// Frames in the WAL after the last commit on the store's connection, set by SQLite's WAL hook.
+    private let walFrames = WALFrameCount()
 
     /// Set by the store (under its lock, through `closeLocked()`) when the run is finished or failed.
     private(set) var isClosed = false
@@ -87,9 +99,18 @@ public final class PredictionWriter {
         let levels = categories.map(\.levels.count)
         recording = PredictionRecording(driverNames: driverCount, interventions: interventionCount, categoryLevels: levels)
         block = PredictionBlockBuilder(driverNames: driverCount, interventions: interventionCount, categoryLevels: levels)
+        if ownTransactions, let previousRunId {
+            loader = HighIdTableLoader(path: store.path, runId: previousRunId)
+        }
         if ownTransactions {
             try store.db.execute("PRAGMA wal_autocheckpoint = 0", "open prediction writer for run \(runId)")
-            checkpointer = WALCheckpointer(path: store.path)
+            let pageSize = max(512, Int(try store.db.scalarInt("PRAGMA page_size")))
+            checkpointer = WALCheckpointer(path: store.path, maxFrames: Self.maxWALBytes / pageSize)
+            // After `wal_autocheckpoint = 0`, which removes SQLite's own hook: counts the WAL's frames.
+            sqlite3_wal_hook(store.db.handle, { context, _, _, frames in
+                Unmanaged<WALFrameCount>.fromOpaque(context!).takeUnretainedValue().frames = Int(frames)
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(walFrames).toOpaque())
         }
     }
 
@@ -101,6 +122,8 @@ public final class PredictionWriter {
         if let checkpointer {
             checkpointer.stop()
             self.checkpointer = nil
+            // Also replaces the frame-counting hook (whose context this writer owns).
+            sqlite3_wal_hook(store.db.handle, nil, nil)
             try? store.db.execute("PRAGMA wal_autocheckpoint = 1000")
         }
     }
@@ -116,7 +139,11 @@ public final class PredictionWriter {
 
     /// Customers High in this run and not High in the run given as `comparingWith`, in input order,
     /// each once (empty without `comparingWith`). Complete once every row is appended.
-    public var newlyHigh: [String] { newlyHighIds }
+    public var newlyHigh: [String] {
+        // Already done by the run's last write unless nothing was left to write then.
+        store.locked { try? compareUncompared(waiting: true) }
+        return newlyHighIds
+    }
 
     /// Appends one prediction.
     /// - Parameters:
@@ -224,6 +251,7 @@ public final class PredictionWriter {
             throw StoreError(operation: "insert predictions of run \(runId)", message: "the run is already finished or failed",
                              path: store.path)
         }
+        if final { try compareUncompared(waiting: true) }
         let writeBlock = block.rowCount > 0 && (final || force || block.rowCount >= blockRows)
         // The block's rows are filed into the index as it is written: the index is empty before then.
         let writeIndex = final && (writeBlock || !pending.isEmpty || !index.isEmpty)
@@ -237,7 +265,7 @@ public final class PredictionWriter {
             if writeIndex && !index.isEmpty { try insertIndexLocked(segment: max(0, blockNumber - 1) / CustomerIndex.blocksPerSegment) }
             if transaction {
                 try store.db.execute("COMMIT", "commit predictions of run \(runId)")
-                checkpointer?.committed()
+                checkpointer?.committed(walFrames: walFrames.frames)
             }
         } catch {
             if transaction { try? store.db.execute("ROLLBACK") }
@@ -293,9 +321,38 @@ public final class PredictionWriter {
     /// The block's High ids that were not High in the compared run, into `newlyHigh`.
     private func findNewlyHighLocked(_ block: PredictionBlockBuilder) throws {
         guard let previousRunId, block.levelCounts.high > 0 else { return }
-        if previousHigh == nil { previousHigh = try store.highIdTableLocked(runId: previousRunId) }
-        let previous = previousHigh!
-        var s = ByteSource(block.highIds.bytes)
+        if previousHigh == nil && loader == nil { previousHigh = try store.highIdTableLocked(runId: previousRunId) }
+        try compareUncompared(waiting: false)
+        guard let previous = previousHigh else {
+            uncompared.append(Array(block.highIds.bytes))
+            return
+        }
+        compare(highIds: block.highIds.bytes, with: previous)
+    }
+
+    /// Takes the table from `loader` once it is built (`waiting`: waits for it), then compares the
+    /// High ids of the blocks written before. When the loader failed (its own connection could not
+    /// read the run), builds the table on the store's connection, which reports any real damage.
+    /// Call with the store's lock held.
+    private func compareUncompared(waiting: Bool) throws {
+        guard previousHigh == nil, let loader, let previousRunId else { return }
+        let outcome: Result<HighIdTable, Error>
+        if waiting {
+            outcome = Result { try loader.wait() }
+        } else {
+            guard let ready = loader.ready else { return }
+            outcome = ready
+        }
+        self.loader = nil
+        previousHigh = try (try? outcome.get()) ?? store.highIdTableLocked(runId: previousRunId)
+        for highIds in uncompared {
+            highIds.withUnsafeBytes { compare(highIds: $0, with: previousHigh!) }
+        }
+        uncompared = []
+    }
+
+    private func compare(highIds: UnsafeRawBufferPointer, with previous: HighIdTable) {
+        var s = ByteSource(highIds)
         while !s.isAtEnd {
             guard let n = try? s.varint(), let id = try? s.take(Int(n)) else { break }
             // The ids just after the last match first, then the hash buckets.
@@ -327,4 +384,9 @@ public final class PredictionWriter {
         pending.removeAll()
         index.drain { _, _ in }
     }
+}
+
+/// The WAL hook's count of frames, read by the writer after its commits (same thread).
+private final class WALFrameCount {
+    var frames = 0
 }
