@@ -19,7 +19,12 @@ final class HighIdTableLoader: @unchecked Sendable {  // `outcome` guarded by `l
             gate?.wait()
             let result = Result {
                 let store = try RunStore(path: path)
-                return try store.locked { try store.highIdTableLocked(runId: runId) }
+                return try store.locked {
+                    // The ids are read once, in order: a page cache would only add to the run's peak
+                    // memory (the writer's connection has its own 4 MiB).
+                    try store.db.execute("PRAGMA cache_size = -256", "configure the loader's connection")
+                    return try store.highIdTableLocked(runId: runId)
+                }
             }
             lock.lock()
             outcome = result
