@@ -27,7 +27,9 @@ let package = Package(
         // C system libraries.
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl (SMTP), loaded with dlopen on first use: its headers are needed to build
+        // (libcurl4-openssl-dev), libcurl itself only to send mail.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
 
         // Pure scoring core: schema, model, training, health, drivers, interventions, metrics. No I/O.
         .target(name: "ChurnCore"),

@@ -11,14 +11,11 @@ public final class SMTPClient: @unchecked Sendable {
     private let connectTimeout: Int
     private let timeout: Int
 
-    private static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
-
     /// - Parameters:
     ///   - caFile: certificates (PEM) to trust instead of the system's store, for a server with a
     ///     private certificate authority.
     ///   - connectTimeout, timeout: seconds for the connection, and for the whole exchange.
     public init(url: SMTPURL, password: String?, caFile: String? = nil, connectTimeout: Int = 10, timeout: Int = 60) {
-        Self.globalInit
         self.url = url
         self.password = password
         self.caFile = caFile
@@ -28,11 +25,12 @@ public final class SMTPClient: @unchecked Sendable {
 
     /// Delivers `message` (a complete RFC 5322 message, CRLF line ends) from `envelopeFrom` to `recipient`.
     public func send(envelopeFrom: String, recipient: String, message: String) -> SMTPOutcome {
-        guard let h = curl_easy_init() else { return .transient("libcurl: cannot create a handle") }
-        defer { curl_easy_cleanup(h) }
+        if let problem = churn_curl_load() { return .transient(String(cString: problem)) }
+        guard let h = churn_curl_easy_init() else { return .transient("libcurl: cannot create a handle") }
+        defer { churn_curl_easy_cleanup(h) }
         let transfer = Transfer(Array(message.utf8))
-        let recipients = curl_slist_append(nil, "<\(recipient)>")
-        defer { curl_slist_free_all(recipients) }
+        let recipients = churn_curl_slist_append(nil, "<\(recipient)>")
+        defer { churn_curl_slist_free_all(recipients) }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
         let result: CURLcode = withExtendedLifetime(transfer) {
@@ -72,14 +70,14 @@ public final class SMTPClient: @unchecked Sendable {
                 _ = churn_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT, connectTimeout)
                 _ = churn_curl_setopt_long(h, CURLOPT_TIMEOUT, timeout)
                 _ = churn_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
-                return curl_easy_perform(h)
+                return churn_curl_easy_perform(h)
             }
         }
         if result == CURLE_OK { return .accepted }
 
         var code = 0
         _ = churn_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &code)
-        let curlText = String(cString: errorBuffer).isEmpty ? String(cString: curl_easy_strerror(result)) : String(cString: errorBuffer)
+        let curlText = String(cString: errorBuffer).isEmpty ? String(cString: churn_curl_easy_strerror(result)) : String(cString: errorBuffer)
         let reply = transfer.lastReply(code: code)
         switch code {
         case 400..<500: return .transient("server replied \(reply ?? String(code)) (\(curlText))")
