@@ -179,7 +179,7 @@ public final class ShardScorer {
                 categoryCodes[index] = PredictionBlock.categoryCode(index: c, blank: blank, levels: categoryLevels[index])
                 if c < 0 { aggregate.unseenCategories &+= 1 }
             case Kind.revenue.rawValue:
-                revenue = NumberParser.parse(scanner.bytes(k)).flatMap { NumericRange.accepts($0) ? $0 : nil } ?? .nan
+                revenue = NumericRange.number(scanner.bytes(k)) ?? .nan
             default:
                 break
             }

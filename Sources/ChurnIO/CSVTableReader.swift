@@ -73,7 +73,7 @@ public enum RowRejection {
     }
 
     public static func outOfRange(column: Int, name: String, text: String) -> String {
-        "column \(column) '\(name)': '\(shown(text))' is out of range (numbers may be at most 1e15 in size)"
+        "column \(column) '\(name)': " + NumericRange.refusal(shown(text))
     }
 
     private static func shown(_ text: String) -> String { text.count > 40 ? String(text.prefix(40)) + "…" : text }

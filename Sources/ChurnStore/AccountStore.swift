@@ -244,6 +244,14 @@ public final class AccountStore: @unchecked Sendable {
         public var createdAt: Date
         public var expiresAt: Date?
         public var revokedAt: Date?
+
+        /// Whether a token can be used.
+        public enum State: String, Sendable { case active, revoked, expired }
+
+        /// Revoked, expired (from `expiresAt` on), or active: a bearer token is accepted only when active.
+        public func state(at now: Date) -> State {
+            revokedAt != nil ? .revoked : (expiresAt.map { $0 <= now } ?? false) ? .expired : .active
+        }
     }
 
     /// Records a token by its hash and returns its id.

@@ -154,7 +154,7 @@ struct TokensCommand: ParsableCommand {
                     return
                 }
                 for t in tokens {
-                    let state = t.revokedAt != nil ? "revoked" : (t.expiresAt.map { $0 < Date() } ?? false) ? "expired" : "active"
+                    let state = t.state(at: Date()).rawValue
                     print("\(t.id)\t\(t.userName)\t\(state)\t\(t.label)")
                 }
             }

@@ -1,4 +1,4 @@
-import ChurnStore
+@testable import ChurnStore
 import ChurnTesting
 import Foundation
 import Hummingbird
@@ -111,6 +111,17 @@ final class AccessRulesTests: XCTestCase {
         XCTAssertEqual(try store.session(hash: key)?.lastSeen, t0, "9 s later: not written")
         _ = try sessions.session(s.cookie, now: t0.addingTimeInterval(10))
         XCTAssertEqual(try store.session(hash: key)?.lastSeen, t0.addingTimeInterval(10), "10 s later: written")
+    }
+
+    func testATokenIsActiveUntilItExpiresOrIsRevoked() {
+        let t0 = Date(timeIntervalSince1970: 3_000_000)
+        var token = AccountStore.Token(id: 1, userId: 1, userName: "u", label: "", createdAt: t0, expiresAt: t0.addingTimeInterval(60), revokedAt: nil)
+        XCTAssertEqual(token.state(at: t0.addingTimeInterval(59)), .active)
+        XCTAssertEqual(token.state(at: t0.addingTimeInterval(60)), .expired, "expired from its expiry on")
+        token.expiresAt = nil
+        XCTAssertEqual(token.state(at: .distantFuture), .active)
+        token.revokedAt = t0
+        XCTAssertEqual(token.state(at: t0), .revoked)
     }
 
     func testSafeRedirectsAndFormFields() {

@@ -479,7 +479,7 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
                 numeric[j] = medians[j]
             } else if let v = NumberParser.parse(text) {
                 guard NumericRange.accepts(v) else {
-                    throw InvalidModel(description: "column '\(f.column)': '\(text)' is out of range (numbers may be at most 1e15 in size)")
+                    throw InvalidModel(description: "column '\(f.column)': " + NumericRange.refusal(text))
                 }
                 numeric[j] = v
             } else {
@@ -491,8 +491,7 @@ public final class CompiledModel: @unchecked Sendable {  // immutable after init
             let text = (record[feature.column] ?? "").trimmingSpaces
             cats[f] = Int32(feature.categories.firstIndex { $0.value == text } ?? -1)
         }
-        let revenue = model.revenueColumn.flatMap { record[$0] }.flatMap { NumberParser.parse($0) }
-            .flatMap { NumericRange.accepts($0) ? $0 : nil } ?? .nan
+        let revenue = model.revenueColumn.flatMap { record[$0] }.flatMap(NumericRange.number) ?? .nan
         return numeric.withUnsafeBufferPointer { n in
             cats.withUnsafeBufferPointer { c in score(numeric: n.baseAddress!, categories: c.baseAddress!, revenue: revenue) }
         }

@@ -10,4 +10,20 @@ public enum NumericRange {
 
     @inline(__always)
     public static func accepts(_ value: Double) -> Bool { value.magnitude <= largestMagnitude }
+
+    /// The number in `bytes` when it parses and is in range, else nil (a revenue column, training).
+    @inline(__always)
+    public static func number(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        NumberParser.parse(bytes).flatMap { accepts($0) ? $0 : nil }
+    }
+
+    /// The number in `text` when it parses and is in range, else nil.
+    public static func number(_ text: String) -> Double? {
+        NumberParser.parse(text).flatMap { accepts($0) ? $0 : nil }
+    }
+
+    /// Why a parsed cell is refused: `'1e17' is out of range (…)`.
+    public static func refusal(_ text: String) -> String {
+        "'\(text)' is out of range (numbers may be at most 1e15 in size)"
+    }
 }

@@ -116,7 +116,7 @@ public struct Trainer: Sendable {
         var numericValues: [[Double]] = []
         var numericStats: [(mean: Double, std: Double, median: Double, p05: Double, p95: Double)] = []
         for c in numericColumns {
-            var parsed = usable.map { Self.number(table.rows[$0][c]) }
+            var parsed = usable.map { NumericRange.number(table.rows[$0][c]) }
             let present = parsed.compactMap { $0 }.sorted()
             let median = Self.quantile(present, 0.5)
             for i in parsed.indices where parsed[i] == nil {
@@ -208,7 +208,7 @@ public struct Trainer: Sendable {
             throw TrainingError(description: "\(table.name): no revenue column '\(r)'")
         }
         let revenueP75: Double? = revenueColumn.flatMap { name in
-            table.columnIndex(name).map { c in Self.quantile(usable.compactMap { Self.number(table.rows[$0][c]) }.sorted(), 0.75) }
+            table.columnIndex(name).map { c in Self.quantile(usable.compactMap { NumericRange.number(table.rows[$0][c]) }.sorted(), 0.75) }
         }
         // An executive sponsor for the top quarter of accounts only makes sense for business-sized
         // accounts, not a consumer's monthly bill.
@@ -249,11 +249,6 @@ public struct Trainer: Sendable {
     }
 
     /// Linear-interpolation quantile of sorted values (numpy's default).
-    /// A cell's number when it is one scoring accepts (`NumericRange`), else nil.
-    static func number(_ cell: String) -> Double? {
-        NumberParser.parse(cell).flatMap { NumericRange.accepts($0) ? $0 : nil }
-    }
-
     public static func quantile(_ sorted: [Double], _ q: Double) -> Double {
         guard !sorted.isEmpty else { return 0 }
         let position = q * Double(sorted.count - 1)

@@ -130,7 +130,7 @@ public final class Accounts: Sendable {
     /// The user a bearer token belongs to, when the token exists, is not revoked and has not expired.
     public func user(bearer token: String, now: Date = Date()) throws -> AccountStore.User? {
         guard token.hasPrefix("churn_"), token.count < 200, let record = try store.token(hash: Self.tokenHash(token)),
-              record.revokedAt == nil, record.expiresAt.map({ $0 > now }) ?? true else { return nil }
+              record.state(at: now) == .active else { return nil }
         return try store.user(id: record.userId)
     }
 

@@ -19,38 +19,30 @@ enum UsersPage {
         s += "<th>Change role</th><th>New password</th><th>Remove</th></tr></thead><tbody>"
         for user in users {
             let name = HTML.escape(user.name), path = "/users/" + pathComponent(user.name)
-            let active = tokens.filter { $0.userId == user.id && $0.revokedAt == nil && ($0.expiresAt.map { $0 > now } ?? true) }.count
+            let active = tokens.filter { $0.userId == user.id && $0.state(at: now) == .active }.count
             s += "<tr data-user=\"\(name)\"><td>\(name)</td><td class=\"role\">\(HTML.escape(user.role))</td>"
             s += "<td>\(HTML.escape(PageLayout.date(user.createdAt)))</td><td>\(active)</td>"
-            s += "<td><form class=\"inline\" method=\"post\" action=\"\(path)/role\">\(AccountNavigation.csrfField)"
-            s += roleSelect(selected: user.role) + " <button type=\"submit\">Change</button></form></td>"
-            s += "<td><form class=\"inline\" method=\"post\" action=\"\(path)/password\">\(AccountNavigation.csrfField)"
-            s += "<input type=\"password\" name=\"password\" minlength=\"\(Accounts.minimumPasswordLength)\" autocomplete=\"new-password\" "
-            s += "aria-label=\"New password for \(name)\" required> <button type=\"submit\">Set</button></form></td>"
-            s += "<td><form class=\"inline\" method=\"post\" action=\"\(path)/remove\">\(AccountNavigation.csrfField)"
-            s += "<input name=\"confirm\" placeholder=\"type \(name) to confirm\" aria-label=\"Type \(name) to confirm\" required> "
-            s += "<button type=\"submit\">Remove</button></form></td></tr>"
+            s += "<td>" + inlineForm("\(path)/role", roleSelect(selected: user.role), button: "Change") + "</td>"
+            s += "<td>" + inlineForm("\(path)/password", passwordInput(" aria-label=\"New password for \(name)\""), button: "Set") + "</td>"
+            s += "<td>" + inlineForm("\(path)/remove", "<input name=\"confirm\" placeholder=\"type \(name) to confirm\" "
+                                     + "aria-label=\"Type \(name) to confirm\" required>", button: "Remove") + "</td></tr>"
         }
         s += "</tbody></table>"
         s += "<h3>Add a user</h3><form method=\"post\" action=\"/users\" id=\"add-user-form\">\(AccountNavigation.csrfField)"
         s += "<label>Name <input name=\"name\" pattern=\"[A-Za-z0-9._@\\-]{1,64}\" required></label> "
         s += "<label>Role \(roleSelect(selected: Role.viewer.rawValue))</label> "
-        s += "<label>Password <input type=\"password\" name=\"password\" minlength=\"\(Accounts.minimumPasswordLength)\" "
-        s += "autocomplete=\"new-password\" required></label> <button type=\"submit\">Add</button></form></section>"
+        s += "<label>Password \(passwordInput(""))</label> <button type=\"submit\">Add</button></form></section>"
 
         s += "<section class=\"card\"><h2>API tokens</h2><p>A token acts with its user's role "
         s += "(<code>Authorization: Bearer churn_…</code>). Only its SHA-256 is kept: it is shown once, when it is made.</p>"
         s += "<table class=\"tokens\" id=\"tokens-table\"><thead><tr><th>Id</th><th>User</th><th>Label</th><th>Created</th>"
         s += "<th>Expires</th><th>State</th><th></th></tr></thead><tbody>"
         for token in tokens {
-            let state = token.revokedAt != nil ? "revoked" : (token.expiresAt.map { $0 <= now } ?? false) ? "expired" : "active"
+            let state = token.state(at: now)
             s += "<tr data-token=\"\(token.id)\"><td>\(token.id)</td><td>\(HTML.escape(token.userName))</td><td>\(HTML.escape(token.label))</td>"
             s += "<td>\(HTML.escape(PageLayout.date(token.createdAt)))</td><td>\(token.expiresAt.map { HTML.escape(PageLayout.date($0)) } ?? "never")</td>"
-            s += "<td class=\"state\">\(state)</td><td>"
-            if state == "active" {
-                s += "<form class=\"inline\" method=\"post\" action=\"/tokens/\(token.id)/revoke\">\(AccountNavigation.csrfField)"
-                s += "<button type=\"submit\">Revoke</button></form>"
-            }
+            s += "<td class=\"state\">\(state.rawValue)</td><td>"
+            if state == .active { s += inlineForm("/tokens/\(token.id)/revoke", "", button: "Revoke") }
             s += "</td></tr>"
         }
         s += "</tbody></table>"
@@ -71,6 +63,17 @@ enum UsersPage {
         <p><code id="new-token">\(HTML.escape(token))</code></p>
         <p><a href="/users">Back to users and tokens</a></p></section>
         """
+    }
+
+    /// A one-button form that posts to `action` with the session's CSRF token.
+    private static func inlineForm(_ action: String, _ fields: String, button: String) -> String {
+        "<form class=\"inline\" method=\"post\" action=\"\(action)\">\(AccountNavigation.csrfField)\(fields)"
+            + (fields.isEmpty ? "" : " ") + "<button type=\"submit\">\(button)</button></form>"
+    }
+
+    /// A new password's field, with the length `Accounts` requires.
+    private static func passwordInput(_ attributes: String) -> String {
+        "<input type=\"password\" name=\"password\" minlength=\"\(Accounts.minimumPasswordLength)\" autocomplete=\"new-password\"\(attributes) required>"
     }
 
     private static func roleSelect(selected: String) -> String {
