@@ -22,7 +22,10 @@ import Foundation
 /// customers are High now but were not High in that earlier run (`newlyHigh`), so the comparison
 /// costs nothing at the end. Files of the same name list customers in about the same order from
 /// run to run, so each High id is first compared with the ids after the last one found (sequential
-/// memory) and only then looked up by hash; the result is exact either way.
+/// memory). The few it does not find that way are kept, in order, and checked when `newlyHigh` is
+/// read, in one pass over the earlier run's ids without hashing them; only when there are many (a
+/// file in another order) does the earlier run's table build its hash index and look them, and the
+/// rest, up by hash. The result is exact either way.
 public final class PredictionWriter {
     /// The run the rows belong to.
     public let runId: Int64
@@ -66,6 +69,14 @@ public final class PredictionWriter {
     /// This run's newly-High ids so far (each once), when comparing.
     private var highSeen = IdSet()
     private var newlyHighIds: [String] = []
+    /// High ids `findNear` did not find while the table had no hash index, in input order: settled
+    /// when the list is asked for, or by building the index once there are more than
+    /// `maxDeferredMisses` (a file in another order than the earlier run's).
+    private var misses = IdList()
+    /// A variable for tests.
+    nonisolated(unsafe) static var maxDeferredMisses = 1 << 16
+    /// Whether the compared run's table built its hash index (for tests).
+    var comparedWithIndex: Bool { previousHigh?.isIndexed ?? false }
     /// Builders for the scoring threads, sharing the compared run's High ids with this writer.
     public let recording: PredictionRecording
 
@@ -141,7 +152,10 @@ public final class PredictionWriter {
     /// each once (empty without `comparingWith`). Complete once every row is appended.
     public var newlyHigh: [String] {
         // Already done by the run's last write unless nothing was left to write then.
-        store.locked { try? compareUncompared(waiting: true) }
+        store.locked {
+            try? compareUncompared(waiting: true)
+            settleMisses(building: false)
+        }
         return newlyHighIds
     }
 
@@ -355,13 +369,44 @@ public final class PredictionWriter {
         var s = ByteSource(highIds)
         while !s.isAtEnd {
             guard let n = try? s.varint(), let id = try? s.take(Int(n)) else { break }
-            // The ids just after the last match first, then the hash buckets.
-            if previous.findNear(id, cursor: &previousCursor) { continue }
-            let h = CustomerIndex.hash(id)
-            if !previous.find(id, hash: h, cursor: &previousCursor) && highSeen.insert(id, hash: h) {
-                newlyHighIds.append(String(decoding: id, as: UTF8.self))
+            // The ids just after the last match first (further on while there is no hash index to
+            // find the place again: earlier High ids that are no longer High are skipped); then,
+            // once the table has its hash index, the hash buckets; until then the id waits with
+            // the other misses (`settleMisses`).
+            if previous.findNear(id, cursor: &previousCursor, lookahead: previous.isIndexed ? 4 : 64) { continue }
+            if previous.isIndexed {
+                lookUp(id, in: previous)
+            } else {
+                misses.append(id)
+                if misses.count > Self.maxDeferredMisses { settleMisses(building: true) }
             }
         }
+    }
+
+    private func lookUp(_ id: UnsafeRawBufferPointer, in previous: HighIdTable) {
+        let h = CustomerIndex.hash(id)
+        if !previous.find(id, hash: h, cursor: &previousCursor) { addNewlyHigh(id, hash: h) }
+    }
+
+    private func addNewlyHigh(_ id: UnsafeRawBufferPointer, hash h: UInt64) {
+        if highSeen.insert(id, hash: h) { newlyHighIds.append(String(decoding: id, as: UTF8.self)) }
+    }
+
+    /// Settles the High ids `findNear` did not find, in input order: few of them (`building`
+    /// false), by one pass over the earlier run's ids (`HighIdTable.containsEach`); else by
+    /// building the table's hash index and looking each up, as the ids after them then are.
+    private func settleMisses(building: Bool) {
+        guard !misses.isEmpty, let previous = previousHigh else { return }
+        if building {
+            previous.buildIndex()
+            for k in 0..<misses.count { misses.withId(k) { lookUp($0, in: previous) } }
+        } else {
+            let found = previous.containsEach(misses)
+            for k in 0..<misses.count where !found[k] {
+                misses.withId(k) { addNewlyHigh($0, hash: CustomerIndex.hash($0)) }
+            }
+        }
+        misses.removeAll()
     }
 
     private func insertIndexLocked(segment: Int) throws {

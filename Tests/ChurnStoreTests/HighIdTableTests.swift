@@ -87,9 +87,42 @@ final class HighIdTableTests: XCTestCase {
         }
     }
 
+    func testContainsEachFindsExactlyTheMembersWithoutTheIndex() throws {
+        var members = (0..<5000).map { "C\(String(format: "%08d", $0 * 3))" }
+        members += ["", "x", String(repeating: "y", count: 300), "AAC00000003"]
+        let t = try table(members, perBlob: 97)
+        // Same length and last 8 bytes as members but other bytes before them; duplicates; short ids.
+        let candidates = ["C00000003", "AAC00000003", "BBC00000003", "C00000004", "", "x", "z", "C00000003",
+                          String(repeating: "y", count: 300), String(repeating: "y", count: 299), "C00014997"]
+        var list = IdList()
+        for c in candidates { Array(c.utf8).withUnsafeBytes { list.append($0) } }
+        let found = t.containsEach(list)
+        XCTAssertEqual(found, candidates.map { members.contains($0) })
+        XCTAssertFalse(t.isIndexed, "a pass in order needs no hash index")
+        XCTAssertEqual(HighIdTable().containsEach(list), candidates.map { _ in false })
+    }
+
     /// Through the store: a second run in another order, with ids moving in and out of High, gives
-    /// exactly the ids a set of strings gives.
+    /// exactly the ids a set of strings gives, whether the ids `findNear` misses are settled at the
+    /// end in one pass (few) or through the hash index (more than `maxDeferredMisses`).
     func testWriterNewlyHighMatchesASetOfStrings() throws {
+        XCTAssertFalse(try newlyHighAgainstASetOfStrings(shuffled: true), "a few thousand misses are settled without the index")
+    }
+
+    func testManyMissesBuildTheHashIndexAndStayExact() throws {
+        let saved = PredictionWriter.maxDeferredMisses
+        PredictionWriter.maxDeferredMisses = 100
+        defer { PredictionWriter.maxDeferredMisses = saved }
+        XCTAssertTrue(try newlyHighAgainstASetOfStrings(shuffled: true))
+    }
+
+    func testTheSameOrderNeedsNoHashIndex() throws {
+        XCTAssertFalse(try newlyHighAgainstASetOfStrings(shuffled: false))
+    }
+
+    /// Checks `newlyHigh` of a second run against a set of strings; returns whether the writer's
+    /// table of the first run built its hash index.
+    private func newlyHighAgainstASetOfStrings(shuffled: Bool) throws -> Bool {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("churn-highids-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -98,13 +131,13 @@ final class HighIdTableTests: XCTestCase {
         let ids = (0..<40_000).map { "K\($0 * 7)" }
         func level(_: String) -> RiskLevel { [RiskLevel.low, .medium, .high].randomElement(using: &rng)! }
         let firstLevels = Dictionary(uniqueKeysWithValues: ids.map { ($0, level($0)) })
-        // The second run: mostly the same order, with a shuffled stretch and some new customers.
+        // The second run: the same order or a shuffled stretch, and some new customers.
         var secondIds = ids
-        secondIds[10_000..<20_000].shuffle()
+        if shuffled { secondIds[10_000..<20_000].shuffle() }
         secondIds += (0..<3000).map { "N\($0)" }
         let secondLevels = Dictionary(uniqueKeysWithValues: secondIds.map { ($0, level($0)) })
 
-        func run(_ order: [String], _ levels: [String: RiskLevel], comparingWith previous: Int64?) throws -> (Int64, [String]) {
+        func run(_ order: [String], _ levels: [String: RiskLevel], comparingWith previous: Int64?) throws -> (Int64, [String], Bool) {
             let start = RunStart(inputPath: "/in/c.csv", inputBytes: 1, inputFingerprint: "f", modelHash: "h", modelPath: "m",
                                  rankBy: .combined)
             let id = try store.beginRun(start)
@@ -118,14 +151,16 @@ final class HighIdTableTests: XCTestCase {
                                                   intervention: 0))
             }
             try store.finishRun(id, summaryJSON: "{}", rowsScored: UInt64(order.count), rowsRejected: 0)
-            return (id, writer.newlyHigh)
+            let newlyHigh = writer.newlyHigh
+            return (id, newlyHigh, writer.comparedWithIndex)
         }
-        let (first, _) = try run(ids, firstLevels, comparingWith: nil)
-        let (second, newlyHigh) = try run(secondIds, secondLevels, comparingWith: first)
+        let (first, _, _) = try run(ids, firstLevels, comparingWith: nil)
+        let (second, newlyHigh, indexed) = try run(secondIds, secondLevels, comparingWith: first)
         let wasHigh = Set(ids.filter { firstLevels[$0] == .high })
         let expected = secondIds.filter { secondLevels[$0] == .high && !wasHigh.contains($0) }
         XCTAssertFalse(expected.isEmpty)
         XCTAssertEqual(newlyHigh, expected)
         XCTAssertEqual(try store.newlyHighRisk(runId: second, previousRunId: first), expected)
+        return indexed
     }
 }
