@@ -18,8 +18,10 @@ struct ResultSpool: Sendable {
 
     /// Writes `bytes` to a new file `name` (created exclusively, mode 0600, no symbolic link
     /// followed); false when it cannot, with no file left behind (the caller then sends them inline).
+    func path(of name: String) -> String { directory + "/" + name }
+
     func write(_ bytes: UnsafeRawBufferPointer, name: String) -> Bool {
-        let path = directory + "/" + name
+        let path = path(of: name)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return false }
         var done = 0

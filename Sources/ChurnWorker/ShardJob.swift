@@ -12,8 +12,9 @@ enum ShardJob {
         /// The SHARD_RESULT frame as `head`, the formatter's CSV bytes and `tail`, to write back to back
         /// (the CSV is copied neither out of the formatter nor into the frame).
         case result(head: [UInt8], csv: ByteBlock, tail: [UInt8], rows: UInt64, rejected: UInt64)
-        /// A SHARD_RESULT_SPOOLED frame whole: the CSV is already in its spool file.
-        case spooled(frame: [UInt8], rows: UInt64, rejected: UInt64)
+        /// A SHARD_RESULT_SPOOLED frame whole: the CSV is already in the spool file at `path` (which
+        /// the connection removes if it does not send the frame).
+        case spooled(frame: [UInt8], path: String, rows: UInt64, rejected: UInt64)
         case failure(ErrorCode, String)
     }
 
@@ -59,7 +60,8 @@ enum ShardJob {
                 let spooled = Message.SpooledShardResult(result: result, file: name, csvLength: UInt64(csv.count))
                 let frame = spooled.encode(requestId: requestId, historyColumns: history.map(Self.columnSource))
                 if let history { loaded.recording.recycle(history) }
-                return .spooled(frame: frame, rows: aggregate.rowsScored, rejected: aggregate.rowsRejected)
+                return .spooled(frame: frame, path: spool.path(of: name), rows: aggregate.rowsScored,
+                                rejected: aggregate.rowsRejected)
             }
         }
         // The history columns go from the builder straight into the frame's tail.

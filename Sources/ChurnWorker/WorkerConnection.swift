@@ -254,7 +254,7 @@ final class WorkerConnection {
         inFlight.remove(shardId)
         let wasCancelled = cancelled.remove(shardId)
         switch reply {
-        case let .result(_, _, _, rows, rejected)?, let .spooled(_, rows, rejected)?:
+        case let .result(_, _, _, rows, rejected)?, let .spooled(_, _, rows, rejected)?:
             server.stats.shardsScored += 1
             server.stats.rowsScored += rows
             server.stats.rowsRejected += rejected
@@ -263,12 +263,15 @@ final class WorkerConnection {
         case nil:
             break
         }
+        if case let .spooled(_, path, _, _)? = reply, closing || wasCancelled {
+            unlink(path)  // nobody will be told of this file
+        }
         if !closing {
             // Every SCORE_SHARD gets exactly one answer (proto-docs): a cancelled one gets CANCELLED.
             switch reply {
             case let .result(head, csv, tail, _, _)? where !wasCancelled:
                 write([OutgoingBytes(head), OutgoingBytes(csv.bytes, owner: csv), OutgoingBytes(tail)])
-            case let .spooled(frame, _, _)? where !wasCancelled:
+            case let .spooled(frame, _, _, _)? where !wasCancelled:
                 write(frame)
             case let .failure(code, text)?:
                 send(.error(.init(code: code, message: text)), requestId: requestId)

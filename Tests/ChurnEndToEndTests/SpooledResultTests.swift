@@ -46,13 +46,13 @@ final class SpooledResultTests: XCTestCase {
         return hash
     }
 
-    private func shard(model hash: ModelHash) throws -> [UInt8] {
+    private func shard(model hash: ModelHash, id: UInt64 = 7, copies: Int = 1) throws -> [UInt8] {
         let text = try String(contentsOfFile: ChurnBinary.testCSV, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let rows = lines[1...200].joined(separator: "\n") + "\n"
-        return Message.scoreShard(.init(shardId: 7, attempt: 0, firstLine: 2, modelHash: hash, rankBy: .combined, topK: 3,
+        let rows = String(repeating: lines[1...200].joined(separator: "\n") + "\n", count: copies)
+        return Message.scoreShard(.init(shardId: id, attempt: 0, firstLine: 2, modelHash: hash, rankBy: .combined, topK: 3,
                                         columns: lines[0].split(separator: ",").map(String.init), rows: Array(rows.utf8),
-                                        withHistory: true)).encode(requestId: 100)
+                                        withHistory: true)).encode(requestId: 100 + id)
     }
 
     private func assertRefusedAndClosed(_ client: RawClient, _ worker: WorkerProcess, file: StaticString = #filePath, line: UInt = #line) {
@@ -144,5 +144,38 @@ final class SpooledResultTests: XCTestCase {
         var whole = spooled.result
         whole.csv = ArraySlice([UInt8](csv))
         XCTAssertEqual(whole, expected)
+    }
+
+    /// Shards cancelled as soon as they are sent: each is answered once (CANCELLED, or its spooled
+    /// result if it had finished), and the directory then holds exactly the files the answers name:
+    /// a cancelled shard's file is removed by the worker, never left for nobody.
+    func testCancelledShardsLeaveNoFiles() throws {
+        let spool = try spoolDirectory("spool-cancel")
+        let worker = try WorkerProcess(secretFile: nil, extra: ["--spool-dir", spool])
+        defer { worker.terminate() }
+        let (client, _) = try established(worker, versions: [4, 5])
+        let hash = try load(on: client)
+        client.send(Message.spoolResults(.init(directory: spool)).encode(requestId: 3))
+        // Big shards (20,000 rows), each cancelled a moment after it is sent: while it is being
+        // scored, so that its file is written and then must be removed.
+        for id in UInt64(1)...4 {
+            client.send(try shard(model: hash, id: id, copies: 100))
+            usleep(10_000)
+            client.send(Message.cancel(.init(shardId: id)).encode(requestId: 200 + id))
+        }
+        let replies = client.readFrames(5, timeout: 60).compactMap { try? Message.decode($0) }
+        XCTAssertEqual(replies.count, 5, "\(replies)")
+        var named: Set<String> = []
+        var cancelled = 0
+        for reply in replies.dropFirst() {
+            switch reply {
+            case let .shardResultSpooled(r): named.insert(r.file)
+            case let .error(e) where e.code == .cancelled: cancelled += 1
+            default: XCTFail("unexpected \(reply)")
+            }
+        }
+        XCTAssertEqual(named.count + cancelled, 4)
+        // The worker has answered every shard; its files are written before their answers.
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: spool)), named)
     }
 }
