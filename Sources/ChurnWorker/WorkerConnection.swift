@@ -352,6 +352,7 @@ final class WorkerConnection {
 
     private func closed(_ reason: CloseReason) {
         closing = true
+        spool?.removeFreedFiles()
         idleTimer.close()
         logger.debug("connection closed: \(reason)")
         server.connectionClosed(self)

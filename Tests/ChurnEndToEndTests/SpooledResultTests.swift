@@ -178,4 +178,39 @@ final class SpooledResultTests: XCTestCase {
         // The worker has answered every shard; its files are written before their answers.
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: spool)), named)
     }
+
+    /// A file the client renamed `NAME.free` is taken over by the next result (the same inode,
+    /// renamed, overwritten and cut to the new length): its pages are reused rather than freed.
+    func testAFreedFileIsTakenOverByTheNextResult() throws {
+        let spool = try spoolDirectory("spool-reuse")
+        let worker = try WorkerProcess(secretFile: nil, extra: ["--spool-dir", spool])
+        defer { worker.terminate() }
+        let (inline, _) = try established(worker, versions: [4, 5])
+        let hash = try load(on: inline)
+        inline.send(try shard(model: hash, id: 1))
+        guard let frame = inline.readFrames(1, timeout: 30).first, case let .shardResult(expected) = try Message.decode(frame) else {
+            return XCTFail("no inline SHARD_RESULT")
+        }
+
+        let (client, _) = try established(worker, versions: [4, 5])
+        client.send(Message.spoolResults(.init(directory: spool)).encode(requestId: 3))
+        client.send(try shard(model: hash, id: 2, copies: 3))  // longer than the next one
+        let first = client.readFrames(2, timeout: 30).compactMap { try? Message.decode($0) }
+        guard case let .shardResultSpooled(big)? = first.last else { return XCTFail("\(first)") }
+        let bigPath = spool + "/" + big.file
+        let inode = try FileManager.default.attributesOfItem(atPath: bigPath)[.systemFileNumber] as? Int
+        XCTAssertNotNil(inode)
+        XCTAssertEqual(rename(bigPath, bigPath + ".free"), 0)
+
+        client.send(try shard(model: hash, id: 3))
+        guard let reply = client.readFrames(1, timeout: 30).first, case let .shardResultSpooled(small) = try Message.decode(reply) else {
+            return XCTFail("no SHARD_RESULT_SPOOLED")
+        }
+        let smallPath = spool + "/" + small.file
+        XCTAssertNotEqual(small.file, big.file)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bigPath + ".free"), "the freed file was not taken over")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: smallPath)[.systemFileNumber] as? Int, inode)
+        XCTAssertEqual([UInt8](try Data(contentsOf: URL(fileURLWithPath: smallPath))), Array(expected.csv))
+        XCTAssertEqual(small.csvLength, UInt64(expected.csv.count))
+    }
 }
