@@ -340,7 +340,7 @@ final class ClusterToolsTests: XCTestCase {
         XCTAssertEqual(rows.count, 2)
         XCTAssertEqual(rows[0]["reachable"] as? Bool, true)
         XCTAssertEqual(rows[0]["rowsScored"] as? Int, 500)
-        XCTAssertEqual(rows[0]["protocolVersion"] as? Int, 4)
+        XCTAssertEqual(rows[0]["protocolVersion"] as? Int, 5)
         XCTAssertEqual((rows[0]["models"] as? [String])?.count, 1)
         XCTAssertEqual(rows[1]["reachable"] as? Bool, false)
     }
