@@ -16,10 +16,16 @@ public final class LocalWorkers: @unchecked Sendable {  // `processList` and `li
     private let secretFile: String
     private let threadsEach: Int
     private let logLevel: String
+    /// The one directory the workers may write results into when asked (`--spool-dir`), or nil.
+    private let spoolDirectory: String?
 
     /// Starts `count` workers sharing the cores, authenticated with the secret in `secretFile`.
-    public init(count: Int, executable: String, secretFile: String, threadsEach: Int, logLevel: String = "warning") throws {
+    /// - Parameter spoolDirectory: given to each worker as `--spool-dir`: the only place it writes
+    ///   results to, and only when a client names it in SPOOL_RESULTS.
+    public init(count: Int, executable: String, secretFile: String, threadsEach: Int, logLevel: String = "warning",
+                spoolDirectory: String? = nil) throws {
         self.executable = executable
+        self.spoolDirectory = spoolDirectory
         self.secretFile = secretFile
         self.threadsEach = threadsEach
         self.logLevel = logLevel
@@ -56,6 +62,7 @@ public final class LocalWorkers: @unchecked Sendable {  // `processList` and `li
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["worker", "--listen", "127.0.0.1:\(port)", "--secret-file", secretFile,
                              "--threads", String(threadsEach), "--log-level", logLevel, "--exit-with-parent"]
+            + (spoolDirectory.map { ["--spool-dir", $0] } ?? [])
         let out = Pipe()
         process.standardOutput = out
         // The worker drains and exits when this pipe closes: when this process ends, however it ends.

@@ -13,6 +13,8 @@ struct CompletedShard {
     var firstLine: UInt64
     /// The worker's result; nil for a poison shard (then `poison` says why).
     var result: Message.ShardResult?
+    /// The result's CSV when a local worker wrote it to the spool directory (`result.csv` is then empty).
+    var csvFile: SpooledCSV? = nil
     var poison: RejectedRow?
     /// Physical lines of the shard (for counting a poison shard's rows).
     var lineCount: UInt64 = 0
@@ -79,7 +81,8 @@ final class PoolDispatcher {
     let board: PoolStatusBoard
 
     init(loop: EventLoop, logger: Logger, endpoints: [WorkerEndpoint], secret: [UInt8]?, heartbeatTimeout: Duration,
-         poisonThreshold: Int, allDownGrace: Duration, board: PoolStatusBoard) {
+         poisonThreshold: Int, allDownGrace: Duration, board: PoolStatusBoard,
+         localSpool: (directory: ResultSpoolDirectory, endpoints: [WorkerEndpoint])? = nil) {
         self.loop = loop
         self.logger = logger
         self.allDownGrace = allDownGrace
@@ -88,7 +91,9 @@ final class PoolDispatcher {
         let settings = WorkerLink.Settings(secret: secret, heartbeatTimeout: heartbeatTimeout.nanoseconds)
         for endpoint in endpoints {
             for _ in 0..<endpoint.weight {
-                let link = WorkerLink(id: links.count, endpoint: endpoint, dispatcher: self, settings: settings, loop: loop, logger: logger)
+                let spool = localSpool.flatMap { $0.endpoints.contains(endpoint) ? $0.directory : nil }
+                let link = WorkerLink(id: links.count, endpoint: endpoint, dispatcher: self, settings: settings, loop: loop,
+                                      logger: logger, spool: spool)
                 policy.addLink(link.id)
                 links.append(link)
             }
@@ -247,7 +252,7 @@ final class PoolDispatcher {
         policy.modelLost(link.id, model: id)
     }
 
-    func resultArrived(_ result: Message.ShardResult, from link: WorkerLink) {
+    func resultArrived(_ result: Message.ShardResult, from link: WorkerLink, csvFile: SpooledCSV? = nil) {
         let key = Int(result.shardId)
         let actions = policy.resultArrived(key, from: link.id, now: now)
         // The board counts this result before its job can finish with it (a caller reading
@@ -255,7 +260,7 @@ final class PoolDispatcher {
         publishStatus()
         for case let .deliver(_, jobId) in actions {
             guard let record = records.removeValue(forKey: key), let job = jobs[jobId] else { continue }
-            complete(job, CompletedShard(index: record.index, firstLine: record.firstLine, result: result, poison: nil))
+            complete(job, CompletedShard(index: record.index, firstLine: record.firstLine, result: result, csvFile: csvFile, poison: nil))
         }
         perform(actions)
     }

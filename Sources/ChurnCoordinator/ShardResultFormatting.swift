@@ -15,8 +15,8 @@ enum ShardResultFormatting {
             return ScoredChunk(index: shard.index, firstLine: shard.firstLine, csv: ByteWriter(capacity: 64).finish(),
                                aggregate: aggregate, history: history)
         }
-        // The frame's CSV bytes go to the output file as they are, without a copy.
-        let csv = ByteBlock(keeping: result.csv)
+        // The frame's CSV bytes (or the spooled file's, mapped) go to the output file as they are.
+        let csv = try shard.csvFile?.bytes() ?? ByteBlock(keeping: result.csv)
         if let history, let chunk = result.history {
             // Checked against the run's columns when it arrived (`WorkerLink.historyProblem`).
             try withColumnPointers(chunk.columns) { try history.load(chunk.parts, columns: $0) }

@@ -54,9 +54,17 @@ final class WorkerLink {
     /// Why the last attempt failed (for "no worker accepted" and "all workers lost").
     private(set) var lastProblem: String?
     private var counters = (handshakes: 0, modelUploads: 0, shards: 0, rows: UInt64(0), errors: 0)
+    /// For a worker this pool started (`--local`): the spool directory it was given, where it is asked
+    /// to write results (SPOOL_RESULTS, protocol version 5) instead of sending them over TCP. Nil for
+    /// other workers, and after a worker refused.
+    private var spool: ResultSpoolDirectory?
+    /// SPOOL_RESULTS was sent on this connection: SHARD_RESULT_SPOOLED may come.
+    private var spooling = false
 
-    init(id: Int, endpoint: WorkerEndpoint, dispatcher: PoolDispatcher, settings: Settings, loop: EventLoop, logger: Logger) {
+    init(id: Int, endpoint: WorkerEndpoint, dispatcher: PoolDispatcher, settings: Settings, loop: EventLoop, logger: Logger,
+         spool: ResultSpoolDirectory? = nil) {
         self.id = id
+        self.spool = spool
         self.endpoint = endpoint
         self.dispatcher = dispatcher
         self.settings = settings
@@ -143,6 +151,11 @@ final class WorkerLink {
         state = .ready
         reconnectDelayMs = 100
         lastProblem = nil
+        if let spool, session.version >= 5 {
+            // Before any shard, so that the worker spools every result of this connection.
+            spooling = true
+            send(.spoolResults(.init(directory: spool.path)), requestId: takeRequestId())
+        }
         dispatcher?.linkReady(self, window: window)
     }
 
@@ -194,17 +207,27 @@ final class WorkerLink {
         case let .modelLoaded(loaded):
             modelReady(loaded.hash)
         case let .shardResult(result):
-            let key = Int(result.shardId)
-            guard inFlight[key] != nil else { return }  // cancelled or duplicate
-            if let problem = Self.historyProblem(result, template: shardHistory[key]) {
-                protocolFailure("shard \(key): \(problem)")  // its shards go to other workers
+            accept(result, csvFile: nil)
+        case let .shardResultSpooled(spooled):
+            guard spooling, let spool else {
+                protocolFailure("SHARD_RESULT_SPOOLED on a connection that did not ask for it")
                 return
             }
-            inFlight[key] = nil
-            shardHistory[key] = nil
-            counters.shards += 1
-            counters.rows += UInt64(result.rowCount)
-            dispatcher?.resultArrived(result, from: self)
+            guard inFlight[Int(spooled.result.shardId)] != nil else {
+                spool.discard(spooled.file)  // cancelled or duplicate
+                return
+            }
+            do {
+                accept(spooled.result, csvFile: try spool.open(spooled.file, length: spooled.csvLength))
+            } catch {
+                protocolFailure("shard \(spooled.result.shardId): \(error)")
+            }
+        case .spoolReady:
+            guard spooling else {
+                protocolFailure("SPOOL_READY without SPOOL_RESULTS")
+                return
+            }
+            logger.debug("worker writes results to \(spool?.path ?? "?")")
         case .heartbeatAck:
             break  // timed by the session
         case let .goodbye(goodbye):
@@ -218,6 +241,22 @@ final class WorkerLink {
         default:
             protocolFailure("unexpected \(message.type.name) from a worker")
         }
+    }
+
+    /// A shard's result (its CSV inline, or in `csvFile`) for the dispatcher, unless it is a copy no
+    /// longer wanted or its history chunk does not fit.
+    private func accept(_ result: Message.ShardResult, csvFile: SpooledCSV?) {
+        let key = Int(result.shardId)
+        guard inFlight[key] != nil else { return }  // cancelled or duplicate
+        if let problem = Self.historyProblem(result, template: shardHistory[key]) {
+            protocolFailure("shard \(key): \(problem)")  // its shards go to other workers
+            return
+        }
+        inFlight[key] = nil
+        shardHistory[key] = nil
+        counters.shards += 1
+        counters.rows += UInt64(result.rowCount)
+        dispatcher?.resultArrived(result, from: self, csvFile: csvFile)
     }
 
     private func modelReady(_ hash: ModelHash) {
@@ -239,6 +278,10 @@ final class WorkerLink {
             counters.errors += 1
             if let shard { dispatcher?.badShard(shard, message: "worker \(endpoint) rejected the model: \(error.message)") }
             else { protocolFailure("worker rejected the model: \(error.message)") }
+        case .spoolRefused:
+            // Not the worker we started: carry results over TCP from now on (the worker closes).
+            spool = nil
+            protocolFailure("worker refused to spool results: \(error.message)")
         case .overloaded, .shuttingDown, .unknownModel:
             if error.code == .shuttingDown {
                 state = .draining
@@ -340,6 +383,7 @@ final class WorkerLink {
         let wasAlive = isAlive
         let wasDraining = state == .draining
         state = .down
+        spooling = false
         let hadShards = !inFlight.isEmpty
         inFlight.removeAll()
         shardModels.removeAll()

@@ -53,11 +53,19 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
     private let closing = NSLock()
     private var local: LocalWorkers?
     private var temporarySecret: String?
+    /// Where this pool's `--local` workers write their results; removed on `close()`.
+    private var spool: ResultSpoolDirectory?
     private var closed = false
     private var nextJobId = 1
 
     /// A pool of workers already running at `endpoints`; connecting starts at once.
-    public init(endpoints: [WorkerEndpoint], secret: [UInt8]?, options: Options = Options(), logger: Logger) throws {
+    public convenience init(endpoints: [WorkerEndpoint], secret: [UInt8]?, options: Options = Options(), logger: Logger) throws {
+        try self.init(endpoints: endpoints, secret: secret, options: options, logger: logger, localSpool: nil)
+    }
+
+    /// - Parameter localSpool: workers this pool started, and the spool directory they were given.
+    init(endpoints: [WorkerEndpoint], secret: [UInt8]?, options: Options, logger: Logger,
+         localSpool: (directory: ResultSpoolDirectory, endpoints: [WorkerEndpoint])?) throws {
         guard !endpoints.isEmpty else { throw ClusterError.configuration("a worker pool needs at least one worker") }
         self.endpoints = endpoints
         self.secret = secret
@@ -69,7 +77,7 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         _ = loop.execute {
             let dispatcher = PoolDispatcher(loop: loop, logger: logger, endpoints: endpoints, secret: secret,
                                             heartbeatTimeout: options.heartbeatTimeout, poisonThreshold: options.poisonThreshold,
-                                            allDownGrace: options.allDownGrace, board: board)
+                                            allDownGrace: options.allDownGrace, board: board, localSpool: localSpool)
             box.dispatcher = dispatcher
             dispatcher.start()
         }
@@ -94,21 +102,27 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
             secretPath = path
         }
         var workers: LocalWorkers?
+        var spool: ResultSpoolDirectory?
         do {
-            workers = try LocalWorkers(count: count, executable: executable, secretFile: secretPath!, threadsEach: threadsEach)
+            spool = try ResultSpoolDirectory()
+            workers = try LocalWorkers(count: count, executable: executable, secretFile: secretPath!, threadsEach: threadsEach,
+                                       spoolDirectory: spool!.path)
             let secret = try SecretFile.read(path: secretPath!)
             var options = options
             if extraEndpoints.isEmpty && options.maxOutstandingShards <= 0 {
                 options.maxOutstandingShards = Self.localOutstandingShards(workers: count)
             }
-            let pool = try WorkerPool(endpoints: extraEndpoints + workers!.endpoints, secret: secret, options: options, logger: logger)
+            let pool = try WorkerPool(endpoints: extraEndpoints + workers!.endpoints, secret: secret, options: options, logger: logger,
+                                      localSpool: (spool!, workers!.endpoints))
             pool.lock.withLock {
                 pool.local = workers
                 pool.temporarySecret = temporary
+                pool.spool = spool
             }
             return pool
         } catch {
             workers?.stop()
+            spool?.remove()
             if let temporary { unlink(temporary) }
             throw error
         }
@@ -131,13 +145,14 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         // A second caller (the interrupt handler while the job's thread closes) waits for the first.
         closing.lock()
         defer { closing.unlock() }
-        let (first, workers, secretPath): (Bool, LocalWorkers?, String?) = lock.withLock {
+        let (first, workers, secretPath, spool): (Bool, LocalWorkers?, String?, ResultSpoolDirectory?) = lock.withLock {
             defer {
                 closed = true
                 local = nil
                 temporarySecret = nil
+                self.spool = nil
             }
-            return (!closed, local, temporarySecret)
+            return (!closed, local, temporarySecret, self.spool)
         }
         if first {
             let box = dispatcherBox
@@ -156,6 +171,8 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
             loop.waitUntilStopped()
         }
         workers?.stop()
+        // After the workers have stopped: a file a worker was still writing goes too.
+        spool?.remove()
         if let secretPath { unlink(secretPath) }
     }
 

@@ -70,11 +70,30 @@ public final class ByteBlock: @unchecked Sendable {  // immutable after it is ma
     /// When the bytes belong to an array (a received frame), the array, kept alive instead of copied;
     /// nil when `base` is this block's own allocation.
     private let keptArray: ArraySlice<UInt8>?
+    /// When the bytes belong to another object (a mapped file), that object, which frees them.
+    private let owner: AnyObject?
 
     init(base: UnsafeMutablePointer<UInt8>, count: Int) {
         self.base = base
         self.count = count
         keptArray = nil
+        owner = nil
+        fileDescriptor = nil
+    }
+
+    /// When the bytes are a whole file's, mapped at `base`: a descriptor of that file, open while the
+    /// block lives, so that `OutputFile` can have the kernel copy them without touching the mapping.
+    public let fileDescriptor: Int32?
+
+    /// `count` bytes at `base` that `owner` keeps valid for as long as it lives (and frees when it
+    /// goes), such as a mapping of a file: the block keeps the owner, and never writes the bytes.
+    /// - Parameter fileDescriptor: the file the bytes are all of, from offset 0, when they are a file's.
+    public init(base: UnsafeRawPointer, count: Int, owner: AnyObject, fileDescriptor: Int32? = nil) {
+        self.base = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: UInt8.self))
+        self.count = count
+        keptArray = nil
+        self.owner = owner
+        self.fileDescriptor = fileDescriptor
     }
 
     /// The bytes of `slice` without copying them: the block keeps the slice (and so its array's
@@ -85,15 +104,19 @@ public final class ByteBlock: @unchecked Sendable {  // immutable after it is ma
             base = .allocate(capacity: 1)
             count = 0
             keptArray = nil
+            owner = nil
+            fileDescriptor = nil
             return
         }
         base = slice.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!) }
         count = slice.count
         keptArray = slice
+        owner = nil
+        fileDescriptor = nil
     }
 
     deinit {
-        if keptArray == nil { base.deallocate() }
+        if keptArray == nil && owner == nil { base.deallocate() }
     }
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }

@@ -36,19 +36,21 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let idleTimeout = ErrorCode(14)
     /// The answer to a SCORE_SHARD that a CANCEL stopped before it finished.
     public static let cancelled = ErrorCode(15)
+    /// SPOOL_RESULTS asked a worker that was not started with that spool directory (version 5).
+    public static let spoolRefused = ErrorCode(16)
 
     /// Every code this version defines, in order.
     public static let allDefined: [ErrorCode] = [
         .malformedFrame, .unsupportedVersion, .frameTooLarge, .badChecksum, .unknownMessageType,
         .authenticationFailed, .notAuthenticated, .unknownModel, .invalidModel, .overloaded, .badShard,
-        .shuttingDown, .internalError, .idleTimeout, .cancelled,
+        .shuttingDown, .internalError, .idleTimeout, .cancelled, .spoolRefused,
     ]
 
     /// Whether the sender of this error closes the connection right after the ERROR frame.
     public var closesConnection: Bool {
         switch self {
         case .malformedFrame, .unsupportedVersion, .frameTooLarge, .badChecksum, .authenticationFailed,
-             .notAuthenticated, .idleTimeout:
+             .notAuthenticated, .idleTimeout, .spoolRefused:
             return true
         default:
             return false
@@ -73,6 +75,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case .internalError: return "INTERNAL_ERROR"
         case .idleTimeout: return "IDLE_TIMEOUT"
         case .cancelled: return "CANCELLED"
+        case .spoolRefused: return "SPOOL_REFUSED"
         default: return "ERROR_\(rawValue)"
         }
     }

@@ -1,4 +1,4 @@
-/// Every message of protocol version 1.
+/// Every message of the protocol (SPOOL_RESULTS, SPOOL_READY and SHARD_RESULT_SPOOLED since version 5).
 public enum Message: Equatable, Sendable {
     case hello(Hello)
     case helloOK(HelloOK)
@@ -10,6 +10,9 @@ public enum Message: Equatable, Sendable {
     case modelLoaded(ModelLoaded)
     case scoreShard(ScoreShard)
     case shardResult(ShardResult)
+    case spoolResults(SpoolResults)
+    case spoolReady(SpoolReady)
+    case shardResultSpooled(SpooledShardResult)
     case heartbeat(Heartbeat)
     case heartbeatAck(HeartbeatAck)
     case cancel(Cancel)
@@ -31,6 +34,9 @@ public enum Message: Equatable, Sendable {
         case let .modelLoaded(m): return m
         case let .scoreShard(m): return m
         case let .shardResult(m): return m
+        case let .spoolResults(m): return m
+        case let .spoolReady(m): return m
+        case let .shardResultSpooled(m): return m
         case let .heartbeat(m): return m
         case let .heartbeatAck(m): return m
         case let .cancel(m): return m
@@ -72,6 +78,9 @@ public enum Message: Equatable, Sendable {
         case .modelLoaded: return .modelLoaded(try ModelLoaded(decoding: p))
         case .scoreShard: return .scoreShard(try ScoreShard(decoding: p))
         case .shardResult: return .shardResult(try ShardResult(decoding: p))
+        case .spoolResults: return .spoolResults(try SpoolResults(decoding: p))
+        case .spoolReady: return .spoolReady(try SpoolReady(decoding: p))
+        case .shardResultSpooled: return .shardResultSpooled(try SpooledShardResult(decoding: p))
         case .heartbeat: return .heartbeat(try Heartbeat(decoding: p))
         case .heartbeatAck: return .heartbeatAck(try HeartbeatAck(decoding: p))
         case .cancel: return .cancel(try Cancel(decoding: p))

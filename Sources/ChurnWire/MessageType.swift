@@ -10,6 +10,9 @@ public enum MessageType: UInt8, CaseIterable, Sendable {
     case modelLoaded = 0x13
     case scoreShard = 0x20
     case shardResult = 0x21
+    case spoolResults = 0x22
+    case spoolReady = 0x23
+    case shardResultSpooled = 0x24
     case heartbeat = 0x30
     case heartbeatAck = 0x31
     case cancel = 0x40
@@ -31,6 +34,9 @@ public enum MessageType: UInt8, CaseIterable, Sendable {
         case .modelLoaded: return "MODEL_LOADED"
         case .scoreShard: return "SCORE_SHARD"
         case .shardResult: return "SHARD_RESULT"
+        case .spoolResults: return "SPOOL_RESULTS"
+        case .spoolReady: return "SPOOL_READY"
+        case .shardResultSpooled: return "SHARD_RESULT_SPOOLED"
         case .heartbeat: return "HEARTBEAT"
         case .heartbeatAck: return "HEARTBEAT_ACK"
         case .cancel: return "CANCEL"

@@ -91,6 +91,11 @@ public enum WireExamples: Sendable {
             rows: Array("C001,1200,40\nC002,80,2\nC003,n/a,5\n".utf8), withHistory: true))),
         WireExample(requestId: 5, flags: [], message: .shardResult(.init(shardId: 7, attempt: 0, rowCount: 2, csv: resultCSV[...],
                                                                          history: resultHistory, aggregate: resultAggregate))),
+        WireExample(requestId: 11, flags: [], message: .spoolResults(.init(directory: "/dev/shm/churn-spool-4242-a1b2c3"))),
+        WireExample(requestId: 11, flags: [], message: .spoolReady(.init(directory: "/dev/shm/churn-spool-4242-a1b2c3"))),
+        WireExample(requestId: 12, flags: [], message: .shardResultSpooled(.init(
+            result: .init(shardId: 7, attempt: 0, rowCount: 2, csv: [], history: nil, aggregate: resultAggregate),
+            file: "4243-1-7-0", csvLength: UInt64(resultCSV.count)))),
         WireExample(requestId: 6, flags: [], message: .heartbeat(.init(sentAt: 1_000_000_000))),
         WireExample(requestId: 6, flags: [], message: .heartbeatAck(.init(sentAt: 1_000_000_000))),
         WireExample(requestId: 8, flags: [], message: .cancel(.init(shardId: 9))),

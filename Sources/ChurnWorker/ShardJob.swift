@@ -12,6 +12,9 @@ enum ShardJob {
         /// The SHARD_RESULT frame as `head`, the formatter's CSV bytes and `tail`, to write back to back
         /// (the CSV is copied neither out of the formatter nor into the frame).
         case result(head: [UInt8], csv: ByteBlock, tail: [UInt8], rows: UInt64, rejected: UInt64)
+        /// A SHARD_RESULT_SPOOLED frame whole: the CSV is already in the spool file at `path` (which
+        /// the connection removes if it does not send the frame).
+        case spooled(frame: [UInt8], path: String, rows: UInt64, rejected: UInt64)
         case failure(ErrorCode, String)
     }
 
@@ -19,7 +22,9 @@ enum ShardJob {
     /// CHURN_WORKER_CRASH_ON=TEXT aborts on any shard whose bytes contain TEXT.
     static let crashTrigger: [UInt8]? = ProcessInfo.processInfo.environment["CHURN_WORKER_CRASH_ON"].map { Array($0.utf8) }
 
-    static func run(_ shard: Message.ScoreShard, loaded: LoadedModel, requestId: UInt64) -> Reply {
+    /// - Parameter spool: where to write the results CSV (the connection asked SPOOL_RESULTS); nil, or
+    ///   a file that cannot be written, sends it in the frame.
+    static func run(_ shard: Message.ScoreShard, loaded: LoadedModel, requestId: UInt64, spool: ResultSpool? = nil) -> Reply {
         let model = loaded.compiled
         if let trigger = crashTrigger, shard.rows.withUnsafeBytes({ contains($0, trigger) }) {
             fatalError("CHURN_WORKER_CRASH_ON matched shard \(shard.shardId): crashing on purpose")
@@ -49,6 +54,16 @@ enum ShardJob {
         let csv = formatter.finish()
         let result = Message.ShardResult(shardId: shard.shardId, attempt: shard.attempt, rowCount: UInt32(aggregate.rowsScored),
                                          csv: [], history: history.map(Self.wireChunk), aggregate: aggregate)
+        if let spool {
+            let name = spool.name(shardId: shard.shardId, attempt: shard.attempt)
+            if spool.write(csv.bytes, name: name) {
+                let spooled = Message.SpooledShardResult(result: result, file: name, csvLength: UInt64(csv.count))
+                let frame = spooled.encode(requestId: requestId, historyColumns: history.map(Self.columnSource))
+                if let history { loaded.recording.recycle(history) }
+                return .spooled(frame: frame, path: spool.path(of: name), rows: aggregate.rowsScored,
+                                rejected: aggregate.rowsRejected)
+            }
+        }
         // The history columns go from the builder straight into the frame's tail.
         let (head, tail) = result.encodeParts(requestId: requestId, csvBytes: csv.bytes,
                                               historyColumns: history.map(Self.columnSource))

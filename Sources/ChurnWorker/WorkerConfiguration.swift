@@ -29,6 +29,10 @@ public struct WorkerConfiguration: Sendable {
     /// Benchmarking only: answer every shard at once with an empty result, to measure how fast a
     /// coordinator can dispatch (`churn worker --null-scoring`).
     public var nullScoring = false
+    /// The one directory a client may ask results to be written to (SPOOL_RESULTS, protocol version
+    /// 5), for workers that `churn score --local` starts on its own machine; nil refuses every such
+    /// request (the default, and what an operator's `churn worker` has).
+    public var spoolDirectory: String?
 
     public init(host: String = "127.0.0.1", port: Int = 7600, secret: [UInt8]? = nil,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, maxFrameSize: Int = Frame.defaultMaxFrameSize,

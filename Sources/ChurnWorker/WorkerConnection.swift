@@ -24,6 +24,8 @@ final class WorkerConnection {
     /// A LOAD_MODEL is being verified and compiled off the loop; later frames of this connection
     /// wait (in the decoder, with reading paused) so that requests keep their order.
     private var loadingModel = false
+    /// Set once the client asked SPOOL_RESULTS for the worker's own spool directory (version 5).
+    private var spool: ResultSpool?
     let peer: String
     /// The peer's address without the port (for the per-address handshake limit).
     let peerHost: String
@@ -134,6 +136,8 @@ final class WorkerConnection {
             loadModel(m, requestId: requestId)
         case let .scoreShard(shard):
             score(shard, requestId: requestId)
+        case let .spoolResults(request):
+            spoolResults(request, requestId: requestId)
         case let .cancel(c):
             if inFlight.contains(c.shardId) { cancelled.insert(c.shardId) }
         case .statsRequest:
@@ -187,6 +191,29 @@ final class WorkerConnection {
         processFrames()
     }
 
+    /// SPOOL_RESULTS: accepted only on a version 5 session, by a worker started with a spool
+    /// directory, for exactly that directory; anything else is refused and the connection closed, so
+    /// a client can never make a worker write where it was not told to by whoever started it.
+    private func spoolResults(_ request: Message.SpoolResults, requestId: UInt64) {
+        guard let session = handshake.session, session.version >= 5 else {
+            server.stats.errors += 1
+            send(.error(.init(code: .unknownMessageType, message: "SPOOL_RESULTS needs protocol version 5")), requestId: requestId)
+            return
+        }
+        guard let directory = server.configuration.spoolDirectory else {
+            server.stats.errors += 1
+            fail(.spoolRefused, "this worker has no spool directory", requestId: requestId)
+            return
+        }
+        guard request.directory == directory else {
+            server.stats.errors += 1
+            fail(.spoolRefused, "this worker's spool directory is not \(request.directory)", requestId: requestId)
+            return
+        }
+        spool = ResultSpool(directory: directory, connection: server.nextSpoolNumber())
+        send(.spoolReady(.init(directory: directory)), requestId: requestId)
+    }
+
     private func score(_ shard: Message.ScoreShard, requestId: UInt64) {
         if server.draining {
             send(.error(.init(code: .shuttingDown, message: "worker is draining; send shard \(shard.shardId) elsewhere")), requestId: requestId)
@@ -216,8 +243,9 @@ final class WorkerConnection {
         inFlight.insert(shard.shardId)
         let loop = connection.loop
         let cancelled = self.cancelled
+        let spool = self.spool
         server.pool.submit { [weak self] in
-            let reply = cancelled.contains(shard.shardId) ? nil : ShardJob.run(shard, loaded: model, requestId: requestId)
+            let reply = cancelled.contains(shard.shardId) ? nil : ShardJob.run(shard, loaded: model, requestId: requestId, spool: spool)
             _ = loop.execute { self?.finished(shard.shardId, requestId: requestId, reply: reply) }
         }
     }
@@ -226,7 +254,7 @@ final class WorkerConnection {
         inFlight.remove(shardId)
         let wasCancelled = cancelled.remove(shardId)
         switch reply {
-        case let .result(_, _, _, rows, rejected)?:
+        case let .result(_, _, _, rows, rejected)?, let .spooled(_, _, rows, rejected)?:
             server.stats.shardsScored += 1
             server.stats.rowsScored += rows
             server.stats.rowsRejected += rejected
@@ -235,11 +263,16 @@ final class WorkerConnection {
         case nil:
             break
         }
+        if case let .spooled(_, path, _, _)? = reply, closing || wasCancelled {
+            unlink(path)  // nobody will be told of this file
+        }
         if !closing {
             // Every SCORE_SHARD gets exactly one answer (proto-docs): a cancelled one gets CANCELLED.
             switch reply {
             case let .result(head, csv, tail, _, _)? where !wasCancelled:
                 write([OutgoingBytes(head), OutgoingBytes(csv.bytes, owner: csv), OutgoingBytes(tail)])
+            case let .spooled(frame, _, _, _)? where !wasCancelled:
+                write(frame)
             case let .failure(code, text)?:
                 send(.error(.init(code: code, message: text)), requestId: requestId)
             default:
@@ -319,6 +352,7 @@ final class WorkerConnection {
 
     private func closed(_ reason: CloseReason) {
         closing = true
+        spool?.removeFreedFiles()
         idleTimer.close()
         logger.debug("connection closed: \(reason)")
         server.connectionClosed(self)

@@ -107,6 +107,14 @@ public final class WorkerServer: @unchecked Sendable {  // loop thread only, exc
         return String(peer[..<colon])
     }
 
+    private var spoolNumbers = 0
+
+    /// A number for a connection's spool file names, unique in this process (loop thread only).
+    func nextSpoolNumber() -> Int {
+        spoolNumbers += 1
+        return spoolNumbers
+    }
+
     func connectionClosed(_ c: WorkerConnection) {
         connections[ObjectIdentifier(c)] = nil
         if draining && connections.isEmpty { finishDrain() }
@@ -145,6 +153,6 @@ public final class WorkerServer: @unchecked Sendable {  // loop thread only, exc
                       shardsScored: stats.shardsScored, rowsScored: stats.rowsScored, rowsRejected: stats.rowsRejected,
                       errors: stats.errors, queueDepth: UInt32(pool.queueDepth),
                       shardsInFlight: UInt32(connections.values.reduce(0) { $0 + $1.inFlight.count }),
-                      modelHashes: models.hashes, workerThreads: UInt16(configuration.threads), protocolVersions: [4])
+                      modelHashes: models.hashes, workerThreads: UInt16(configuration.threads), protocolVersions: [4, 5])
     }
 }

@@ -32,6 +32,8 @@ struct WorkerCommand: ParsableCommand {
     var exitWithParent = false
     @Flag(help: ArgumentHelp("Benchmarking: answer every shard at once with an empty result (measures a coordinator alone).", visibility: .hidden))
     var nullScoring = false
+    @Option(help: ArgumentHelp("For workers started by `churn score --local`: write results into files of DIR (an existing directory the coordinator made and removes) when a client asks with SPOOL_RESULTS naming DIR. Off by default: the worker then refuses SPOOL_RESULTS.", valueName: "DIR", visibility: .hidden))
+    var spoolDir: String?
 
     func run() throws {
         try runReportingErrors {
@@ -50,6 +52,13 @@ struct WorkerCommand: ParsableCommand {
                 idleTimeout: .milliseconds(Int64(idleTimeout.seconds * 1000)),
                 handshakeTimeout: .milliseconds(Int64(handshakeTimeout.seconds * 1000)))
             configuration.nullScoring = nullScoring
+            if let spoolDir {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: spoolDir, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw ValidationError("--spool-dir \(spoolDir) is not a directory")
+                }
+                configuration.spoolDirectory = spoolDir
+            }
             if exitWithParent {
                 // The parent holds our stdin open; EOF means it is gone: drain like on SIGTERM.
                 Thread {

@@ -167,12 +167,96 @@ final class ClusterTests: XCTestCase {
     }
 
     func testLocalWorkersAreStartedAndStopped() throws {
+        let before = Self.spoolDirectories()
         let out = dir.appendingPathComponent("local2.csv").path
-        let r = try ChurnBinary.run(["score", input!, "--model", model!, "--out", out, "--local", "2", "--quiet"])
+        let r = try ChurnBinary.run(["score", input!, "--model", model!, "--out", out, "--local", "2", "--quiet", "--log-level", "debug"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("cluster, 2 workers"), r.stdout)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out)), expected)
+        // The workers wrote their results into the run's spool directory (protocol v5), which is gone.
+        XCTAssertTrue(r.stderr.contains("worker writes results to "), r.stderr)
+        XCTAssertEqual(Self.spoolDirectories().subtracting(before), [])
     }
+
+    /// A `--local` worker killed while its results go through the spool directory: its shards are
+    /// scored by the other, the output is byte-identical, and no spool file or directory is left.
+    func testALocalWorkerKilledMidRunLosesNothingAndLeavesNoSpoolFiles() throws {
+        let before = Self.spoolDirectories()
+        let out = dir.appendingPathComponent("local-killed.csv").path
+        let args = ["score", input!, "--model", model!, "--out", out, "--quiet", "--shard-bytes", "65536", "--local", "2",
+                    "--log-level", "debug"]
+        var victim: Int32 = 0
+        let r = try runChurn(args) { process in
+            // Once results are flowing (the temporary results file has grown past the header), kill a worker.
+            let temporary = self.dir.appendingPathComponent(".local-killed.csv.tmp-\(process.processIdentifier)").path
+            let deadline = Date().addingTimeInterval(60)
+            func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: temporary))?[.size] as? Int) ?? 0 }
+            while Date() < deadline, process.isRunning, size() < 200_000 {
+                usleep(2_000)
+            }
+            if let child = Self.children(of: process.processIdentifier).first {
+                victim = child
+                kill(child, SIGKILL)
+            }
+        }
+        XCTAssertNotEqual(victim, 0, "no worker to kill")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("worker writes results to "), r.stderr)
+        XCTAssertTrue(r.stderr.contains("lost worker"), r.stderr)
+        XCTAssertEqual(try? Data(contentsOf: URL(fileURLWithPath: out)), expected, "output differs after a local worker was killed")
+        XCTAssertEqual(Self.spoolDirectories().subtracting(before), [])
+    }
+
+    /// Runs churn with `args`, calling `during` with the running process.
+    private func runChurn(_ args: [String], during: (Process) -> Void) throws -> ChurnBinary.Result {
+        let process = Process()
+        process.executableURL = ChurnBinary.url
+        process.arguments = args
+        process.environment = ProcessInfo.processInfo.environment.merging(["CHURN_DB": ChurnBinary.historyPath]) { $1 }
+        let errPipe = Pipe(), outPipe = Pipe()
+        process.standardError = errPipe
+        process.standardOutput = outPipe
+        try process.run()
+        // Read stderr as it comes, so a chatty run never blocks on a full pipe.
+        let errData = LockedData()
+        errPipe.fileHandleForReading.readabilityHandler = { errData.append($0.availableData) }
+        during(process)
+        let o = outPipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        errPipe.fileHandleForReading.readabilityHandler = nil
+        errData.append(errPipe.fileHandleForReading.readDataToEndOfFile())
+        return .init(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: errData.text)
+    }
+
+    /// Spool directories of coordinators (`churn-spool-PID-…` in /dev/shm or the temporary directory).
+    static func spoolDirectories() -> Set<String> {
+        var found: Set<String> = []
+        for parent in ["/dev/shm", NSTemporaryDirectory()] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix("churn-spool-") {
+                found.insert(parent + "/" + name)
+            }
+        }
+        return found
+    }
+
+    /// Process ids whose parent is `pid` (from /proc).
+    static func children(of pid: Int32) -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name -> Int32? in
+            guard let child = Int32(name),
+                  let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == pid ? child : nil
+        }
+    }
+}
+
+/// Bytes appended from a pipe's handler thread and read once the process is done.
+private final class LockedData: @unchecked Sendable {  // `data` guarded by `lock`
+    private let lock = NSLock()
+    private var data = Data()
+    func append(_ more: Data) { lock.withLock { data.append(more) } }
+    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
 }
 
 /// Poison shards, the load tester and cluster status through real processes.
@@ -256,7 +340,7 @@ final class ClusterToolsTests: XCTestCase {
         XCTAssertEqual(rows.count, 2)
         XCTAssertEqual(rows[0]["reachable"] as? Bool, true)
         XCTAssertEqual(rows[0]["rowsScored"] as? Int, 500)
-        XCTAssertEqual(rows[0]["protocolVersion"] as? Int, 4)
+        XCTAssertEqual(rows[0]["protocolVersion"] as? Int, 5)
         XCTAssertEqual((rows[0]["models"] as? [String])?.count, 1)
         XCTAssertEqual(rows[1]["reachable"] as? Bool, false)
     }

@@ -103,7 +103,7 @@ final class RawClient {
     }
 
     /// HELLO without a secret, as the first frame of a session.
-    static func hello() -> [UInt8] {
-        Message.hello(.init(versions: [4], clientName: "raw-test", clientNonce: .random())).encode(requestId: 1)
+    static func hello(versions: [UInt16] = [4]) -> [UInt8] {
+        Message.hello(.init(versions: versions, clientName: "raw-test", clientNonce: .random())).encode(requestId: 1)
     }
 }

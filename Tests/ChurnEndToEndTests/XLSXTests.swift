@@ -34,15 +34,19 @@ final class XLSXEndToEndTests: XCTestCase {
         let made = try ChurnBinary.python([scriptPath, ChurnBinary.testCSV, xlsx, csv])
         XCTAssertEqual(made.status, 0, "openpyxl is needed (scripts/test installs it): \(made.stderr)")
 
-        func score(_ input: String, _ name: String) throws -> (Data, String) {
+        func score(_ input: String, _ name: String, extra: [String] = []) throws -> (Data, String) {
             let out = dir.appendingPathComponent("\(name).csv").path
-            let r = try ChurnBinary.run(["score", input, "--model", model, "--out", out, "--quiet", "--no-history"])
+            let r = try ChurnBinary.run(["score", input, "--model", model, "--out", out, "--quiet", "--no-history"] + extra)
             XCTAssertEqual(r.status, 0, r.stderr)
             return (try Data(contentsOf: URL(fileURLWithPath: out)), r.stdout)
         }
         let (fromCSV, csvText) = try score(csv, "from-csv")
         let (fromXLSX, xlsxText) = try score(xlsx, "from-xlsx")
         XCTAssertEqual(fromCSV, fromXLSX)
+        // On --local workers too (the sheet becomes a temporary CSV, scored like any CSV).
+        let (fromXLSXLocal, localText) = try score(xlsx, "from-xlsx-local", extra: ["--local", "1"])
+        XCTAssertEqual(fromXLSXLocal, fromXLSX)
+        XCTAssertTrue(localText.contains("customers.xlsx:502:"), localText)
         XCTAssertEqual(String(decoding: fromCSV, as: UTF8.self).split(separator: "\n").count, 501)
         // The bad row is reported at its spreadsheet row (header = row 1).
         XCTAssertTrue(xlsxText.contains("customers.xlsx:502: column 5 'avg_daily_usage': 'abc' is not a number"), xlsxText)

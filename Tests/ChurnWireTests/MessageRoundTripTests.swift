@@ -174,8 +174,8 @@ final class MessageRoundTripTests: XCTestCase {
     }
 
     func testErrorCodeTable() {
-        XCTAssertEqual(ErrorCode.allDefined.map(\.rawValue), Array(1...15))
-        XCTAssertEqual(ErrorCode.allDefined.filter(\.closesConnection).map(\.rawValue), [1, 2, 3, 4, 6, 7, 14])
+        XCTAssertEqual(ErrorCode.allDefined.map(\.rawValue), Array(1...16))
+        XCTAssertEqual(ErrorCode.allDefined.filter(\.closesConnection).map(\.rawValue), [1, 2, 3, 4, 6, 7, 14, 16])
         XCTAssertEqual(ErrorCode(42).name, "ERROR_42")
     }
 
@@ -201,5 +201,33 @@ final class ErrorFrameTests: XCTestCase {
         let open = try decodeOne(Message.errorFrame(.unknownModel, "load it", requestId: 12))
         XCTAssertEqual(open.0.flags, [])
         XCTAssertEqual(open.0.requestId, 12)
+    }
+}
+
+/// Version 5's spooled result names a plain file of the spool directory and nothing else.
+final class SpooledShardResultTests: XCTestCase {
+    private func frame(file: String) -> [UInt8] {
+        let result = Message.ShardResult(shardId: 1, attempt: 0, rowCount: 0, csv: [], history: nil,
+                                         aggregate: ScoreAggregate(topLimit: 1))
+        var spooled = Message.SpooledShardResult(result: result, file: "ok", csvLength: 0)
+        spooled.file = file
+        return spooled.encodedPayload()
+    }
+
+    func testPathsAndSpecialNamesAreMalformed() {
+        for bad in ["../x", "a/b", "/etc/passwd", ".", "..", "", "a\u{0}b", String(repeating: "x", count: 256)] {
+            XCTAssertThrowsError(try Message.SpooledShardResult(decoding: frame(file: bad)), bad) { error in
+                XCTAssertEqual((error as? WireError)?.code, .malformedFrame, "\(bad): \(error)")
+            }
+        }
+        for good in ["4243-1-7-0", "...x", String(repeating: "x", count: 255)] {
+            XCTAssertEqual(try Message.SpooledShardResult(decoding: frame(file: good)).file, good)
+        }
+    }
+
+    func testTheCSVLengthMustFitTheRowCount() throws {
+        let result = Message.ShardResult(shardId: 1, attempt: 0, rowCount: 0, csv: [], history: nil, aggregate: ScoreAggregate(topLimit: 1))
+        let payload = Message.SpooledShardResult(result: result, file: "f", csvLength: 5).encodedPayload()
+        XCTAssertThrowsError(try Message.SpooledShardResult(decoding: payload))
     }
 }

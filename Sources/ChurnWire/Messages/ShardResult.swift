@@ -28,7 +28,9 @@ extension Message {
             self.aggregate = aggregate
         }
 
-        private func encodeTail(into w: inout WireWriter, historyColumns: HistoryColumnSource? = nil) {
+        /// The fields after the CSV: history presence and chunk, then the aggregate (shared with
+        /// SHARD_RESULT_SPOOLED, whose fields after its file reference are the same).
+        func encodeTail(into w: inout WireWriter, historyColumns: HistoryColumnSource? = nil) {
             if let history {
                 w.write(UInt8(1))
                 if let historyColumns {
@@ -102,16 +104,23 @@ extension Message {
                     throw r.malformed("csv: \(csv.count) bytes cannot be \(rowCount) rows ending in a line feed")
                 }
             }
+            (history, aggregate) = try Self.decodeTail(from: &r, rowCount: rowCount)
+        }
+
+        /// Reads what `encodeTail` writes and checks it against the row count.
+        static func decodeTail(from r: inout WireReader, rowCount: UInt32) throws -> (HistoryChunk?, ScoreAggregate) {
+            let history: HistoryChunk?
             let presence = try r.readU8("history present")
             switch presence {
             case 0: history = nil
             case 1: history = try HistoryChunk(from: &r, rowCount: rowCount)
             default: throw r.malformed("history present is \(presence), not 0 or 1")
             }
-            aggregate = try ScoreAggregate(from: &r)
+            let aggregate = try ScoreAggregate(from: &r)
             guard aggregate.rowsScored == UInt64(rowCount) else {
                 throw r.malformed("row count \(rowCount) but the aggregate scored \(aggregate.rowsScored) rows")
             }
+            return (history, aggregate)
         }
 
         public static func == (a: ShardResult, b: ShardResult) -> Bool {
