@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 /// The concurrency tests under ThreadSanitizer (run by scripts/test), in a package of their own so
@@ -27,8 +28,21 @@ let package = Package(
 )
 
 /// A test target over the root's `Tests/<name>`, linked in as `Tests/<name>`, named `TSan<name>`.
+/// It is compiled as part of the root package (`-package-name`), as the root's own test target
+/// is, so that the tests see the libraries' `package` declarations.
 func linked(_ name: String, also: [Target.Dependency] = []) -> Target {
     .testTarget(name: "TSan" + name,
                 dependencies: [.product(name: "ChurnConcurrencySubjects", package: "churn")] + also,
-                path: "Tests/" + name)
+                path: "Tests/" + name,
+                packageAccess: false,  // else SwiftPM's own -package-name (this package's) comes last
+                swiftSettings: [.unsafeFlags(["-package-name", rootPackageName()])])
+}
+
+/// The name SwiftPM gives the root package's modules with `-package-name`: its identity (the
+/// repository directory's name, lower-cased) made a C identifier, as SwiftPM does.
+func rootPackageName() -> String {
+    let directory = URL(fileURLWithPath: Context.packageDirectory).deletingLastPathComponent()
+        .deletingLastPathComponent().lastPathComponent.lowercased()
+    let name = String(directory.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") ? $0 : "_" })
+    return name.first?.isNumber == true ? "_" + name : name
 }
