@@ -8,6 +8,12 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "churn", targets: ["churn"]),
+        // The modules the concurrency tests exercise, for the ThreadSanitizer run's own package
+        // (scripts/tsan/Package.swift), which so builds them without the web stack.
+        .library(name: "ChurnConcurrencySubjects", targets: [
+            "ChurnCore", "ChurnIO", "ChurnEngine", "ChurnHistoryFormat", "ChurnWire", "ChurnTransport",
+            "ChurnStore", "ChurnCoordinator", "ChurnService", "ChurnTesting",
+        ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -5,7 +5,9 @@ import XCTest
 
 /// The byte-level scorer against the slow, String-based reference path.
 final class ShardScorerTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The repository's root, through symbolic links (scripts/tsan reaches this file through one).
+    static let root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func model() throws -> CompiledModel {
         let (table, fingerprint) = try CSVTableReader.read(path: Self.root.appendingPathComponent("scripts/data/train.csv").path)
