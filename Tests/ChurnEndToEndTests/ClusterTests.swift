@@ -32,25 +32,7 @@ final class ClusterTests: XCTestCase {
         let args = ["score", input!, "--model", model!, "--out", out, "--quiet", "--shard-bytes", "65536",
                     "--workers", workers.map(\.address).joined(separator: ","), "--secret-file", secret!,
                     "--summary-json", dir.appendingPathComponent("\(name).json").path] + extra
-        let result: ChurnBinary.Result
-        if let during {
-            let process = Process()
-            process.executableURL = ChurnBinary.url
-            process.arguments = args
-            // Like ChurnBinary.run: never the user's own history (another build may own its schema).
-            process.environment = ProcessInfo.processInfo.environment.merging(["CHURN_DB": ChurnBinary.historyPath]) { $1 }
-            let errPipe = Pipe(), outPipe = Pipe()
-            process.standardError = errPipe
-            process.standardOutput = outPipe
-            try process.run()
-            during(process)
-            let o = outPipe.fileHandleForReading.readDataToEndOfFile()
-            let e = errPipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            result = .init(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-        } else {
-            result = try ChurnBinary.run(args)
-        }
+        let result = try during.map { try runChurn(args, during: $0) } ?? ChurnBinary.run(args)
         return (result, try? Data(contentsOf: URL(fileURLWithPath: out)))
     }
 
