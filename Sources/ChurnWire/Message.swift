@@ -1,5 +1,9 @@
 /// Every message of the protocol (SPOOL_RESULTS, SPOOL_READY and SHARD_RESULT_SPOOLED since version 5).
 public enum Message: Equatable, Sendable {
+    /// The protocol versions this build speaks: what both handshakes offer by default and what a
+    /// worker's STATS reports.
+    public static let versionsSpoken: [UInt16] = [4, 5]
+
     case hello(Hello)
     case helloOK(HelloOK)
     case auth(Auth)

@@ -153,6 +153,6 @@ public final class WorkerServer: @unchecked Sendable {  // loop thread only, exc
                       shardsScored: stats.shardsScored, rowsScored: stats.rowsScored, rowsRejected: stats.rowsRejected,
                       errors: stats.errors, queueDepth: UInt32(pool.queueDepth),
                       shardsInFlight: UInt32(connections.values.reduce(0) { $0 + $1.inFlight.count }),
-                      modelHashes: models.hashes, workerThreads: UInt16(configuration.threads), protocolVersions: [4, 5])
+                      modelHashes: models.hashes, workerThreads: UInt16(configuration.threads), protocolVersions: Message.versionsSpoken)
     }
 }

@@ -11,7 +11,7 @@ public struct ClientHandshake: Sendable {
         /// The shared secret; nil only works with workers that have none.
         public var secret: [UInt8]?
 
-        public init(versions: [UInt16] = [4, 5], name: String, secret: [UInt8]?) {
+        public init(versions: [UInt16] = Message.versionsSpoken, name: String, secret: [UInt8]?) {
             self.versions = versions
             self.name = name
             self.secret = secret

@@ -14,7 +14,7 @@ public struct ServerHandshake: Sendable {
         /// The shared secret; nil accepts clients without AUTH.
         public var secret: [UInt8]?
 
-        public init(versions: [UInt16] = [4, 5], name: String, maxFrameSize: UInt32 = UInt32(Frame.defaultMaxFrameSize),
+        public init(versions: [UInt16] = Message.versionsSpoken, name: String, maxFrameSize: UInt32 = UInt32(Frame.defaultMaxFrameSize),
                     maxShardsInFlight: UInt16, secret: [UInt8]?) {
             self.versions = versions
             self.name = name

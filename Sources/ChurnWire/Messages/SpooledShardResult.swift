@@ -48,10 +48,7 @@ extension Message {
             encodeHead(into: &w)
             result.encodeTail(into: &w, historyColumns: historyColumns)
             var frame: [UInt8] = []
-            frame.reserveCapacity(Frame.headerSize + w.bytes.count)
-            FrameEncoder.appendHeader(type: Self.messageType.rawValue, requestId: requestId, flags: [],
-                                      payloadLength: w.bytes.count, checksum: CRC32C.checksum(w.bytes), into: &frame)
-            frame += w.bytes
+            w.bytes.withUnsafeBytes { FrameEncoder.encode(type: Self.messageType.rawValue, requestId: requestId, payload: $0, into: &frame) }
             return frame
         }
 
