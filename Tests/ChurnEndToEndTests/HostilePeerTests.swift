@@ -20,29 +20,7 @@ final class HostilePeerTests: XCTestCase {
 
     /// A connection through the handshake (the worker has no secret).
     private func established(_ worker: WorkerProcess, source: String? = nil) throws -> RawClient {
-        let client = try RawClient(port: worker.port, source: source)
-        client.send(RawClient.hello())
-        let reply = client.readFrames(1)
-        guard reply.count == 1, case .helloOK = try Message.decode(reply[0]) else {
-            throw NSError(domain: "HostilePeerTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "no HELLO_OK: \(reply)"])
-        }
-        return client
-    }
-
-    private func sha256(_ path: String) throws -> ModelHash {
-        let r = try ChurnBinary.runProcess(URL(fileURLWithPath: "/usr/bin/sha256sum"), [path])
-        return ModelHash(hex: String(r.stdout.prefix(64)))!
-    }
-
-    /// Loads `path`'s model on `client` and waits for MODEL_LOADED.
-    private func load(_ path: String, on client: RawClient) throws -> ModelHash {
-        let hash = try sha256(path)
-        let json = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        client.send(Message.loadModel(.init(hash: hash, json: json)).encode(requestId: 2))
-        let reply = client.readFrames(1, timeout: 30)
-        XCTAssertEqual(reply.count, 1)
-        if let frame = reply.first { XCTAssertEqual(try Message.decode(frame), .modelLoaded(.init(hash: hash))) }
-        return hash
+        try RawClient.established(port: worker.port, source: source).client
     }
 
     private func shard(id: UInt64, model hash: ModelHash, rows: [UInt8], withHistory: Bool = false) -> [UInt8] {
@@ -92,7 +70,7 @@ final class HostilePeerTests: XCTestCase {
         let worker = try WorkerProcess(secretFile: nil)
         defer { worker.terminate() }
         let client = try established(worker)
-        let hash = try load(model, on: client)
+        let hash = try client.loadModel(model)
         client.send(shard(id: 1, model: hash, rows: body, withHistory: true) + shard(id: 2, model: hash, rows: body))
         let replies = try client.readFrames(2, timeout: 30).map { try Message.decode($0) }
         let results = replies.compactMap { m -> Message.ShardResult? in if case let .shardResult(s) = m { return s } else { return nil } }
@@ -110,7 +88,7 @@ final class HostilePeerTests: XCTestCase {
         let worker = try WorkerProcess(secretFile: nil, extra: ["--max-in-flight", "4"])
         defer { worker.terminate() }
         let client = try established(worker)
-        let hash = try load(model, on: client)
+        let hash = try client.loadModel(model)
         let rows = Array(try String(contentsOfFile: ChurnBinary.testCSV, encoding: .utf8).split(separator: "\n")[1].utf8) + [0x0A]
         client.send((0..<6).flatMap { _ in shard(id: 7, model: hash, rows: rows) })
         let replies = try client.readFrames(6).map { try Message.decode($0) }
@@ -128,7 +106,7 @@ final class HostilePeerTests: XCTestCase {
         let worker = try WorkerProcess(secretFile: nil, extra: ["--max-in-flight", "2", "--max-frame", String(4 << 20)])
         defer { worker.terminate() }
         let client = try established(worker)
-        let hash = try load(model, on: client)
+        let hash = try client.loadModel(model)
         let record = Array(try String(contentsOfFile: ChurnBinary.testCSV, encoding: .utf8).split(separator: "\n")[1].utf8) + [0x0A]
         var rows: [UInt8] = []
         while rows.count < 3_500_000 { rows += record }
@@ -257,7 +235,7 @@ final class HostilePeerTests: XCTestCase {
         defer { worker.terminate() }
         let loader = try established(worker)
         let other = try established(worker)
-        let hash = try sha256(big)
+        let hash = try RawClient.modelHash(big)
         loader.send(Message.loadModel(.init(hash: hash, json: Array(text.utf8))).encode(requestId: 2))
         usleep(100_000)  // the worker has the whole frame and is parsing it
         other.send(Message.heartbeat(.init(sentAt: 9)).encode(requestId: 3))

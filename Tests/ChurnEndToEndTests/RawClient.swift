@@ -1,5 +1,6 @@
 import ChurnWire
 import Foundation
+import XCTest
 
 /// A bare TCP client for sending a worker whatever bytes a test wants (hostile ones included).
 final class RawClient {
@@ -105,5 +106,36 @@ final class RawClient {
     /// HELLO without a secret, as the first frame of a session.
     static func hello(versions: [UInt16] = [4]) -> [UInt8] {
         Message.hello(.init(versions: versions, clientName: "raw-test", clientNonce: .random())).encode(requestId: 1)
+    }
+}
+
+extension RawClient {
+    /// A connection to the worker on `port` through the handshake (the worker has no secret), and
+    /// the protocol version the worker chose from `versions`.
+    static func established(port: Int, source: String? = nil, versions: [UInt16] = [4]) throws -> (client: RawClient, version: UInt16) {
+        let client = try RawClient(port: port, source: source)
+        client.send(hello(versions: versions))
+        let reply = client.readFrames(1)
+        guard reply.count == 1, case let .helloOK(ok) = try Message.decode(reply[0]) else {
+            throw NSError(domain: "RawClient", code: 1, userInfo: [NSLocalizedDescriptionKey: "no HELLO_OK: \(reply)"])
+        }
+        return (client, ok.version)
+    }
+
+    /// The model file's SHA-256, as LOAD_MODEL and SCORE_SHARD name it.
+    static func modelHash(_ path: String) throws -> ModelHash {
+        let r = try ChurnBinary.runProcess(URL(fileURLWithPath: "/usr/bin/sha256sum"), [path])
+        return ModelHash(hex: String(r.stdout.prefix(64)))!
+    }
+
+    /// Loads the model file at `path` and waits for MODEL_LOADED; its hash.
+    func loadModel(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws -> ModelHash {
+        let hash = try Self.modelHash(path)
+        let json = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        send(Message.loadModel(.init(hash: hash, json: json)).encode(requestId: 2))
+        let reply = readFrames(1, timeout: 30)
+        XCTAssertEqual(reply.count, 1, file: file, line: line)
+        if let frame = reply.first { XCTAssertEqual(try Message.decode(frame), .modelLoaded(.init(hash: hash)), file: file, line: line) }
+        return hash
     }
 }

@@ -27,23 +27,7 @@ final class SpooledResultTests: XCTestCase {
 
     /// A connection through the handshake at the version chosen from `versions` (no secret).
     private func established(_ worker: WorkerProcess, versions: [UInt16]) throws -> (RawClient, UInt16) {
-        let client = try RawClient(port: worker.port)
-        client.send(RawClient.hello(versions: versions))
-        let reply = client.readFrames(1)
-        guard reply.count == 1, case let .helloOK(ok) = try Message.decode(reply[0]) else {
-            throw NSError(domain: "SpooledResultTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "no HELLO_OK: \(reply)"])
-        }
-        return (client, ok.version)
-    }
-
-    private func load(on client: RawClient) throws -> ModelHash {
-        let r = try ChurnBinary.runProcess(URL(fileURLWithPath: "/usr/bin/sha256sum"), [model])
-        let hash = ModelHash(hex: String(r.stdout.prefix(64)))!
-        client.send(Message.loadModel(.init(hash: hash, json: [UInt8](try Data(contentsOf: URL(fileURLWithPath: model))))).encode(requestId: 2))
-        let reply = client.readFrames(1, timeout: 30)
-        XCTAssertEqual(reply.count, 1)
-        if let frame = reply.first { XCTAssertEqual(try Message.decode(frame), .modelLoaded(.init(hash: hash))) }
-        return hash
+        try RawClient.established(port: worker.port, versions: versions)
     }
 
     private func shard(model hash: ModelHash, id: UInt64 = 7, copies: Int = 1) throws -> [UInt8] {
@@ -121,7 +105,7 @@ final class SpooledResultTests: XCTestCase {
         defer { worker.terminate() }
 
         let (inline, _) = try established(worker, versions: [4, 5])
-        let hash = try load(on: inline)
+        let hash = try inline.loadModel(model)
         inline.send(try shard(model: hash))
         guard let frame = inline.readFrames(1, timeout: 30).first, case let .shardResult(expected) = try Message.decode(frame) else {
             return XCTFail("no inline SHARD_RESULT")
@@ -154,7 +138,7 @@ final class SpooledResultTests: XCTestCase {
         let worker = try WorkerProcess(secretFile: nil, extra: ["--spool-dir", spool])
         defer { worker.terminate() }
         let (client, _) = try established(worker, versions: [4, 5])
-        let hash = try load(on: client)
+        let hash = try client.loadModel(model)
         client.send(Message.spoolResults(.init(directory: spool)).encode(requestId: 3))
         // Big shards (20,000 rows), each cancelled a moment after it is sent: while it is being
         // scored, so that its file is written and then must be removed.
@@ -186,7 +170,7 @@ final class SpooledResultTests: XCTestCase {
         let worker = try WorkerProcess(secretFile: nil, extra: ["--spool-dir", spool])
         defer { worker.terminate() }
         let (inline, _) = try established(worker, versions: [4, 5])
-        let hash = try load(on: inline)
+        let hash = try inline.loadModel(model)
         inline.send(try shard(model: hash, id: 1))
         guard let frame = inline.readFrames(1, timeout: 30).first, case let .shardResult(expected) = try Message.decode(frame) else {
             return XCTFail("no inline SHARD_RESULT")
