@@ -189,6 +189,7 @@ final class FrontCodedIds {
     }
 
     /// The bytes two ids share at their start: 8 at a time, then by byte.
+    @inline(__always)
     private static func sharedPrefix(_ previous: UnsafeRawBufferPointer, _ id: UnsafeRawBufferPointer) -> Int {
         let n = min(previous.count, id.count)
         guard n > 0 else { return 0 }
