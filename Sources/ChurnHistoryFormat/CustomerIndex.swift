@@ -10,8 +10,10 @@ import Foundation
 /// BLOB per segment of each run and decodes only the blocks whose entries match, where the id
 /// itself is compared. 4 bytes a prediction; the hash and the layout are persisted, never change them.
 package enum CustomerIndex {
-    package static let bucketBits = 10
-    package static let bucketCount = 1 << bucketBits
+    // Computed and inlinable, like the three functions below, so that the store's per-row filing
+    // (another module) inlines them with constants rather than calling them.
+    @inlinable package static var bucketBits: Int { 10 }
+    @inlinable package static var bucketCount: Int { 1 << bucketBits }
     package static let blocksPerSegment = 64
 
     /// The bytes read 8 at a time (little-endian, the tail zero-padded), each word mixed in with a
@@ -63,13 +65,13 @@ package enum CustomerIndex {
         return s.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
     }
 
-    @inline(__always) package static func bucket(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> UInt64(64 - bucketBits)) }
+    @inlinable package static func bucket(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> UInt64(64 - bucketBits)) }
 
-    @inline(__always) package static func fragment(_ h: UInt64) -> UInt32 {
+    @inlinable package static func fragment(_ h: UInt64) -> UInt32 {
         UInt32(truncatingIfNeeded: (h >> UInt64(40 - bucketBits)) & 0xFF_FFFF)
     }
 
-    @inline(__always) package static func entry(_ h: UInt64, blockInSegment: Int) -> UInt32 {
+    @inlinable package static func entry(_ h: UInt64, blockInSegment: Int) -> UInt32 {
         fragment(h) << 8 | UInt32(truncatingIfNeeded: blockInSegment)
     }
 

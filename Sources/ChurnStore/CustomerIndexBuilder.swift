@@ -10,8 +10,12 @@ final class CustomerIndexBuilder {
     private static let pageEntries = 256
     /// Per bucket: its full pages, in order, and the page being filled with its count.
     private var fullPages = [[UnsafeMutablePointer<UInt32>]](repeating: [], count: CustomerIndex.bucketCount)
-    private var currentPage = [UnsafeMutablePointer<UInt32>?](repeating: nil, count: CustomerIndex.bucketCount)
-    private var currentCount = [Int](repeating: 0, count: CustomerIndex.bucketCount)
+    /// Per bucket, the page being filled (nil: none yet) and its entries: raw memory, so that a
+    /// row costs a load, a compare and two stores, without an array's checks (about 5 ns a row
+    /// instead of 7–9 with arrays, in a loop of 10M random hashes). A bucket without a page counts
+    /// as full, so its first row takes the same test as a full page's next one.
+    private let currentPage = UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>.allocate(capacity: CustomerIndex.bucketCount)
+    private let currentCount = UnsafeMutablePointer<Int>.allocate(capacity: CustomerIndex.bucketCount)
     /// Pages of earlier segments, for reuse.
     private var spare: [UnsafeMutablePointer<UInt32>] = []
     /// A bucket's entries in one piece, when they span pages.
@@ -20,34 +24,43 @@ final class CustomerIndexBuilder {
 
     var isEmpty: Bool { rowCount == 0 }
 
+    init() {
+        currentPage.initialize(repeating: nil, count: CustomerIndex.bucketCount)
+        currentCount.initialize(repeating: Self.pageEntries, count: CustomerIndex.bucketCount)
+    }
+
     deinit {
         for b in 0..<CustomerIndex.bucketCount {
             for p in fullPages[b] { p.deallocate() }
             currentPage[b]?.deallocate()
         }
         for p in spare { p.deallocate() }
+        currentPage.deallocate()
+        currentCount.deallocate()
     }
 
     func add(hashes: UnsafeRawBufferPointer, rows: Int, blockInSegment: Int) {
         rowCount += rows
-        // One access to the arrays for the whole block, not one per row.
-        currentPage.withUnsafeMutableBufferPointer { current in
-            currentCount.withUnsafeMutableBufferPointer { counts in
-                for i in 0..<rows {
-                    let h = UInt64(littleEndian: hashes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
-                    let b = CustomerIndex.bucket(h)
-                    var page = current[b]
-                    if page == nil || counts[b] == Self.pageEntries {
-                        if let full = page { fullPages[b].append(full) }
-                        page = spare.popLast() ?? .allocate(capacity: Self.pageEntries)
-                        current[b] = page
-                        counts[b] = 0
-                    }
-                    page![counts[b]] = CustomerIndex.entry(h, blockInSegment: blockInSegment).littleEndian
-                    counts[b] += 1
-                }
+        let current = currentPage, counts = currentCount
+        for i in 0..<rows {
+            let h = UInt64(littleEndian: hashes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
+            let b = CustomerIndex.bucket(h)
+            var c = counts[b]
+            if c == Self.pageEntries {
+                newPage(bucket: b)
+                c = 0
             }
+            current[b].unsafelyUnwrapped[c] = CustomerIndex.entry(h, blockInSegment: blockInSegment).littleEndian
+            counts[b] = c + 1
         }
+    }
+
+    /// Files bucket `b`'s full page (if any) and gives it an empty one.
+    @inline(never)
+    private func newPage(bucket b: Int) {
+        if let full = currentPage[b] { fullPages[b].append(full) }
+        currentPage[b] = spare.popLast() ?? .allocate(capacity: Self.pageEntries)
+        currentCount[b] = 0
     }
 
     /// Calls `body` with each non-empty bucket's entries (u32, little-endian), in arrival order
@@ -59,7 +72,7 @@ final class CustomerIndexBuilder {
                 fullPages[b].removeAll(keepingCapacity: true)
                 if let p = currentPage[b] { spare.append(p) }
                 currentPage[b] = nil
-                currentCount[b] = 0
+                currentCount[b] = Self.pageEntries
             }
             rowCount = 0
         }

@@ -71,5 +71,26 @@ final class CustomerIndexBuilderTests: XCTestCase {
             XCTAssertTrue(builder.isEmpty)
         }
     }
-}
 
+    /// A bucket whose page is exactly full when the segment is written (256 and 512 entries): its
+    /// entries all come back, and the next segment's first row in that bucket starts a new page.
+    func testABucketExactlyFullAtTheEndOfASegment() {
+        let builder = CustomerIndexBuilder()
+        var inBucket: [String] = []
+        var k = 0
+        while inBucket.count < 1024 + 3 {
+            let id = "X\(k)"
+            if CustomerIndex.bucket(CustomerIndex.hash(id)) == 5 { inBucket.append(id) }
+            k += 1
+        }
+        var start = 0
+        for (segment, count) in [256, 512, 3, 256].enumerated() {
+            let ids = Array(inBucket[start..<(start + count)])
+            start += count
+            hashes(ids).withUnsafeBytes { builder.add(hashes: $0, rows: ids.count, blockInSegment: segment) }
+            let expected = ids.map { CustomerIndex.entry(CustomerIndex.hash($0), blockInSegment: segment) }
+            XCTAssertEqual(drained(builder), [5: expected], "segment \(segment), \(count) entries")
+            XCTAssertTrue(builder.isEmpty)
+        }
+    }
+}

@@ -104,4 +104,24 @@ final class FrontCodedIdsTests: XCTestCase {
         XCTAssertThrowsError(try FrontCodedIds(maxIds: 50, blobBytes: 1000) { add in long.withUnsafeBytes { add($0) } })
         XCTAssertEqual(try FrontCodedIds(maxIds: 50, blobBytes: long.count) { add in long.withUnsafeBytes { add($0) } }.count, 50)
     }
+
+    /// The shared prefix is found exactly, whichever byte two ids first differ at (inside or past
+    /// the first 8-byte words compared, or not at all): the coded size is what the layout gives for
+    /// that prefix, and both ids come back.
+    func testTheSharedPrefixIsExactAtEveryPosition() throws {
+        func header(_ shared: Int, _ rest: Int) -> Int { shared < 15 && rest < 15 ? 1 : 3 }
+        for length in 1...24 {
+            let first = (0..<length).map { UInt8(0x41 + $0 % 26) }
+            for differ in 0...length {
+                // Differs at `differ` (equal when `differ == length`).
+                var second = first
+                if differ < length { second[differ] = 0x30 }
+                let c = try coded([first, second])
+                let arena = header(0, length) + length + header(differ, length - differ) + (length - differ)
+                XCTAssertEqual(c.storedBytes, arena + 4, "length \(length), first difference at \(differ)")
+                XCTAssertTrue(first.withUnsafeBytes { c.id(0, equals: $0) })
+                XCTAssertTrue(second.withUnsafeBytes { c.id(1, equals: $0) }, "length \(length), difference at \(differ)")
+            }
+        }
+    }
 }
