@@ -5,13 +5,19 @@ cd "$root"
 ROWS="${ROWS:-10000000}"
 work="${BENCH_DIR:-/tmp/churn-bench}"
 mkdir -p "$work"
-churn="$root/.build/release/churn"
+# CHURN_BIN=PATH measures another build (e.g. main's, for a before/after) instead of building this one.
+churn="${CHURN_BIN:-$root/.build/release/churn}"
 
 bench_setup() {
   scripts/install-deps --bench
-  echo "== building release"
-  swift build -c release --product churn 2>&1 | grep -E "error:|Compiling churn|Build complete" || true
-  [ -x "$churn" ] || { echo "release build failed"; exit 1; }
+  if [ -n "${CHURN_BIN:-}" ]; then
+    echo "== measuring $churn (CHURN_BIN; not building)"
+    [ -x "$churn" ] || { echo "CHURN_BIN=$churn is not an executable"; exit 1; }
+  else
+    echo "== building release"
+    swift build -c release --product churn 2>&1 | grep -E "error:|Compiling churn|Build complete" || true
+    [ -x "$churn" ] || { echo "release build failed"; exit 1; }
+  fi
   if [ "${SCHEMA:-seed}" = "wide" ]; then
     # 17 columns churn was not built around (5 categorical, 11 numeric): scripts/py/gen_wide.py.
     [ -s "$work/wide-train.csv" ] || python3 scripts/py/gen_wide.py 20000 7 "$work/wide-train.csv" --label
