@@ -77,11 +77,7 @@ public struct ResultCSVFormatter: ScoredRowSink {
         writer.putUnchecked(0x2C)
         appendSmall(Int(s.riskScore))
         writer.putUnchecked(0x2C)
-        switch s.riskLevel {
-        case .low: put3(0x4C, 0x6F, 0x77)  // Low
-        case .medium: put3(0x4D, 0x65, 0x64); put3(0x69, 0x75, 0x6D)  // Medium
-        case .high: put3(0x48, 0x69, 0x67); writer.putUnchecked(0x68)  // High
-        }
+        appendLevel(s.riskLevel)
         writer.putUnchecked(0x2C)
         appendSmall(Int(s.health))
         appendDriver(s.drivers.0, s.impacts.0)
@@ -93,11 +89,19 @@ public struct ResultCSVFormatter: ScoredRowSink {
         writer.putUnchecked(0x0A)
     }
 
+    /// `Low`, `Medium` or `High` as one 8-byte store (the row's reserve leaves room for the bytes
+    /// past the name, which the next bytes written overwrite), chosen with selects: the level
+    /// changes from row to row too unpredictably for a branch.
     @inline(__always)
-    private mutating func put3(_ a: UInt8, _ b: UInt8, _ c: UInt8) {
-        writer.putUnchecked(a)
-        writer.putUnchecked(b)
-        writer.putUnchecked(c)
+    private mutating func appendLevel(_ level: RiskLevel) {
+        let low: UInt64 = 0x77_6F_4C  // "Low", little-endian
+        let medium: UInt64 = 0x6D_75_69_64_65_4D  // "Medium"
+        let high: UInt64 = 0x68_67_69_48  // "High"
+        let raw = level.rawValue
+        let word = raw == 0 ? low : (raw == 1 ? medium : high)
+        let length = raw == 0 ? 3 : (raw == 1 ? 6 : 4)
+        UnsafeMutableRawPointer(writer.base + writer.count).storeBytes(of: UInt64(littleEndian: word), as: UInt64.self)
+        writer.advance(length)
     }
 
     @inline(__always)
@@ -117,12 +121,15 @@ public struct ResultCSVFormatter: ScoredRowSink {
         appendFixed(Double(impact), decimals: 3)
     }
 
-    /// 0…999 without division loops.
+    /// 0…999 without leading zeros: the three digits from the table, shifted past the zeros that
+    /// lead and stored as one 4-byte word (as `putThreeDigits`). Without branches: risk and health
+    /// scores have one, two or three digits from row to row in no order a predictor could learn.
     @inline(__always)
     private mutating func appendSmall(_ v: Int) {
-        if v >= 100 { writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: v / 100)) }
-        if v >= 10 { writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: (v / 10) % 10)) }
-        writer.putUnchecked(0x30 &+ UInt8(truncatingIfNeeded: v % 10))
+        let length = 1 &+ (v >= 10 ? 1 : 0) &+ (v >= 100 ? 1 : 0)
+        let word = names.threeDigits[v] &>> UInt32(truncatingIfNeeded: (3 &- length) &* 8)
+        UnsafeMutableRawPointer(writer.base + writer.count).storeBytes(of: UInt32(littleEndian: word), as: UInt32.self)
+        writer.advance(length)
     }
 
     @inline(__always)

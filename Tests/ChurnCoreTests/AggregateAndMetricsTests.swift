@@ -17,6 +17,23 @@ final class AggregateAndMetricsTests: XCTestCase {
         XCTAssertEqual(a.healthHistogram.reduce(0, +), 3)
     }
 
+    /// `cents` rounds without `rounded()`'s libm call: the same whole cents on halves, negatives,
+    /// values past 2^52 (already whole) and the largest revenues accepted.
+    func testCentsRoundLikeRoundedOnEveryKindOfValue() {
+        func reference(_ v: Double) -> Int64 { v.isFinite ? Int64((v * 100).rounded()) : 0 }
+        var values: [Double] = [0, -0.0, 0.005, -0.005, 0.015, 1.005, 2.675, -2.675, 0.125, 0.5, 1e15, -1e15, 0x1p52 / 100,
+                                0x1p53 / 100, 0x1p61 / 100, 0x1p62 / 100, 12.345, 99.995, .nan, .infinity, -.infinity,
+                                .leastNonzeroMagnitude, 0.0049999999999999]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200_000 {
+            let cents = Double(Int.random(in: -10_000_000...10_000_000, using: &generator))
+            values.append((cents + 0.5) / 100)  // a half cent, as near as a Double gets
+            values.append(cents / 100 + Double.random(in: -0.01...0.01, using: &generator))
+            values.append(Double.random(in: -1e15...1e15, using: &generator))
+        }
+        for v in values { XCTAssertEqual(ScoreAggregate.cents(v), reference(v), "\(v)") }
+    }
+
     func testMergingShardsGivesTheSameAggregateAsOnePass() {
         var rng = SystemRandomNumberGenerator()
         var rows: [(RowScore, Double, UInt64)] = []

@@ -72,4 +72,24 @@ final class ResultCSVFormatterTests: XCTestCase {
         XCTAssertEqual(String(decoding: formatter.finish().array, as: UTF8.self), expected)
         XCTAssertTrue(expected.contains("-3.4028234663852886e+38"), expected)
     }
+
+    /// Risk and health scores are written from the three-digit table without leading zeros, and the
+    /// risk level as one word store (the bytes stored past the text are overwritten by what follows):
+    /// every score 0…255 at every level.
+    func testScoresAndLevelsOfEveryWidth() throws {
+        let names = ResultCSVFormatter.NameTable(drivers: [Array("d0".utf8)], actions: [Array("act".utf8)])
+        var formatter = ResultCSVFormatter(names: names, capacity: 1)
+        var expected = ""
+        for v in 0...255 {
+            for level in RiskLevel.allCases {
+                let score = RowScore(probability: 0.25, riskScore: UInt8(v), riskLevel: level, health: UInt8(255 - v),
+                                     drivers: (0, RowScore.noDriver, RowScore.noDriver), impacts: (Float(v), 0, 0), intervention: 0)
+                "C".utf8CString.withUnsafeBytes { id in
+                    formatter.append(lineOffset: 0, id: UnsafeRawBufferPointer(rebasing: id.dropLast()), score: score)
+                }
+                expected += "C,0.250000,\(v),\(level.name),\(255 - v),d0,\(v).000,,,,,act\n"
+            }
+        }
+        XCTAssertEqual(String(decoding: formatter.finish().array, as: UTF8.self), expected)
+    }
 }

@@ -114,6 +114,23 @@ final class CSVRecordScannerTests: XCTestCase {
         XCTAssertEqual(end, 12)  // after `"x\ny",z\n`, not inside the open quote
         XCTAssertEqual(text.withUnsafeBytes { CSVBoundary.countNewlines($0) }, 4)
     }
+
+    /// `countNewlines` counts sixteen bytes a compare with one byte of count per lane: the same
+    /// count as a byte loop at every length and alignment, and past 255 blocks of nothing but
+    /// newlines, where a lane's byte would overflow if the block sums came late.
+    func testCountNewlinesAgreesWithAByteLoop() {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<20_000).map { _ in UInt8.random(in: 0..<4, using: &generator) == 0 ? 0x0A : UInt8.random(in: 0x09...0x7E, using: &generator) }
+        bytes += [UInt8](repeating: 0x0A, count: 255 * 16 * 2 + 37)
+        bytes.withUnsafeBytes { all in
+            for (start, length) in [(0, 0), (0, 1), (3, 15), (0, 16), (5, 17), (1, 4080), (0, 4096), (7, 4097), (0, all.count)]
+                + (0..<300).map({ _ in (Int.random(in: 0..<100, using: &generator), Int.random(in: 0..<20_000, using: &generator)) })
+                + [(20_000, 255 * 16 * 2 + 37), (19_990, 255 * 16 + 20), (20_003, 255 * 16)] {
+                let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
+                XCTAssertEqual(CSVBoundary.countNewlines(slice), UInt64(slice.filter { $0 == 0x0A }.count), "\(start) \(length)")
+            }
+        }
+    }
 }
 
 final class ChunkReaderTests: XCTestCase {
