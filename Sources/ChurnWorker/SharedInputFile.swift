@@ -6,13 +6,12 @@ import Foundation
 /// opened once at start-up from the path its coordinator put on the command line (`--input-file`),
 /// never from a path a peer names.
 ///
-/// Rows are read with `pread` into a buffer rather than mapped: a mapped file that another process
-/// truncates raises SIGBUS on the next access to a page past its new end, which would kill the
-/// worker with every shard in flight. `pread` of a shrunk file returns fewer bytes, which is
-/// answered with ERROR 17 INPUT_REFUSED like any other mismatch.
+/// Rows are mapped, not copied (`MappedRanges`, whose SIGBUS handler keeps a file cut while mapped
+/// from killing the worker); a shard whose file changed or was cut is answered with ERROR 17
+/// INPUT_REFUSED like any other mismatch, never scored from what was left.
 ///
-/// Threading: immutable after init; `read` runs on scoring threads (`pread` and `fstat` are
-/// thread-safe on one descriptor).
+/// Threading: immutable after init; `withRows` runs on scoring threads (`mmap`, `pread` and `fstat`
+/// are thread-safe on one descriptor).
 final class SharedInputFile: @unchecked Sendable {
     let path: String
     private let fd: Int32
@@ -49,11 +48,30 @@ final class SharedInputFile: @unchecked Sendable {
         return nil
     }
 
-    /// The referenced rows, read on a scoring thread; a failure when the file no longer has the
-    /// reference's identity or gives fewer bytes (changed or cut since the check on the loop).
-    func read(_ ref: Message.ScoreShardReference) -> Result<[UInt8], InputFileRefusal> {
+    /// Calls `body` with the referenced rows, on a scoring thread: mapped read-only (no copy; see
+    /// `MappedRanges` for a file cut while mapped), or read with `pread` when the range cannot be
+    /// mapped. A failure, and `body`'s value dropped, when the file no longer has the reference's
+    /// identity before or after, gives fewer bytes, or lost pages while mapped (changed or cut since
+    /// the check on the loop).
+    func withRows<T>(_ ref: Message.ScoreShardReference, _ body: (UnsafeRawBufferPointer) -> T) -> Result<T, InputFileRefusal> {
         let named = FileIdentity(device: ref.device, inode: ref.inode, size: ref.size, modifiedNanoseconds: ref.modifiedNanoseconds)
         guard identity == named else { return .failure(.init("the input file changed since the shard was sent")) }
+        let value: T
+        if let mapped = MappedRanges.withMapping(fd: fd, offset: ref.offset, length: Int(ref.length), body) {
+            guard !mapped.cut else { return .failure(.init("the input file was cut while the shard was read")) }
+            value = mapped.value
+        } else {
+            switch read(ref) {
+            case .success(let rows): value = rows.withUnsafeBytes(body)
+            case .failure(let refusal): return .failure(refusal)
+            }
+        }
+        guard identity == named else { return .failure(.init("the input file changed while the shard was read")) }
+        return .success(value)
+    }
+
+    /// The referenced rows, copied with `pread`; a failure when the file gives fewer bytes.
+    private func read(_ ref: Message.ScoreShardReference) -> Result<[UInt8], InputFileRefusal> {
         var failure: String?
         let length = Int(ref.length)
         let bytes = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in

@@ -276,12 +276,15 @@ final class WorkerConnection {
             if cancelled.contains(shard.shardId) {
                 reply = nil
             } else if let reference {
-                switch reference.0.read(reference.1) {
-                case .success(let rows):
-                    var whole = shard
-                    whole.rows = rows[...]
-                    reply = ShardJob.run(whole, loaded: model, requestId: requestId, spool: spool)
+                var scored: ShardJob.Reply?
+                switch reference.0.withRows(reference.1, { rows -> Void in
+                    scored = ShardJob.run(shard, rows: rows, loaded: model, requestId: requestId, spool: spool)
+                }) {
+                case .success:
+                    reply = scored
                 case .failure(let reason):
+                    // Scored from a file that changed under it: not sent, and its spool file goes.
+                    if case let .spooled(_, path, _, _)? = scored { unlink(path) }
                     reply = .failure(.inputRefused, reason.description)
                 }
             } else {

@@ -39,6 +39,7 @@ public final class WorkerServer: @unchecked Sendable {  // loop thread only, exc
         pool = ScoringPool(threads: configuration.threads)
         switch configuration.inputFile.map({ SharedInputFile.open($0) }) {
         case .success(let file)?:
+            MappedRanges.install()
             input = file
         case .failure(let reason)?:
             logger.warning("input file for shards by reference: \(reason.description); shards must carry their rows")

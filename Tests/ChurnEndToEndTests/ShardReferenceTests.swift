@@ -154,6 +154,36 @@ final class ShardReferenceTests: XCTestCase {
         try assertServes(worker)
     }
 
+    /// A file cut while a worker scores a range of it that is mapped: the pages past the new end
+    /// vanish under the scorer (SIGBUS), which the worker survives; the shard is refused with ERROR 17,
+    /// never answered from what was left, and the worker serves the next connection.
+    func testAFileCutWhileAShardIsScoredIsRefusedWithoutACrash() throws {
+        let big = dir.appendingPathComponent("big.csv").path
+        XCTAssertEqual(try ChurnBinary.run(["generate", "--rows", "200000", "--seed", "5", "--no-label", "--out", big]).status, 0)
+        input = big
+        fileBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: big)))
+        rowsStart = fileBytes.firstIndex(of: 0x0A)! + 1
+        columns = String(decoding: fileBytes[..<(rowsStart - 1)], as: UTF8.self).split(separator: ",").map(String.init)
+        let worker = try WorkerProcess(secretFile: nil, extra: ["--input-file", big])
+        defer { worker.terminate() }
+        let (client, _) = try RawClient.established(port: worker.port, versions: [4, 5, 6])
+        let hash = try client.loadModel(model)
+        client.send(reference(hash, id: 1, identity: try identity(), offset: rowsStart, length: fileBytes.count - rowsStart))
+        // Long enough for the worker to map the range and start scoring its 200,000 rows, which
+        // takes the debug build far longer; then the file loses all but its header.
+        usleep(300_000)
+        XCTAssertEqual(truncate(big, off_t(rowsStart)), 0)
+        let (bytes, closed) = client.readUntilClosed(timeout: 60)
+        let replies = RawClient.messages(bytes)
+        XCTAssertTrue(closed)
+        guard case let .error(e)? = replies.last else { return XCTFail("\(replies)") }
+        XCTAssertEqual(e.code, .inputRefused, e.message)
+        XCTAssertFalse(replies.contains { if case .shardResult = $0 { return true } else { return false } }, "\(replies)")
+        XCTAssertTrue(worker.process.isRunning, "the worker process ended")
+        XCTAssertTrue(worker.logContains("was cut while the shard was read"), worker.log)
+        try assertServes(worker)
+    }
+
     /// On a version 5 session SCORE_SHARD_REF does not exist: ERROR 5, and the connection stays open.
     func testAVersionFiveSessionGetsUnknownMessageType() throws {
         let worker = try WorkerProcess(secretFile: nil, extra: ["--input-file", input])
