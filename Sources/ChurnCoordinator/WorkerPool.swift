@@ -108,7 +108,12 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         var spool: ResultSpoolDirectory?
         do {
             spool = try ResultSpoolDirectory()
-            let input = inputFile.flatMap { path -> (path: String, identity: FileIdentity)? in
+            let input = inputFile.flatMap { given -> (path: String, identity: FileIdentity)? in
+                // The file itself, not a name that means something else in another process
+                // (`/dev/stdin` redirected from a file is the worker's own stdin there).
+                guard let resolved = realpath(given, nil) else { return nil }
+                let path = String(cString: resolved)
+                free(resolved)
                 let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { return nil }
                 defer { Foundation.close(fd) }

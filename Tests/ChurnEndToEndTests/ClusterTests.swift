@@ -193,6 +193,28 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(Self.spoolDirectories().subtracting(before), [])
     }
 
+    /// Standard input with `--local`: redirected from a file, the workers read that very file (the
+    /// coordinator names the real file, not `/dev/stdin`, which is each worker's own stdin there);
+    /// from a pipe, the shards carry their rows, without a warning. The output is the in-process one.
+    func testLocalWorkersScoreStandardInputFromAFileOrAPipe() throws {
+        let redirected = dir.appendingPathComponent("stdin-file.csv").path
+        let command = [ChurnBinary.url.path, "score", "/dev/stdin", "--model", model!, "--out", redirected, "--quiet",
+                       "--no-history", "--local", "2", "--log-level", "debug"].map { "'\($0)'" }.joined(separator: " ")
+        let r = try ChurnBinary.runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "exec \(command) < '\(input!)'"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try? Data(contentsOf: URL(fileURLWithPath: redirected)), expected)
+        XCTAssertTrue(r.stderr.contains("worker reads shards from the input file"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("INPUT_REFUSED"), r.stderr)
+
+        let piped = dir.appendingPathComponent("stdin-pipe.csv").path
+        let p = try ChurnBinary.run(["score", "/dev/stdin", "--model", model!, "--out", piped, "--quiet", "--no-history",
+                                     "--local", "2", "--log-level", "info"],
+                                    stdin: try String(contentsOfFile: input!, encoding: .utf8))
+        XCTAssertEqual(p.status, 0, p.stderr)
+        XCTAssertEqual(try? Data(contentsOf: URL(fileURLWithPath: piped)), expected)
+        XCTAssertFalse(p.stderr.contains("warning"), p.stderr)
+    }
+
     /// Runs churn with `args`, calling `during` with the running process.
     private func runChurn(_ args: [String], during: (Process) -> Void) throws -> ChurnBinary.Result {
         let process = Process()
