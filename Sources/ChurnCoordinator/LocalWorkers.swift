@@ -18,14 +18,19 @@ public final class LocalWorkers: @unchecked Sendable {  // `processList` and `li
     private let logLevel: String
     /// The one directory the workers may write results into when asked (`--spool-dir`), or nil.
     private let spoolDirectory: String?
+    /// The one file the workers may read shards from (`--input-file`), or nil.
+    private let inputFile: String?
 
     /// Starts `count` workers sharing the cores, authenticated with the secret in `secretFile`.
     /// - Parameter spoolDirectory: given to each worker as `--spool-dir`: the only place it writes
     ///   results to, and only when a client names it in SPOOL_RESULTS.
+    /// - Parameter inputFile: given to each worker as `--input-file`: the only file it reads shards
+    ///   from (SCORE_SHARD_REF), and only while the file keeps the identity a reference names.
     public init(count: Int, executable: String, secretFile: String, threadsEach: Int, logLevel: String = "warning",
-                spoolDirectory: String? = nil) throws {
+                spoolDirectory: String? = nil, inputFile: String? = nil) throws {
         self.executable = executable
         self.spoolDirectory = spoolDirectory
+        self.inputFile = inputFile
         self.secretFile = secretFile
         self.threadsEach = threadsEach
         self.logLevel = logLevel
@@ -63,6 +68,7 @@ public final class LocalWorkers: @unchecked Sendable {  // `processList` and `li
         process.arguments = ["worker", "--listen", "127.0.0.1:\(port)", "--secret-file", secretFile,
                              "--threads", String(threadsEach), "--log-level", logLevel, "--exit-with-parent"]
             + (spoolDirectory.map { ["--spool-dir", $0] } ?? [])
+            + (inputFile.map { ["--input-file", $0] } ?? [])
         let out = Pipe()
         process.standardOutput = out
         // The worker drains and exits when this pipe closes: when this process ends, however it ends.

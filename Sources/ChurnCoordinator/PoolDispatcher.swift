@@ -31,6 +31,10 @@ final class PoolJob {
     let columns: [String]
     /// When the job records history: an empty builder of its run, to check workers' chunks against.
     let historyTemplate: PredictionBlockBuilder?
+    /// The input file's identity when the job's reader opened it (nil for a pipe): its shards go by
+    /// reference (SCORE_SHARD_REF) to the links whose workers were started with a file of exactly
+    /// this identity.
+    let inputIdentity: FileIdentity?
     let completed: OrderedQueue<CompletedShard?>
     let status: ClusterStatus
     /// Called once when the job cannot finish (any thread may wait for it).
@@ -43,8 +47,8 @@ final class PoolJob {
     var isOver = false
 
     init(id: Int, model: DispatchPolicy.ModelID, modelHash: ModelHash, rankBy: RankBy, topK: Int, columns: [String],
-         historyTemplate: PredictionBlockBuilder?, completed: OrderedQueue<CompletedShard?>, status: ClusterStatus,
-         onStartup: @escaping (ClusterError?) -> Void, onFatal: @escaping (ClusterError) -> Void) {
+         historyTemplate: PredictionBlockBuilder?, inputIdentity: FileIdentity? = nil, completed: OrderedQueue<CompletedShard?>,
+         status: ClusterStatus, onStartup: @escaping (ClusterError?) -> Void, onFatal: @escaping (ClusterError) -> Void) {
         self.id = id
         self.model = model
         self.modelHash = modelHash
@@ -52,6 +56,7 @@ final class PoolJob {
         self.topK = topK
         self.columns = columns
         self.historyTemplate = historyTemplate
+        self.inputIdentity = inputIdentity
         self.completed = completed
         self.status = status
         self.onStartup = onStartup
@@ -82,7 +87,7 @@ final class PoolDispatcher {
 
     init(loop: EventLoop, logger: Logger, endpoints: [WorkerEndpoint], secret: [UInt8]?, heartbeatTimeout: Duration,
          poisonThreshold: Int, allDownGrace: Duration, board: PoolStatusBoard,
-         localSpool: (directory: ResultSpoolDirectory, endpoints: [WorkerEndpoint])? = nil) {
+         localSpool: LocalWorkerFiles? = nil) {
         self.loop = loop
         self.logger = logger
         self.allDownGrace = allDownGrace
@@ -91,9 +96,9 @@ final class PoolDispatcher {
         let settings = WorkerLink.Settings(secret: secret, heartbeatTimeout: heartbeatTimeout.nanoseconds)
         for endpoint in endpoints {
             for _ in 0..<endpoint.weight {
-                let spool = localSpool.flatMap { $0.endpoints.contains(endpoint) ? $0.directory : nil }
+                let local = localSpool.flatMap { $0.endpoints.contains(endpoint) ? $0 : nil }
                 let link = WorkerLink(id: links.count, endpoint: endpoint, dispatcher: self, settings: settings, loop: loop,
-                                      logger: logger, spool: spool)
+                                      logger: logger, spool: local?.directory, input: local?.input)
                 policy.addLink(link.id)
                 links.append(link)
             }

@@ -1,4 +1,5 @@
 import ChurnEngine
+import ChurnIO
 import Foundation
 
 /// The directory `--local` workers write their results CSVs into (protocol version 5,
@@ -137,4 +138,13 @@ private final class FileMapping {
         close(fd)
         release()
     }
+}
+
+/// What a pool that started its own workers gave them: the spool directory for their results
+/// (`--spool-dir`, protocol version 5) and, when the run reads a regular file, that file's identity
+/// (`--input-file`, protocol version 6: shards go as byte ranges of it).
+struct LocalWorkerFiles {
+    var directory: ResultSpoolDirectory
+    var endpoints: [WorkerEndpoint]
+    var input: FileIdentity?
 }

@@ -10,6 +10,8 @@ final class ShardRecord {
     let index: Int
     let firstLine: UInt64
     let lineCount: UInt64
+    /// Where `bytes` start in the job's input file (for SCORE_SHARD_REF).
+    let fileOffset: UInt64
     let bytes: [UInt8]
     /// Sends so far; the next send carries this as its attempt number.
     var attempts: UInt32 = 0
@@ -20,6 +22,7 @@ final class ShardRecord {
         index = chunk.index
         firstLine = chunk.firstLine
         lineCount = chunk.lineCount
+        fileOffset = chunk.fileOffset
         bytes = chunk.bytes
     }
 

@@ -60,11 +60,18 @@ final class WorkerLink {
     private var spool: ResultSpoolDirectory?
     /// SPOOL_RESULTS was sent on this connection: SHARD_RESULT_SPOOLED may come.
     private var spooling = false
+    /// For a worker this pool started for a run's input file (`--input-file`): that file's identity.
+    /// Shards of a job reading exactly this file go as byte ranges of it (SCORE_SHARD_REF, protocol
+    /// version 6). Nil for other workers, and after a worker refused a reference.
+    private var input: FileIdentity?
+    /// The session speaks version 6 and `input` is set: shards of a job with that input go by reference.
+    private var referencing = false
 
     init(id: Int, endpoint: WorkerEndpoint, dispatcher: PoolDispatcher, settings: Settings, loop: EventLoop, logger: Logger,
-         spool: ResultSpoolDirectory? = nil) {
+         spool: ResultSpoolDirectory? = nil, input: FileIdentity? = nil) {
         self.id = id
         self.spool = spool
+        self.input = input
         self.endpoint = endpoint
         self.dispatcher = dispatcher
         self.settings = settings
@@ -156,6 +163,8 @@ final class WorkerLink {
             spooling = true
             send(.spoolResults(.init(directory: spool.path)), requestId: takeRequestId())
         }
+        referencing = input != nil && session.version >= 6
+        if referencing { logger.debug("worker reads shards from the input file (SCORE_SHARD_REF)") }
         dispatcher?.linkReady(self, window: window)
     }
 
@@ -282,6 +291,11 @@ final class WorkerLink {
             // Not the worker we started: carry results over TCP from now on (the worker closes).
             spool = nil
             protocolFailure("worker refused to spool results: \(error.message)")
+        case .inputRefused:
+            // Not the file the worker opened (replaced, changed or cut since): send rows from now on.
+            // The worker closes; the shards in flight are sent again with their bytes.
+            input = nil
+            protocolFailure("worker refused to read shards from the input file: \(error.message)")
         case .overloaded, .shuttingDown, .unknownModel:
             if error.code == .shuttingDown {
                 state = .draining
@@ -327,12 +341,22 @@ final class WorkerLink {
         let requestId = takeRequestId()
         let message = Message.ScoreShard(shardId: UInt64(shard.key), attempt: shard.attempts, firstLine: shard.firstLine,
                                          modelHash: job.modelHash, rankBy: job.rankBy, topK: UInt16(job.topK),
-                                         columns: job.columns, rows: shard.bytes[...], withHistory: job.historyTemplate != nil)
+                                         columns: job.columns, rows: [], withHistory: job.historyTemplate != nil)
         shard.attempts += 1
         inFlight[shard.key] = requestId
         shardModels[shard.key] = job.modelHash
         shardHistory[shard.key] = job.historyTemplate
-        _ = connection?.write(buffers: [message.encodeHead(requestId: requestId), shard.bytes])
+        if referencing, let input, job.inputIdentity == input, let length = UInt32(exactly: shard.bytes.count) {
+            // The worker reads the rows from the file itself: nothing but this header crosses the socket.
+            let reference = Message.ScoreShardReference(shard: message, device: input.device, inode: input.inode, size: input.size,
+                                                        modifiedNanoseconds: input.modifiedNanoseconds,
+                                                        offset: shard.fileOffset, length: length)
+            send(.scoreShardReference(reference), requestId: requestId)
+            return
+        }
+        var inline = message
+        inline.rows = shard.bytes[...]
+        _ = connection?.write(buffers: [inline.encodeHead(requestId: requestId), shard.bytes])
     }
 
     /// Stops waiting for a shard (another worker finished it first, or its job is over).
@@ -384,6 +408,7 @@ final class WorkerLink {
         let wasDraining = state == .draining
         state = .down
         spooling = false
+        referencing = false
         let hadShards = !inFlight.isEmpty
         inFlight.removeAll()
         shardModels.removeAll()

@@ -63,9 +63,9 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         try self.init(endpoints: endpoints, secret: secret, options: options, logger: logger, localSpool: nil)
     }
 
-    /// - Parameter localSpool: workers this pool started, and the spool directory they were given.
+    /// - Parameter localSpool: workers this pool started, and the spool directory and input file they were given.
     init(endpoints: [WorkerEndpoint], secret: [UInt8]?, options: Options, logger: Logger,
-         localSpool: (directory: ResultSpoolDirectory, endpoints: [WorkerEndpoint])?) throws {
+         localSpool: LocalWorkerFiles?) throws {
         guard !endpoints.isEmpty else { throw ClusterError.configuration("a worker pool needs at least one worker") }
         self.endpoints = endpoints
         self.secret = secret
@@ -89,9 +89,12 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
     ///   - executable: the `churn` executable to start as workers.
     ///   - secretFile: the shared secret; nil makes a temporary one (removed on `close()`).
     ///   - extraEndpoints: remote workers to use as well.
+    ///   - inputFile: the one file the workers may read shards from (`--input-file`; protocol version
+    ///     6): a job reading exactly this file, unchanged, sends its shards as byte ranges of it
+    ///     rather than their bytes. Nil, or a file that is not a regular file: shards carry their rows.
     public static func startingLocalWorkers(count: Int, executable: String, secretFile: String?, threadsEach: Int,
-                                            extraEndpoints: [WorkerEndpoint] = [], options: Options = Options(),
-                                            logger: Logger) throws -> WorkerPool {
+                                            extraEndpoints: [WorkerEndpoint] = [], inputFile: String? = nil,
+                                            options: Options = Options(), logger: Logger) throws -> WorkerPool {
         guard count >= 1 else { throw ClusterError.configuration("--local needs at least 1 worker") }
         var secretPath = secretFile
         var temporary: String?
@@ -105,15 +108,27 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         var spool: ResultSpoolDirectory?
         do {
             spool = try ResultSpoolDirectory()
+            let input = inputFile.flatMap { given -> (path: String, identity: FileIdentity)? in
+                // The file itself, not a name that means something else in another process
+                // (`/dev/stdin` redirected from a file is the worker's own stdin there).
+                guard let resolved = realpath(given, nil) else { return nil }
+                let path = String(cString: resolved)
+                free(resolved)
+                let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { return nil }
+                defer { Foundation.close(fd) }
+                return FileIdentity(descriptor: fd).map { (path, $0) }
+            }
             workers = try LocalWorkers(count: count, executable: executable, secretFile: secretPath!, threadsEach: threadsEach,
-                                       spoolDirectory: spool!.path)
+                                       spoolDirectory: spool!.path, inputFile: input?.path)
             let secret = try SecretFile.read(path: secretPath!)
             var options = options
             if extraEndpoints.isEmpty && options.maxOutstandingShards <= 0 {
                 options.maxOutstandingShards = Self.localOutstandingShards(workers: count)
             }
             let pool = try WorkerPool(endpoints: extraEndpoints + workers!.endpoints, secret: secret, options: options, logger: logger,
-                                      localSpool: (spool!, workers!.endpoints))
+                                      localSpool: LocalWorkerFiles(directory: spool!, endpoints: workers!.endpoints,
+                                                                   input: input?.identity))
             pool.lock.withLock {
                 pool.local = workers
                 pool.temporarySecret = temporary
@@ -227,6 +242,7 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
         let status = ClusterStatus()
         let box = dispatcherBox
         let columns = reader.header
+        let identity = reader.identity
         let template = settings.recording?.makeChunk(firstLine: 0)
         let posted = loop.execute {
             guard let dispatcher = box.dispatcher else {
@@ -237,7 +253,7 @@ public final class WorkerPool: @unchecked Sendable {  // `local`, `temporarySecr
             let model = dispatcher.modelId(hash: hash, bytes: settings.modelBytes)
             dispatcher.addJob(PoolJob(
                 id: jobId, model: model, modelHash: hash, rankBy: settings.rankBy, topK: settings.topLimit, columns: columns,
-                historyTemplate: template,
+                historyTemplate: template, inputIdentity: identity,
                 completed: completed, status: status,
                 onStartup: { error in
                     if let error { state.fail(error) }

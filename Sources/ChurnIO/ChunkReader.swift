@@ -7,6 +7,34 @@ public struct CSVChunk: Sendable {
     public var bytes: [UInt8]
     /// Physical lines the chunk spans (newline bytes in it).
     public var lineCount: UInt64
+    /// Where `bytes` start in the file (a `--local` worker reads them there itself).
+    public var fileOffset: UInt64 = 0
+}
+
+/// What identifies a file's contents for as long as it is not rewritten: device, inode, size and
+/// modification time, from `fstat`. A `--local` worker reads shards from the input file only while
+/// the file it opened still has the identity its coordinator saw.
+public struct FileIdentity: Hashable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
+    public var size: UInt64
+    /// Modification time in nanoseconds since 1970.
+    public var modifiedNanoseconds: Int64
+
+    public init(device: UInt64, inode: UInt64, size: UInt64, modifiedNanoseconds: Int64) {
+        self.device = device
+        self.inode = inode
+        self.size = size
+        self.modifiedNanoseconds = modifiedNanoseconds
+    }
+
+    /// The identity of an open regular file, nil for anything else (a pipe, a directory) or on error.
+    public init?(descriptor fd: Int32) {
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        self.init(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: UInt64(st.st_size),
+                  modifiedNanoseconds: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
+    }
 }
 
 /// Streams a CSV file as chunks of whole records (about `chunkSize` bytes each) after reading its
@@ -19,6 +47,8 @@ public final class ChunkReader {
     /// Bytes of the file read so far.
     public private(set) var bytesRead: Int = 0
     public let fileSize: Int
+    /// The file's identity when it was opened; nil when it is not a regular file (a pipe).
+    public let identity: FileIdentity?
     public let chunkSize: Int
     /// A single record may not exceed this many bytes.
     public let maxRecordSize: Int
@@ -26,6 +56,7 @@ public final class ChunkReader {
     private let fd: Int32
     private var carry: [UInt8] = []
     private var nextLine: UInt64
+    private var nextOffset: UInt64 = 0
     private var nextIndex = 0
     private var eof = false
 
@@ -45,6 +76,7 @@ public final class ChunkReader {
             throw InputError(file: name, "is a directory, not a file")
         }
         fileSize = Int(st.st_size)
+        identity = FileIdentity(descriptor: fd)
         _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         nextLine = 1
         header = []
@@ -90,6 +122,7 @@ public final class ChunkReader {
         }
         header = fields
         nextLine = 1 + headerLines
+        nextOffset = UInt64(end)
         carry = Array(buffer[end...])
     }
 
@@ -145,9 +178,10 @@ public final class ChunkReader {
 
     private func emit(_ bytes: [UInt8]) -> CSVChunk {
         let lines = bytes.withUnsafeBytes { CSVBoundary.countNewlines($0) }
-        let chunk = CSVChunk(index: nextIndex, firstLine: nextLine, bytes: bytes, lineCount: lines)
+        let chunk = CSVChunk(index: nextIndex, firstLine: nextLine, bytes: bytes, lineCount: lines, fileOffset: nextOffset)
         nextIndex += 1
         nextLine += lines
+        nextOffset += UInt64(bytes.count)
         return chunk
     }
 }

@@ -38,19 +38,22 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let cancelled = ErrorCode(15)
     /// SPOOL_RESULTS asked a worker that was not started with that spool directory (version 5).
     public static let spoolRefused = ErrorCode(16)
+    /// SCORE_SHARD_REF asked a worker that was not started with that input file, named another file
+    /// or a range outside it, or the file changed since (version 6).
+    public static let inputRefused = ErrorCode(17)
 
     /// Every code this version defines, in order.
     public static let allDefined: [ErrorCode] = [
         .malformedFrame, .unsupportedVersion, .frameTooLarge, .badChecksum, .unknownMessageType,
         .authenticationFailed, .notAuthenticated, .unknownModel, .invalidModel, .overloaded, .badShard,
-        .shuttingDown, .internalError, .idleTimeout, .cancelled, .spoolRefused,
+        .shuttingDown, .internalError, .idleTimeout, .cancelled, .spoolRefused, .inputRefused,
     ]
 
     /// Whether the sender of this error closes the connection right after the ERROR frame.
     public var closesConnection: Bool {
         switch self {
         case .malformedFrame, .unsupportedVersion, .frameTooLarge, .badChecksum, .authenticationFailed,
-             .notAuthenticated, .idleTimeout, .spoolRefused:
+             .notAuthenticated, .idleTimeout, .spoolRefused, .inputRefused:
             return true
         default:
             return false
@@ -76,6 +79,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case .idleTimeout: return "IDLE_TIMEOUT"
         case .cancelled: return "CANCELLED"
         case .spoolRefused: return "SPOOL_REFUSED"
+        case .inputRefused: return "INPUT_REFUSED"
         default: return "ERROR_\(rawValue)"
         }
     }

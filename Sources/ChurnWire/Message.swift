@@ -1,8 +1,9 @@
-/// Every message of the protocol (SPOOL_RESULTS, SPOOL_READY and SHARD_RESULT_SPOOLED since version 5).
+/// Every message of the protocol (SPOOL_RESULTS, SPOOL_READY and SHARD_RESULT_SPOOLED since version 5,
+/// SCORE_SHARD_REF since version 6).
 public enum Message: Equatable, Sendable {
     /// The protocol versions this build speaks: what both handshakes offer by default and what a
     /// worker's STATS reports.
-    public static let versionsSpoken: [UInt16] = [4, 5]
+    public static let versionsSpoken: [UInt16] = [4, 5, 6]
 
     case hello(Hello)
     case helloOK(HelloOK)
@@ -17,6 +18,7 @@ public enum Message: Equatable, Sendable {
     case spoolResults(SpoolResults)
     case spoolReady(SpoolReady)
     case shardResultSpooled(SpooledShardResult)
+    case scoreShardReference(ScoreShardReference)
     case heartbeat(Heartbeat)
     case heartbeatAck(HeartbeatAck)
     case cancel(Cancel)
@@ -41,6 +43,7 @@ public enum Message: Equatable, Sendable {
         case let .spoolResults(m): return m
         case let .spoolReady(m): return m
         case let .shardResultSpooled(m): return m
+        case let .scoreShardReference(m): return m
         case let .heartbeat(m): return m
         case let .heartbeatAck(m): return m
         case let .cancel(m): return m
@@ -85,6 +88,7 @@ public enum Message: Equatable, Sendable {
         case .spoolResults: return .spoolResults(try SpoolResults(decoding: p))
         case .spoolReady: return .spoolReady(try SpoolReady(decoding: p))
         case .shardResultSpooled: return .shardResultSpooled(try SpooledShardResult(decoding: p))
+        case .scoreShardReference: return .scoreShardReference(try ScoreShardReference(decoding: p))
         case .heartbeat: return .heartbeat(try Heartbeat(decoding: p))
         case .heartbeatAck: return .heartbeatAck(try HeartbeatAck(decoding: p))
         case .cancel: return .cancel(try Cancel(decoding: p))

@@ -13,6 +13,7 @@ public enum MessageType: UInt8, CaseIterable, Sendable {
     case spoolResults = 0x22
     case spoolReady = 0x23
     case shardResultSpooled = 0x24
+    case scoreShardReference = 0x25
     case heartbeat = 0x30
     case heartbeatAck = 0x31
     case cancel = 0x40
@@ -37,6 +38,7 @@ public enum MessageType: UInt8, CaseIterable, Sendable {
         case .spoolResults: return "SPOOL_RESULTS"
         case .spoolReady: return "SPOOL_READY"
         case .shardResultSpooled: return "SHARD_RESULT_SPOOLED"
+        case .scoreShardReference: return "SCORE_SHARD_REF"
         case .heartbeat: return "HEARTBEAT"
         case .heartbeatAck: return "HEARTBEAT_ACK"
         case .cancel: return "CANCEL"

@@ -96,6 +96,11 @@ public enum WireExamples: Sendable {
         WireExample(requestId: 12, flags: [], message: .shardResultSpooled(.init(
             result: .init(shardId: 7, attempt: 0, rowCount: 2, csv: [], history: nil, aggregate: resultAggregate),
             file: "4243-1-7-0", csvLength: UInt64(resultCSV.count)))),
+        WireExample(requestId: 13, flags: [], message: .scoreShardReference(.init(
+            shard: .init(shardId: 8, attempt: 0, firstLine: 5, modelHash: modelHash, rankBy: .combined, topK: 1,
+                         columns: ["customer_id", "mrr", "usage_drop_pct"], rows: [UInt8](), withHistory: true),
+            device: 0x803, inode: 1_234_567, size: 806_000_000, modifiedNanoseconds: 1_764_547_200_000_000_000,
+            offset: 1_048_550, length: 1_048_541))),
         WireExample(requestId: 6, flags: [], message: .heartbeat(.init(sentAt: 1_000_000_000))),
         WireExample(requestId: 6, flags: [], message: .heartbeatAck(.init(sentAt: 1_000_000_000))),
         WireExample(requestId: 8, flags: [], message: .cancel(.init(shardId: 9))),

@@ -25,8 +25,15 @@ enum ShardJob {
     /// - Parameter spool: where to write the results CSV (the connection asked SPOOL_RESULTS); nil, or
     ///   a file that cannot be written, sends it in the frame.
     static func run(_ shard: Message.ScoreShard, loaded: LoadedModel, requestId: UInt64, spool: ResultSpool? = nil) -> Reply {
+        shard.rows.withUnsafeBytes { run(shard, rows: $0, loaded: loaded, requestId: requestId, spool: spool) }
+    }
+
+    /// As `run(_:loaded:requestId:spool:)`, with the rows given apart from the shard's fields (a
+    /// shard by reference: a mapped range of the input file).
+    static func run(_ shard: Message.ScoreShard, rows: UnsafeRawBufferPointer, loaded: LoadedModel, requestId: UInt64,
+                    spool: ResultSpool? = nil) -> Reply {
         let model = loaded.compiled
-        if let trigger = crashTrigger, shard.rows.withUnsafeBytes({ contains($0, trigger) }) {
+        if let trigger = crashTrigger, contains(rows, trigger) {
             fatalError("CHURN_WORKER_CRASH_ON matched shard \(shard.shardId): crashing on purpose")
         }
         let binding: ColumnBinding
@@ -38,18 +45,16 @@ enum ShardJob {
         let scorer = ShardScorer(model: model, binding: binding, rankBy: shard.rankBy, topLimit: Int(shard.topK))
         var aggregate = scorer.makeAggregate()
         // The same formatter, with the same reservation, as in-process scoring: byte-identical results.
-        var formatter = ResultCSVFormatter(names: loaded.names, capacity: shard.rows.count * 7 / 4 + 4096)
+        var formatter = ResultCSVFormatter(names: loaded.names, capacity: rows.count * 7 / 4 + 4096)
         var history: PredictionBlockBuilder? = nil
-        shard.rows.withUnsafeBytes { raw in
-            if shard.withHistory {
-                let builder = loaded.recording.makeChunk(firstLine: shard.firstLine)
-                var tee = TeeSink(first: formatter, second: builder)
-                scorer.score(raw, firstLine: shard.firstLine, sink: &tee, aggregate: &aggregate)
-                formatter = tee.first
-                history = builder
-            } else {
-                scorer.score(raw, firstLine: shard.firstLine, sink: &formatter, aggregate: &aggregate)
-            }
+        if shard.withHistory {
+            let builder = loaded.recording.makeChunk(firstLine: shard.firstLine)
+            var tee = TeeSink(first: formatter, second: builder)
+            scorer.score(rows, firstLine: shard.firstLine, sink: &tee, aggregate: &aggregate)
+            formatter = tee.first
+            history = builder
+        } else {
+            scorer.score(rows, firstLine: shard.firstLine, sink: &formatter, aggregate: &aggregate)
         }
         let csv = formatter.finish()
         let result = Message.ShardResult(shardId: shard.shardId, attempt: shard.attempt, rowCount: UInt32(aggregate.rowsScored),

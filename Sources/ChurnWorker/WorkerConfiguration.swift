@@ -33,6 +33,9 @@ public struct WorkerConfiguration: Sendable {
     /// 5), for workers that `churn score --local` starts on its own machine; nil refuses every such
     /// request (the default, and what an operator's `churn worker` has).
     public var spoolDirectory: String?
+    /// The one file a client may ask shards to be read from (SCORE_SHARD_REF, protocol version 6),
+    /// for workers that `churn score --local` starts for its input; nil refuses every such request.
+    public var inputFile: String?
 
     public init(host: String = "127.0.0.1", port: Int = 7600, secret: [UInt8]? = nil,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, maxFrameSize: Int = Frame.defaultMaxFrameSize,

@@ -138,6 +138,8 @@ final class WorkerConnection {
             score(shard, requestId: requestId)
         case let .spoolResults(request):
             spoolResults(request, requestId: requestId)
+        case let .scoreShardReference(reference):
+            scoreByReference(reference, requestId: requestId)
         case let .cancel(c):
             if inFlight.contains(c.shardId) { cancelled.insert(c.shardId) }
         case .statsRequest:
@@ -214,7 +216,32 @@ final class WorkerConnection {
         send(.spoolReady(.init(directory: directory)), requestId: requestId)
     }
 
-    private func score(_ shard: Message.ScoreShard, requestId: UInt64) {
+    /// SCORE_SHARD_REF: accepted only on a version 6 session, by a worker started with an input
+    /// file, for that file as it is now and a range inside it; anything else is refused and the
+    /// connection closed. The rows are read on the scoring thread, then scored like SCORE_SHARD's.
+    private func scoreByReference(_ reference: Message.ScoreShardReference, requestId: UInt64) {
+        guard let session = handshake.session, session.version >= 6 else {
+            server.stats.errors += 1
+            send(.error(.init(code: .unknownMessageType, message: "SCORE_SHARD_REF needs protocol version 6")), requestId: requestId)
+            return
+        }
+        guard let input = server.input else {
+            server.stats.errors += 1
+            fail(.inputRefused, "this worker has no input file to read shards from", requestId: requestId)
+            return
+        }
+        if let refusal = input.refusal(reference, maxLength: server.configuration.maxFrameSize) {
+            server.stats.errors += 1
+            fail(.inputRefused, refusal, requestId: requestId)
+            return
+        }
+        score(reference.shard, requestId: requestId, rowsFrom: (input, reference))
+    }
+
+    /// - Parameter rowsFrom: for SCORE_SHARD_REF, the file and range the rows are read from (on the
+    ///   scoring thread) instead of `shard.rows`.
+    private func score(_ shard: Message.ScoreShard, requestId: UInt64,
+                       rowsFrom reference: (SharedInputFile, Message.ScoreShardReference)? = nil) {
         if server.draining {
             send(.error(.init(code: .shuttingDown, message: "worker is draining; send shard \(shard.shardId) elsewhere")), requestId: requestId)
             return
@@ -245,7 +272,24 @@ final class WorkerConnection {
         let cancelled = self.cancelled
         let spool = self.spool
         server.pool.submit { [weak self] in
-            let reply = cancelled.contains(shard.shardId) ? nil : ShardJob.run(shard, loaded: model, requestId: requestId, spool: spool)
+            var reply: ShardJob.Reply?
+            if cancelled.contains(shard.shardId) {
+                reply = nil
+            } else if let reference {
+                var scored: ShardJob.Reply?
+                switch reference.0.withRows(reference.1, { rows -> Void in
+                    scored = ShardJob.run(shard, rows: rows, loaded: model, requestId: requestId, spool: spool)
+                }) {
+                case .success:
+                    reply = scored
+                case .failure(let reason):
+                    // Scored from a file that changed under it: not sent, and its spool file goes.
+                    if case let .spooled(_, path, _, _)? = scored { unlink(path) }
+                    reply = .failure(.inputRefused, reason.description)
+                }
+            } else {
+                reply = ShardJob.run(shard, loaded: model, requestId: requestId, spool: spool)
+            }
             _ = loop.execute { self?.finished(shard.shardId, requestId: requestId, reply: reply) }
         }
     }
@@ -273,6 +317,8 @@ final class WorkerConnection {
                 write([OutgoingBytes(head), OutgoingBytes(csv.bytes, owner: csv), OutgoingBytes(tail)])
             case let .spooled(frame, _, _, _)? where !wasCancelled:
                 write(frame)
+            case let .failure(code, text)? where code.closesConnection:
+                fail(code, text, requestId: requestId)
             case let .failure(code, text)?:
                 send(.error(.init(code: code, message: text)), requestId: requestId)
             default:

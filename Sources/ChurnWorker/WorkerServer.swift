@@ -11,6 +11,9 @@ public final class WorkerServer: @unchecked Sendable {  // loop thread only, exc
     let logger: Logger
     let models = ModelCache()
     let pool: ScoringPool
+    /// The input file shards may be read from (`configuration.inputFile`, opened at start-up), nil
+    /// when there is none or it could not be opened: SCORE_SHARD_REF is then refused.
+    let input: SharedInputFile?
     private let loop: EventLoop
     private var listener: TCPListener?
     private var signals: SignalWatcher?
@@ -34,6 +37,16 @@ public final class WorkerServer: @unchecked Sendable {  // loop thread only, exc
         self.logger = logger
         loop = try EventLoop()
         pool = ScoringPool(threads: configuration.threads)
+        switch configuration.inputFile.map({ SharedInputFile.open($0) }) {
+        case .success(let file)?:
+            MappedRanges.install()
+            input = file
+        case .failure(let reason)?:
+            logger.warning("input file for shards by reference: \(reason.description); shards must carry their rows")
+            input = nil
+        case nil:
+            input = nil
+        }
     }
 
     /// Binds, calls `ready` with the bound address (port 0 gives a free port), and serves until drained.

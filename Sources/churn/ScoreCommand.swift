@@ -109,7 +109,9 @@ struct ScoreCommand: ParsableCommand {
 
     /// The worker pool that --workers, --cluster and --local ask for (nil: score in process).
     private func makePool() throws -> WorkerPool? {
-        try makeWorkerPool(workers: workers, cluster: cluster, local: local, secretFile: secretFile, logLevel: logLevel)
+        // An XLSX input is scored from a temporary CSV, which its workers are not given: its shards carry their rows.
+        try makeWorkerPool(workers: workers, cluster: cluster, local: local, secretFile: secretFile, logLevel: logLevel,
+                           inputFile: InputFiles.isXLSX(input) ? nil : input)
     }
 
     /// Shows the job's progress on stderr until it ends; `wait()` on the result returns once the

@@ -34,6 +34,8 @@ struct WorkerCommand: ParsableCommand {
     var nullScoring = false
     @Option(help: ArgumentHelp("For workers started by `churn score --local`: write results into files of DIR (an existing directory the coordinator made and removes) when a client asks with SPOOL_RESULTS naming DIR. Off by default: the worker then refuses SPOOL_RESULTS.", valueName: "DIR", visibility: .hidden))
     var spoolDir: String?
+    @Option(help: ArgumentHelp("For workers started by `churn score --local`: read the rows of a shard sent by reference (SCORE_SHARD_REF) from FILE, opened once at start-up and only while it keeps the identity the reference names. Off by default: the worker then refuses SCORE_SHARD_REF.", valueName: "FILE", visibility: .hidden))
+    var inputFile: String?
 
     func run() throws {
         try runReportingErrors {
@@ -59,6 +61,7 @@ struct WorkerCommand: ParsableCommand {
                 }
                 configuration.spoolDirectory = spoolDir
             }
+            configuration.inputFile = inputFile
             if exitWithParent {
                 // The parent holds our stdin open; EOF means it is gone: drain like on SIGTERM.
                 Thread {

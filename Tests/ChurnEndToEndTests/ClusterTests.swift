@@ -155,13 +155,16 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("cluster, 2 workers"), r.stdout)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out)), expected)
-        // The workers wrote their results into the run's spool directory (protocol v5), which is gone.
+        // The workers wrote their results into the run's spool directory (protocol v5), which is gone,
+        // and read their shards from the input file themselves (v6).
         XCTAssertTrue(r.stderr.contains("worker writes results to "), r.stderr)
+        XCTAssertTrue(r.stderr.contains("worker reads shards from the input file"), r.stderr)
         XCTAssertEqual(Self.spoolDirectories().subtracting(before), [])
     }
 
-    /// A `--local` worker killed while its results go through the spool directory: its shards are
-    /// scored by the other, the output is byte-identical, and no spool file or directory is left.
+    /// A `--local` worker killed while it reads its shards from the input file (protocol v6) and its
+    /// results go through the spool directory: its shards are scored by the other, the output is
+    /// byte-identical, and no spool file or directory is left.
     func testALocalWorkerKilledMidRunLosesNothingAndLeavesNoSpoolFiles() throws {
         let before = Self.spoolDirectories()
         let out = dir.appendingPathComponent("local-killed.csv").path
@@ -184,9 +187,32 @@ final class ClusterTests: XCTestCase {
         XCTAssertNotEqual(victim, 0, "no worker to kill")
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("worker writes results to "), r.stderr)
+        XCTAssertTrue(r.stderr.contains("worker reads shards from the input file"), r.stderr)
         XCTAssertTrue(r.stderr.contains("lost worker"), r.stderr)
         XCTAssertEqual(try? Data(contentsOf: URL(fileURLWithPath: out)), expected, "output differs after a local worker was killed")
         XCTAssertEqual(Self.spoolDirectories().subtracting(before), [])
+    }
+
+    /// Standard input with `--local`: redirected from a file, the workers read that very file (the
+    /// coordinator names the real file, not `/dev/stdin`, which is each worker's own stdin there);
+    /// from a pipe, the shards carry their rows, without a warning. The output is the in-process one.
+    func testLocalWorkersScoreStandardInputFromAFileOrAPipe() throws {
+        let redirected = dir.appendingPathComponent("stdin-file.csv").path
+        let command = [ChurnBinary.url.path, "score", "/dev/stdin", "--model", model!, "--out", redirected, "--quiet",
+                       "--no-history", "--local", "2", "--log-level", "debug"].map { "'\($0)'" }.joined(separator: " ")
+        let r = try ChurnBinary.runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "exec \(command) < '\(input!)'"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try? Data(contentsOf: URL(fileURLWithPath: redirected)), expected)
+        XCTAssertTrue(r.stderr.contains("worker reads shards from the input file"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("INPUT_REFUSED"), r.stderr)
+
+        let piped = dir.appendingPathComponent("stdin-pipe.csv").path
+        let p = try ChurnBinary.run(["score", "/dev/stdin", "--model", model!, "--out", piped, "--quiet", "--no-history",
+                                     "--local", "2", "--log-level", "info"],
+                                    stdin: try String(contentsOfFile: input!, encoding: .utf8))
+        XCTAssertEqual(p.status, 0, p.stderr)
+        XCTAssertEqual(try? Data(contentsOf: URL(fileURLWithPath: piped)), expected)
+        XCTAssertFalse(p.stderr.contains("warning"), p.stderr)
     }
 
     /// Runs churn with `args`, calling `during` with the running process.
@@ -322,7 +348,7 @@ final class ClusterToolsTests: XCTestCase {
         XCTAssertEqual(rows.count, 2)
         XCTAssertEqual(rows[0]["reachable"] as? Bool, true)
         XCTAssertEqual(rows[0]["rowsScored"] as? Int, 500)
-        XCTAssertEqual(rows[0]["protocolVersion"] as? Int, 5)
+        XCTAssertEqual(rows[0]["protocolVersion"] as? Int, 6)
         XCTAssertEqual((rows[0]["models"] as? [String])?.count, 1)
         XCTAssertEqual(rows[1]["reachable"] as? Bool, false)
     }

@@ -47,7 +47,7 @@ final class HostilePeerTests: XCTestCase {
         XCTAssertEqual(reply.count, 1)
         guard let frame = reply.first, case let .error(e) = try Message.decode(frame) else { return XCTFail("\(reply)") }
         XCTAssertEqual(e.code, .unsupportedVersion)
-        XCTAssertTrue(e.message.contains("[4, 5]") && e.message.contains("[3]"), e.message)
+        XCTAssertTrue(e.message.contains("[4, 5, 6]") && e.message.contains("[3]"), e.message)
         XCTAssertEqual(frame.flags, .endOfStream)
     }
 

@@ -185,10 +185,10 @@ final class HandshakeTests: XCTestCase {
         var s = ServerHandshake(configuration: .init(name: "w", maxShardsInFlight: 1, secret: nil), serverNonce: serverNonce, mac: mac)
         guard case let .sendErrorAndClose(.unsupportedVersion, text, 1) = s.received(
             .hello(.init(versions: [3], clientName: "old", clientNonce: clientNonce)), requestId: 1) else { return XCTFail() }
-        XCTAssertTrue(text.contains("[4, 5]"), text)
+        XCTAssertTrue(text.contains("[4, 5, 6]"), text)
         var c = ClientHandshake(configuration: .init(name: "new", secret: nil), clientNonce: clientNonce, mac: mac)
         guard case let .send(.hello(hello), _) = c.start() else { return XCTFail() }
-        XCTAssertEqual(hello.versions, [4, 5])
+        XCTAssertEqual(hello.versions, [4, 5, 6])
         let old = Message.HelloOK(version: 3, workerName: "old", maxFrameSize: 1 << 20, maxShardsInFlight: 1, authRequired: false,
                                   serverNonce: serverNonce)
         guard case .sendErrorAndClose(.unsupportedVersion, _, _) = c.received(.helloOK(old), requestId: 1) else { return XCTFail() }

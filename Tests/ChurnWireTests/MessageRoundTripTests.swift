@@ -174,9 +174,29 @@ final class MessageRoundTripTests: XCTestCase {
     }
 
     func testErrorCodeTable() {
-        XCTAssertEqual(ErrorCode.allDefined.map(\.rawValue), Array(1...16))
-        XCTAssertEqual(ErrorCode.allDefined.filter(\.closesConnection).map(\.rawValue), [1, 2, 3, 4, 6, 7, 14, 16])
+        XCTAssertEqual(ErrorCode.allDefined.map(\.rawValue), Array(1...17))
+        XCTAssertEqual(ErrorCode.allDefined.filter(\.closesConnection).map(\.rawValue), [1, 2, 3, 4, 6, 7, 14, 16, 17])
         XCTAssertEqual(ErrorCode(42).name, "ERROR_42")
+    }
+
+    /// A reference's range is inside its file only when offset + length ≤ size, computed without
+    /// overflow (an offset near 2^64 must not wrap round to a small end).
+    func testShardReferenceRangeIsCheckedWithoutOverflow() {
+        let shard = Message.ScoreShard(shardId: 1, attempt: 0, firstLine: 2, modelHash: WireExamples.modelHash, rankBy: .risk,
+                                       topK: 1, columns: ["a"], rows: [UInt8]())
+        func ref(size: UInt64, offset: UInt64, length: UInt32) -> Message.ScoreShardReference {
+            .init(shard: shard, device: 1, inode: 2, size: size, modifiedNanoseconds: 3, offset: offset, length: length)
+        }
+        XCTAssertTrue(ref(size: 100, offset: 0, length: 100).rangeIsInside)
+        XCTAssertTrue(ref(size: 100, offset: 60, length: 40).rangeIsInside)
+        XCTAssertFalse(ref(size: 100, offset: 61, length: 40).rangeIsInside)
+        XCTAssertFalse(ref(size: 100, offset: 101, length: 0).rangeIsInside)
+        XCTAssertFalse(ref(size: 100, offset: UInt64.max - 10, length: 20).rangeIsInside)
+        // The rows given to the initializer are dropped: a reference carries none.
+        var withRows = shard
+        withRows.rows = [1, 2, 3]
+        XCTAssertTrue(Message.ScoreShardReference(shard: withRows, device: 1, inode: 2, size: 3, modifiedNanoseconds: 4, offset: 0,
+                                                  length: 3).shard.rows.isEmpty)
     }
 
     func testBytes32() {

@@ -62,7 +62,8 @@ extension Message {
             }
         }
 
-        private func encodeFields(into w: inout WireWriter) {
+        /// Every field but the rows (shared with SCORE_SHARD_REF, which names the rows instead).
+        func encodeFields(into w: inout WireWriter) {
             w.write(shardId)
             w.write(attempt)
             w.write(firstLine)
@@ -97,6 +98,12 @@ extension Message {
         }
 
         public init(from r: inout WireReader) throws {
+            try self.init(fieldsFrom: &r, rows: [])
+            rows = try r.readBlob("rows")
+        }
+
+        /// Every field but the rows, which are `rows`.
+        init(fieldsFrom r: inout WireReader, rows: ArraySlice<UInt8>) throws {
             shardId = try r.read(UInt64.self, "shard id")
             attempt = try r.read(UInt32.self, "attempt")
             firstLine = try r.read(UInt64.self, "first line")
@@ -107,7 +114,7 @@ extension Message {
             topK = try r.read(UInt16.self, "top K")
             withHistory = try r.readBool("with history")
             columns = try r.readList("columns", minItemSize: 4) { try $0.readString("column name") }
-            rows = try r.readBlob("rows")
+            self.rows = rows
         }
 
         public static func == (a: ScoreShard, b: ScoreShard) -> Bool {
