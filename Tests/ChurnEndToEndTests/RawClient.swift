@@ -139,3 +139,21 @@ extension RawClient {
         return hash
     }
 }
+
+extension RawClient {
+    /// Asserts that the worker answered with one ERROR of `code`, flagged END_OF_STREAM, closed this
+    /// connection, and that its process is still running.
+    func assertRefusedAndClosed(with code: ErrorCode, _ worker: WorkerProcess, file: StaticString = #filePath, line: UInt = #line) {
+        let (bytes, closed) = readUntilClosed()
+        let frames = Self.frames(bytes)
+        XCTAssertTrue(closed, "the connection stays open", file: file, line: line)
+        XCTAssertEqual(frames.count, 1, "\(frames)", file: file, line: line)
+        if let frame = frames.first, case let .error(e)? = try? Message.decode(frame) {
+            XCTAssertEqual(e.code, code, e.message, file: file, line: line)
+            XCTAssertEqual(frame.flags, .endOfStream, file: file, line: line)
+        } else {
+            XCTFail("no ERROR: \(frames)", file: file, line: line)
+        }
+        XCTAssertTrue(worker.process.isRunning, "the worker process ended", file: file, line: line)
+    }
+}

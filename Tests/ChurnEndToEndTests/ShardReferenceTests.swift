@@ -55,20 +55,6 @@ final class ShardReferenceTests: XCTestCase {
                                           length: UInt32(length))).encode(requestId: 100 + id)
     }
 
-    private func assertRefusedAndClosed(_ client: RawClient, _ worker: WorkerProcess, file: StaticString = #filePath, line: UInt = #line) {
-        let (bytes, closed) = client.readUntilClosed()
-        let frames = RawClient.frames(bytes)
-        XCTAssertTrue(closed, "the connection stays open", file: file, line: line)
-        XCTAssertEqual(frames.count, 1, "\(frames)", file: file, line: line)
-        if let frame = frames.first, case let .error(e)? = try? Message.decode(frame) {
-            XCTAssertEqual(e.code, .inputRefused, e.message, file: file, line: line)
-            XCTAssertEqual(frame.flags, .endOfStream, file: file, line: line)
-        } else {
-            XCTFail("no ERROR: \(frames)", file: file, line: line)
-        }
-        XCTAssertTrue(worker.process.isRunning, "the worker process ended", file: file, line: line)
-    }
-
     /// A worker that can still serve a new connection (the refusal closed one connection only).
     private func assertServes(_ worker: WorkerProcess, file: StaticString = #filePath, line: UInt = #line) throws {
         let (other, _) = try RawClient.established(port: worker.port, versions: [4, 5, 6])
@@ -110,7 +96,7 @@ final class ShardReferenceTests: XCTestCase {
         XCTAssertEqual(version, 6)
         let hash = try client.loadModel(model)
         client.send(reference(hash, id: 1, identity: try identity(), offset: rowsStart, length: 100))
-        assertRefusedAndClosed(client, worker)
+        client.assertRefusedAndClosed(with: .inputRefused, worker)
         XCTAssertTrue(worker.logContains("INPUT_REFUSED"), worker.log)
         try assertServes(worker)
     }
@@ -134,7 +120,7 @@ final class ShardReferenceTests: XCTestCase {
             let (client, _) = try RawClient.established(port: worker.port, versions: [4, 5, 6])
             let hash = try client.loadModel(model)
             client.send(reference(hash, id: UInt64(n + 1), identity: identity, offset: offset, length: length))
-            assertRefusedAndClosed(client, worker)
+            client.assertRefusedAndClosed(with: .inputRefused, worker)
         }
         try assertServes(worker)
     }
@@ -149,7 +135,7 @@ final class ShardReferenceTests: XCTestCase {
         let (client, _) = try RawClient.established(port: worker.port, versions: [4, 5, 6])
         let hash = try client.loadModel(model)
         client.send(reference(hash, id: 1, identity: before, offset: rowsStart, length: fileBytes.count - rowsStart))
-        assertRefusedAndClosed(client, worker)
+        client.assertRefusedAndClosed(with: .inputRefused, worker)
         XCTAssertTrue(worker.logContains("does not name this worker's input file"), worker.log)
         try assertServes(worker)
     }

@@ -39,20 +39,6 @@ final class SpooledResultTests: XCTestCase {
                                         withHistory: true)).encode(requestId: 100 + id)
     }
 
-    private func assertRefusedAndClosed(_ client: RawClient, _ worker: WorkerProcess, file: StaticString = #filePath, line: UInt = #line) {
-        let (bytes, closed) = client.readUntilClosed()
-        let frames = RawClient.frames(bytes)
-        XCTAssertTrue(closed, "the connection stays open", file: file, line: line)
-        XCTAssertEqual(frames.count, 1, "\(frames)", file: file, line: line)
-        if let frame = frames.first, case let .error(e)? = try? Message.decode(frame) {
-            XCTAssertEqual(e.code, .spoolRefused, e.message, file: file, line: line)
-            XCTAssertEqual(frame.flags, .endOfStream, file: file, line: line)
-        } else {
-            XCTFail("no ERROR: \(frames)", file: file, line: line)
-        }
-        XCTAssertTrue(worker.process.isRunning, "the worker process ended", file: file, line: line)
-    }
-
     /// An operator's worker (no --spool-dir) refuses SPOOL_RESULTS, whatever directory it names,
     /// with ERROR 16 SPOOL_REFUSED and closes that connection only.
     func testAWorkerWithoutASpoolDirectoryRefusesAndClosesTheConnectionOnly() throws {
@@ -61,7 +47,7 @@ final class SpooledResultTests: XCTestCase {
         let (client, version) = try established(worker, versions: [4, 5])
         XCTAssertEqual(version, 5)
         client.send(Message.spoolResults(.init(directory: dir.path)).encode(requestId: 3))
-        assertRefusedAndClosed(client, worker)
+        client.assertRefusedAndClosed(with: .spoolRefused, worker)
         // Another connection is served as before.
         let (other, _) = try established(worker, versions: [4, 5])
         other.send(Message.heartbeat(.init(sentAt: 1)).encode(requestId: 4))
@@ -76,7 +62,7 @@ final class SpooledResultTests: XCTestCase {
         defer { worker.terminate() }
         let (client, _) = try established(worker, versions: [4, 5])
         client.send(Message.spoolResults(.init(directory: dir.path)).encode(requestId: 3))
-        assertRefusedAndClosed(client, worker)
+        client.assertRefusedAndClosed(with: .spoolRefused, worker)
         XCTAssertTrue(worker.logContains("SPOOL_REFUSED"), worker.log)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: spool), [])
     }
