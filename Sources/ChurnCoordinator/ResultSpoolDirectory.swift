@@ -8,6 +8,8 @@ import Foundation
 /// command line (`--spool-dir`), and removed with everything in it when the pool closes (a worker
 /// killed mid-write leaves its file until then). A result's file, once copied, is renamed
 /// `NAME.free`, and its worker writes a later result into it: its pages are reused, not freed.
+/// A coordinator killed with SIGKILL cannot remove its directory; the next one made in the same
+/// place removes it (`removeAbandoned`), since its name carries the dead coordinator's pid.
 ///
 /// Threading: `open(_:length:)` on the pool's loop thread; `discard(_:)` on the loop or a job's
 /// writer thread; `remove()` once the loop has stopped.
@@ -27,6 +29,7 @@ final class ResultSpoolDirectory: @unchecked Sendable {  // `path` and `director
         } else {
             parent = NSTemporaryDirectory()
         }
+        Self.removeAbandoned(in: parent)
         var template = Array((parent + "churn-spool-\(getpid())-XXXXXX").utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw ClusterError.configuration("cannot make a spool directory in \(parent): \(String(cString: strerror(errno)))")
@@ -36,6 +39,28 @@ final class ResultSpoolDirectory: @unchecked Sendable {  // `path` and `director
         guard directoryFD >= 0 else {
             rmdir(path)
             throw ClusterError.configuration("cannot open the spool directory \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Removes the spool directories in `parent` that coordinators killed with SIGKILL left behind:
+    /// named `churn-spool-PID-…` with no process PID running, owned by this user, real directories
+    /// (not links). A directory whose pid is running (or was reused by another process) stays.
+    static func removeAbandoned(in parent: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
+        for name in names where name.hasPrefix("churn-spool-") {
+            let fields = name.dropFirst("churn-spool-".count).split(separator: "-", maxSplits: 1)
+            guard fields.count == 2, let pid = pid_t(fields[0]), pid > 0, pid != getpid(),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            let path = parent.hasSuffix("/") ? parent + name : parent + "/" + name
+            let fd = Foundation.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            var info = stat()
+            guard fstat(fd, &info) == 0, info.st_uid == geteuid() else { continue }
+            if let files = try? FileManager.default.contentsOfDirectory(atPath: path) {
+                for file in files { unlinkat(fd, file, 0) }
+            }
+            rmdir(path)
         }
     }
 
