@@ -136,5 +136,6 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ChurnEndToEndTests", dependencies: ["ChurnWire", "ChurnCore", "ChurnTesting"]),
+        .testTarget(name: "ChurnWorkerTests", dependencies: ["ChurnWorker"]),
     ]
 )

@@ -40,11 +40,16 @@ final class ResultSpoolDirectory: @unchecked Sendable {  // `path` and `director
             rmdir(path)
             throw ClusterError.configuration("cannot open the spool directory \(path): \(String(cString: strerror(errno)))")
         }
+        // Held for the directory's life (released when the descriptor closes, or the process dies):
+        // how another coordinator's sweep tells a live directory from an abandoned one, whatever
+        // PID namespace either runs in.
+        _ = flock(directoryFD, LOCK_EX | LOCK_NB)
     }
 
     /// Removes the spool directories in `parent` that coordinators killed with SIGKILL left behind:
     /// named `churn-spool-PID-…` with no process PID running, owned by this user, real directories
-    /// (not links). A directory whose pid is running (or was reused by another process) stays.
+    /// (not links), and not locked (a live coordinator holds a lock on its own, which also covers
+    /// one in another PID namespace sharing this directory). Anything else stays.
     static func removeAbandoned(in parent: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
         for name in names where name.hasPrefix("churn-spool-") {
@@ -56,7 +61,7 @@ final class ResultSpoolDirectory: @unchecked Sendable {  // `path` and `director
             guard fd >= 0 else { continue }
             defer { close(fd) }
             var info = stat()
-            guard fstat(fd, &info) == 0, info.st_uid == geteuid() else { continue }
+            guard fstat(fd, &info) == 0, info.st_uid == geteuid(), flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
             if let files = try? FileManager.default.contentsOfDirectory(atPath: path) {
                 for file in files { unlinkat(fd, file, 0) }
             }

@@ -293,8 +293,14 @@ final class WorkerLink {
             protocolFailure("worker refused to spool results: \(error.message)")
         case .inputRefused:
             // Not the file the worker opened (replaced, changed or cut since): send rows from now on.
-            // The worker closes; the shards in flight are sent again with their bytes.
+            // The worker closes. Its shards in flight are handed back, not lost: a file touched
+            // mid-run is not the worker's fault, and counting it as a death would make shards
+            // suspects, then poison, on a pool of three or more. Draining first, so that none of
+            // them is given straight back to this link.
             input = nil
+            state = .draining
+            dispatcher?.linkDraining(self)
+            for key in Array(inFlight.keys) { handBack(key) }
             protocolFailure("worker refused to read shards from the input file: \(error.message)")
         case .overloaded, .shuttingDown, .unknownModel:
             if error.code == .shuttingDown {
@@ -337,6 +343,10 @@ final class WorkerLink {
         }
     }
 
+    /// Whether this connection has sent a shard by reference yet (logged once, for the tests and
+    /// for operators reading a debug log).
+    private var sentReference = false
+
     func send(shard: ShardRecord, job: PoolJob) {
         let requestId = takeRequestId()
         let message = Message.ScoreShard(shardId: UInt64(shard.key), attempt: shard.attempts, firstLine: shard.firstLine,
@@ -352,6 +362,10 @@ final class WorkerLink {
                                                         modifiedNanoseconds: input.modifiedNanoseconds,
                                                         offset: shard.fileOffset, length: length)
             send(.scoreShardReference(reference), requestId: requestId)
+            if !sentReference {
+                sentReference = true
+                logger.debug("shard \(shard.key) sent by reference (the first on this connection)")
+            }
             return
         }
         var inline = message

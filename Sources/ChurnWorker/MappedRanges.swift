@@ -29,29 +29,58 @@ enum MappedRanges {
     private static let lock = NSLock()
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
-    /// Installs the SIGBUS handler (idempotent; before the first mapping).
+    /// The action SIGBUS had before `install()`: a fault that is not ours goes back to it.
+    nonisolated(unsafe) private static let previous: UnsafeMutablePointer<sigaction> = {
+        let p = UnsafeMutablePointer<sigaction>.allocate(capacity: 1)
+        p.initialize(to: sigaction())
+        return p
+    }()
+
+    /// Installs the SIGBUS handler (idempotent; before the first mapping). Only a fault of a memory
+    /// access (`BUS_ADRERR`, `BUS_OBJERR`) inside a range mapped now is repaired; anything else (a
+    /// fault elsewhere, a SIGBUS sent with `kill`, a repair that fails) restores the previous action
+    /// and re-raises, so it ends the process as it would have without this handler.
     static func install() {
-        _ = slots  // initialized here, never first in the handler
+        // Every global the handler reads is initialized here, never first inside the handler.
+        _ = slots
         _ = faults
         _ = pageSize
-        var action = sigaction()
-        action.__sigaction_handler.sa_sigaction = { _, info, _ in
-            let address = UInt(bitPattern: info?.pointee._sifields._sigfault.si_addr)
-            for i in 0..<MappedRanges.slotCount {
-                let start = MappedRanges.slots[2 * i]
-                if start != 0 && address >= start && address < MappedRanges.slots[2 * i + 1] {
-                    let size = UInt(MappedRanges.pageSize)
-                    _ = mmap(UnsafeMutableRawPointer(bitPattern: address / size * size), Int(size), PROT_READ,
-                             MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-                    MappedRanges.faults.pointee &+= 1
-                    return
+        _ = slotCount
+        _ = previous
+        lock.withLock {
+            guard !installed else { return }
+            installed = true
+            var action = sigaction()
+            action.__sigaction_handler.sa_sigaction = { signal, info, _ in
+                let savedErrno = errno
+                defer { errno = savedErrno }
+                if let info, info.pointee.si_code == BUS_ADRERR || info.pointee.si_code == BUS_OBJERR {
+                    let address = UInt(bitPattern: info.pointee._sifields._sigfault.si_addr)
+                    for i in 0..<MappedRanges.slotCount {
+                        let start = MappedRanges.slots[2 * i]
+                        if start != 0 && address >= start && address < MappedRanges.slots[2 * i + 1] {
+                            let size = UInt(MappedRanges.pageSize)
+                            let page = address / size * size
+                            // Zeros from the faulting page to the range's end: one fault per cut.
+                            let zeros = mmap(UnsafeMutableRawPointer(bitPattern: page), Int(MappedRanges.slots[2 * i + 1] - page), PROT_READ,
+                                             MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                            if zeros != MAP_FAILED {
+                                MappedRanges.faults.pointee &+= 1
+                                return
+                            }
+                            break  // cannot repair: fail as without the handler
+                        }
+                    }
                 }
+                sigaction(SIGBUS, MappedRanges.previous, nil)
+                if info == nil || info!.pointee.si_code <= 0 { raise(signal) }  // sent, not a fault: deliver it again
+                // A fault repeats on return, now with the previous action.
             }
-            signal(SIGBUS, SIG_DFL)  // not ours: the fault repeats and ends the process
+            action.sa_flags = SA_SIGINFO
+            sigaction(SIGBUS, &action, previous)
         }
-        action.sa_flags = SA_SIGINFO
-        sigaction(SIGBUS, &action, nil)
     }
+    nonisolated(unsafe) private static var installed = false
 
     /// Maps `length` bytes of `fd` from `offset` read-only and calls `body` with them; nil when the
     /// range cannot be mapped (no free slot, mmap failed): read it instead. `cut` is true when a

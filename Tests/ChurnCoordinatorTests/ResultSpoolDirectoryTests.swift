@@ -43,6 +43,18 @@ final class ResultSpoolDirectoryTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: other + "/0.csv"), "another name was touched")
     }
 
+    /// A directory its coordinator still holds (locked) stays even when its PID looks dead, as it
+    /// does from another PID namespace.
+    func testALockedDirectoryIsKeptWhateverItsPid() throws {
+        let held = try makeDirectory("churn-spool-\(try endedPid())-Qr90St")
+        let fd = open(held, O_RDONLY | O_DIRECTORY)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0)
+        ResultSpoolDirectory.removeAbandoned(in: parent)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: held + "/0.csv"), "a locked directory was emptied")
+    }
+
     func testALinkWithASpoolNameIsNotFollowed() throws {
         let target = try makeDirectory("precious")
         let link = parent + "/churn-spool-\(try endedPid())-Mn78Op"

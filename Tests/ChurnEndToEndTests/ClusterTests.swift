@@ -159,6 +159,7 @@ final class ClusterTests: XCTestCase {
         // and read their shards from the input file themselves (v6).
         XCTAssertTrue(r.stderr.contains("worker writes results to "), r.stderr)
         XCTAssertTrue(r.stderr.contains("worker reads shards from the input file"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("sent by reference"), r.stderr)
         XCTAssertEqual(Self.spoolDirectories().subtracting(before), [])
     }
 
@@ -188,9 +189,39 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("worker writes results to "), r.stderr)
         XCTAssertTrue(r.stderr.contains("worker reads shards from the input file"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("sent by reference"), r.stderr)
         XCTAssertTrue(r.stderr.contains("lost worker"), r.stderr)
         XCTAssertEqual(try? Data(contentsOf: URL(fileURLWithPath: out)), expected, "output differs after a local worker was killed")
         XCTAssertEqual(Self.spoolDirectories().subtracting(before), [])
+    }
+
+    /// An input file touched mid-run: every `--local` worker refuses the next reference (ERROR 17),
+    /// its shards in flight are handed back (not counted as a worker's death, which on three workers
+    /// would make them poison and skip their rows), and the rest go with their rows: the output is
+    /// the in-process one.
+    func testAnInputTouchedMidRunFallsBackToRowsAndLosesNothing() throws {
+        let touched = dir.appendingPathComponent("touched-input.csv").path
+        try FileManager.default.copyItem(atPath: input!, toPath: touched)
+        let out = dir.appendingPathComponent("local-touched.csv").path
+        let args = ["score", touched, "--model", model!, "--out", out, "--quiet", "--shard-bytes", "65536", "--local", "3",
+                    "--no-history", "--log-level", "debug"]
+        var didTouch = false
+        let r = try runChurn(args) { process in
+            // Once results are flowing, give the input a new modification time (its rows unchanged).
+            let temporary = self.dir.appendingPathComponent(".local-touched.csv.tmp-\(process.processIdentifier)").path
+            let deadline = Date().addingTimeInterval(60)
+            func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: temporary))?[.size] as? Int) ?? 0 }
+            while Date() < deadline, process.isRunning, size() < 100_000 {
+                usleep(2_000)
+            }
+            didTouch = process.isRunning && utimes(touched, nil) == 0
+        }
+        XCTAssertTrue(didTouch, "the run ended before the input could be touched")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("refused to read shards from the input file"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("lost worker"), r.stderr)
+        XCTAssertFalse(r.stderr.lowercased().contains("skipped"), r.stderr)
+        XCTAssertEqual(try? Data(contentsOf: URL(fileURLWithPath: out)), expected, "output differs after the input was touched")
     }
 
     /// Standard input with `--local`: redirected from a file, the workers read that very file (the
@@ -204,15 +235,17 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try? Data(contentsOf: URL(fileURLWithPath: redirected)), expected)
         XCTAssertTrue(r.stderr.contains("worker reads shards from the input file"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("sent by reference"), r.stderr)
         XCTAssertFalse(r.stderr.contains("INPUT_REFUSED"), r.stderr)
 
         let piped = dir.appendingPathComponent("stdin-pipe.csv").path
         let p = try ChurnBinary.run(["score", "/dev/stdin", "--model", model!, "--out", piped, "--quiet", "--no-history",
-                                     "--local", "2", "--log-level", "info"],
+                                     "--local", "2", "--log-level", "debug"],
                                     stdin: try String(contentsOfFile: input!, encoding: .utf8))
         XCTAssertEqual(p.status, 0, p.stderr)
         XCTAssertEqual(try? Data(contentsOf: URL(fileURLWithPath: piped)), expected)
-        XCTAssertFalse(p.stderr.contains("warning"), p.stderr)
+        XCTAssertFalse(p.stderr.contains("refused to read shards"), p.stderr)
+        XCTAssertFalse(p.stderr.contains("sent by reference"), p.stderr)
     }
 
     /// Runs churn with `args`, calling `during` with the running process.

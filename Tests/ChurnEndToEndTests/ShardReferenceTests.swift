@@ -155,9 +155,9 @@ final class ShardReferenceTests: XCTestCase {
         let (client, _) = try RawClient.established(port: worker.port, versions: [4, 5, 6])
         let hash = try client.loadModel(model)
         client.send(reference(hash, id: 1, identity: try identity(), offset: rowsStart, length: fileBytes.count - rowsStart))
-        // Long enough for the worker to map the range and start scoring its 200,000 rows, which
-        // takes the debug build far longer; then the file loses all but its header.
-        usleep(300_000)
+        // About when the worker maps the range and starts scoring its 200,000 rows (which takes
+        // the debug build far longer); then the file loses all but its header.
+        usleep(100_000)
         XCTAssertEqual(truncate(big, off_t(rowsStart)), 0)
         let (bytes, closed) = client.readUntilClosed(timeout: 60)
         let replies = RawClient.messages(bytes)
@@ -166,7 +166,10 @@ final class ShardReferenceTests: XCTestCase {
         XCTAssertEqual(e.code, .inputRefused, e.message)
         XCTAssertFalse(replies.contains { if case .shardResult = $0 { return true } else { return false } }, "\(replies)")
         XCTAssertTrue(worker.process.isRunning, "the worker process ended")
-        XCTAssertTrue(worker.logContains("was cut while the shard was read"), worker.log)
+        // Cut while mapped (the SIGBUS path, which MappedRangesTests checks deterministically), or,
+        // on a slow machine, before the worker began to read it: refused either way.
+        XCTAssertTrue(worker.logContains("was cut while the shard was read") || worker.logContains("changed since the shard was sent")
+                      || worker.logContains("changed while the shard was read"), worker.log)
         try assertServes(worker)
     }
 
