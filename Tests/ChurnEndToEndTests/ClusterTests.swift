@@ -174,12 +174,7 @@ final class ClusterTests: XCTestCase {
         var victim: Int32 = 0
         let r = try runChurn(args) { process in
             // Once results are flowing (the temporary results file has grown past the header), kill a worker.
-            let temporary = self.dir.appendingPathComponent(".local-killed.csv.tmp-\(process.processIdentifier)").path
-            let deadline = Date().addingTimeInterval(60)
-            func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: temporary))?[.size] as? Int) ?? 0 }
-            while Date() < deadline, process.isRunning, size() < 200_000 {
-                usleep(2_000)
-            }
+            self.waitForResults(of: process, out: "local-killed.csv", bytes: 200_000)
             if let child = Self.children(of: process.processIdentifier).first {
                 victim = child
                 kill(child, SIGKILL)
@@ -208,12 +203,7 @@ final class ClusterTests: XCTestCase {
         var didTouch = false
         let r = try runChurn(args) { process in
             // Once results are flowing, give the input a new modification time (its rows unchanged).
-            let temporary = self.dir.appendingPathComponent(".local-touched.csv.tmp-\(process.processIdentifier)").path
-            let deadline = Date().addingTimeInterval(60)
-            func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: temporary))?[.size] as? Int) ?? 0 }
-            while Date() < deadline, process.isRunning, size() < 100_000 {
-                usleep(2_000)
-            }
+            self.waitForResults(of: process, out: "local-touched.csv", bytes: 100_000)
             didTouch = process.isRunning && utimes(touched, nil) == 0
         }
         XCTAssertTrue(didTouch, "the run ended before the input could be touched")
@@ -246,6 +236,17 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(try? Data(contentsOf: URL(fileURLWithPath: piped)), expected)
         XCTAssertFalse(p.stderr.contains("refused to read shards"), p.stderr)
         XCTAssertFalse(p.stderr.contains("sent by reference"), p.stderr)
+    }
+
+    /// Waits (at most a minute) until the run `process`, writing `out` in this test's directory, has
+    /// written `bytes` of results to its temporary file, or has ended.
+    private func waitForResults(of process: Process, out: String, bytes: Int) {
+        let temporary = dir.appendingPathComponent(".\(out).tmp-\(process.processIdentifier)").path
+        let deadline = Date().addingTimeInterval(60)
+        func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: temporary))?[.size] as? Int) ?? 0 }
+        while Date() < deadline, process.isRunning, size() < bytes {
+            usleep(2_000)
+        }
     }
 
     /// Runs churn with `args`, calling `during` with the running process.
