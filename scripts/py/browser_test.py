@@ -26,6 +26,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -100,7 +101,10 @@ for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--wind
     options.add_argument(arg)
 # Chromium keeps its own temporary files in the work directory, removed with it.
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver", env={**os.environ, "TMPDIR": work}), options=options)
-wait = WebDriverWait(driver, 120)
+# A wait's condition reads an element the page may re-render between finding it and reading it
+# (Chromium: "stale element", or "Node with given id does not belong to the document"): that try
+# counts as not yet, and the next poll finds the new element. A condition never met still times out.
+wait = WebDriverWait(driver, 120, ignored_exceptions=(StaleElementReferenceException, WebDriverException))
 errors = []
 try:
 
