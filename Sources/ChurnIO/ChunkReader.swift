@@ -31,7 +31,13 @@ public struct FileIdentity: Hashable, Sendable {
     /// The identity of an open regular file, nil for anything else (a pipe, a directory) or on error.
     public init?(descriptor fd: Int32) {
         var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard fstat(fd, &st) == 0 else { return nil }
+        self.init(status: st)
+    }
+
+    /// The identity `fstat` described, nil when it is not a regular file.
+    public init?(status st: stat) {
+        guard (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         self.init(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: UInt64(st.st_size),
                   modifiedNanoseconds: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
     }
@@ -76,7 +82,7 @@ public final class ChunkReader {
             throw InputError(file: name, "is a directory, not a file")
         }
         fileSize = Int(st.st_size)
-        identity = FileIdentity(descriptor: fd)
+        identity = FileIdentity(status: st)
         _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         nextLine = 1
         header = []

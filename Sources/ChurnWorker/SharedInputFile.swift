@@ -41,7 +41,7 @@ final class SharedInputFile: @unchecked Sendable {
     /// when it can. Checked on the loop before a shard is accepted.
     func refusal(_ ref: Message.ScoreShardReference, maxLength: Int) -> String? {
         guard let now = identity else { return "the input file cannot be examined" }
-        let named = FileIdentity(device: ref.device, inode: ref.inode, size: ref.size, modifiedNanoseconds: ref.modifiedNanoseconds)
+        let named = Self.identity(named: ref)
         guard now == named else { return "the reference does not name this worker's input file as it is now (\(Self.text(named)); the file is \(Self.text(now)))" }
         guard ref.rangeIsInside else { return "bytes \(ref.offset)+\(ref.length) are outside the input file (\(now.size) bytes)" }
         guard Int(ref.length) <= maxLength else { return "a shard of \(ref.length) bytes is over the frame limit \(maxLength)" }
@@ -54,7 +54,7 @@ final class SharedInputFile: @unchecked Sendable {
     /// identity before or after, gives fewer bytes, or lost pages while mapped (changed or cut since
     /// the check on the loop).
     func withRows<T>(_ ref: Message.ScoreShardReference, _ body: (UnsafeRawBufferPointer) -> T) -> Result<T, InputFileRefusal> {
-        let named = FileIdentity(device: ref.device, inode: ref.inode, size: ref.size, modifiedNanoseconds: ref.modifiedNanoseconds)
+        let named = Self.identity(named: ref)
         guard identity == named else { return .failure(.init("the input file changed since the shard was sent")) }
         let value: T
         if let mapped = MappedRanges.withMapping(fd: fd, offset: ref.offset, length: Int(ref.length), body) {
@@ -89,6 +89,11 @@ final class SharedInputFile: @unchecked Sendable {
         }
         if let failure { return .failure(.init(failure)) }
         return .success(bytes)
+    }
+
+    /// The file identity a reference names.
+    private static func identity(named ref: Message.ScoreShardReference) -> FileIdentity {
+        FileIdentity(device: ref.device, inode: ref.inode, size: ref.size, modifiedNanoseconds: ref.modifiedNanoseconds)
     }
 
     private static func text(_ i: FileIdentity) -> String {
